@@ -1,0 +1,229 @@
+//! The miner's single async task: WebSocket connection to the pool, auth, job dispatch to the [`Engine`],
+//! share submission, acks, reconnect with jittered exponential backoff.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, info, warn};
+use trez_protocol::{self as proto, ClientMsg, ErrorCode, RejectReason, ServerMsg};
+
+use crate::engine::{Engine, EngineJob, Found};
+use crate::keypair::Wallet;
+use crate::kernels::Kernel;
+
+/// What `mine` needs.
+#[derive(Clone, Debug)]
+pub struct MinerConfig {
+    /// `ws://host:port` of the pool relayer.
+    pub pool_url: String,
+    pub wallet: Wallet,
+    /// Rig name shown by the pool.
+    pub worker: String,
+    /// Hashing threads (>= 1).
+    pub threads: usize,
+    pub kernel: Kernel,
+    /// Longest wait between reconnects.
+    pub max_backoff: Duration,
+}
+
+/// Live counters, shared with the status line and the embedding program (localnet).
+#[derive(Debug, Default)]
+pub struct MinerStats {
+    pub accepted: AtomicU64,
+    pub blocks: AtomicU64,
+    pub submitted: AtomicU64,
+    pub share_bits: AtomicU32,
+    pub connects: AtomicU64,
+    /// Rejections by reason.
+    pub rejected: Mutex<BTreeMap<RejectReason, u64>>,
+    /// Unix ms of the last job.
+    pub last_job_ms: AtomicU64,
+    pub hashes: AtomicU64,
+}
+
+impl MinerStats {
+    pub fn rejected_total(&self) -> u64 {
+        self.rejected.lock().unwrap_or_else(|e| e.into_inner()).values().sum()
+    }
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+}
+
+/// Why a session ended.
+enum End {
+    /// Shutdown requested.
+    Stop,
+    /// Connection lost or refused: reconnect.
+    Retry(anyhow::Error),
+    /// The pool refused us for good (bad auth): give up.
+    Fatal(anyhow::Error),
+}
+
+/// Mine until `cancel` fires, reconnecting after failures. Returns an error only for fatal refusals
+/// (authentication rejected, protocol mismatch).
+pub async fn mine(cfg: MinerConfig, stats: Arc<MinerStats>, cancel: CancellationToken) -> Result<()> {
+    let (found_tx, mut found_rx) = mpsc::unbounded_channel::<Found>();
+    let engine = Engine::start(cfg.threads, cfg.kernel, found_tx);
+    let mut backoff = Duration::from_millis(250);
+    loop {
+        let started = Instant::now();
+        match session(&cfg, &engine, &mut found_rx, &stats, &cancel).await {
+            End::Stop => return Ok(()),
+            End::Fatal(e) => return Err(e),
+            End::Retry(e) => {
+                engine.pause();
+                if started.elapsed() > Duration::from_secs(30) {
+                    backoff = Duration::from_millis(250);
+                }
+                let jitter = rand::random::<f64>() * 0.5 + 0.75;
+                let wait = backoff.mul_f64(jitter);
+                warn!(error = %format!("{e:#}"), retry_in_ms = wait.as_millis() as u64, "pool connection lost");
+                tokio::select! {
+                    _ = cancel.cancelled() => return Ok(()),
+                    _ = tokio::time::sleep(wait) => {}
+                }
+                backoff = (backoff * 2).min(cfg.max_backoff);
+            }
+        }
+    }
+}
+
+async fn session(
+    cfg: &MinerConfig,
+    engine: &Engine,
+    found_rx: &mut mpsc::UnboundedReceiver<Found>,
+    stats: &MinerStats,
+    cancel: &CancellationToken,
+) -> End {
+    let connect = tokio::time::timeout(Duration::from_secs(10), tokio_tungstenite::connect_async(cfg.pool_url.as_str()));
+    let mut ws = tokio::select! {
+        _ = cancel.cancelled() => return End::Stop,
+        r = connect => match r {
+            Ok(Ok((ws, _))) => ws,
+            Ok(Err(e)) => return End::Retry(anyhow::anyhow!("connect {}: {e}", cfg.pool_url)),
+            Err(_) => return End::Retry(anyhow::anyhow!("connect {}: timed out", cfg.pool_url)),
+        },
+    };
+    stats.connects.fetch_add(1, Ordering::Relaxed);
+    // Drop nonces found for a previous connection's jobs.
+    while found_rx.try_recv().is_ok() {}
+    let mut next_id = 0u64;
+    let mut ping = tokio::time::interval(Duration::from_secs(30));
+    ping.tick().await;
+    let mut current_job: Option<String> = None;
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => {
+                let _ = ws.close(None).await;
+                return End::Stop;
+            }
+            _ = ping.tick() => {
+                if let Err(e) = ws.send(Message::text(proto::encode(&ClientMsg::Ping {}))).await {
+                    return End::Retry(e.into());
+                }
+            }
+            Some((job_id, nonce)) = found_rx.recv() => {
+                // Only the current job's nonces are worth sending.
+                if current_job.as_deref() != Some(job_id.as_str()) { continue; }
+                next_id += 1;
+                stats.submitted.fetch_add(1, Ordering::Relaxed);
+                let msg = ClientMsg::Submit { id: next_id, job_id, nonce };
+                if let Err(e) = ws.send(Message::text(proto::encode(&msg))).await {
+                    return End::Retry(e.into());
+                }
+            }
+            frame = ws.next() => {
+                let text = match frame {
+                    Some(Ok(Message::Text(t))) => t,
+                    Some(Ok(Message::Close(_))) | None => return End::Retry(anyhow::anyhow!("pool closed the connection")),
+                    Some(Ok(_)) => continue,
+                    Some(Err(e)) => return End::Retry(e.into()),
+                };
+                let msg = match proto::decode_server(text.as_str()) {
+                    Ok(m) => m,
+                    Err(e) => { warn!(error = %e, "undecodable message from pool"); continue; }
+                };
+                match msg {
+                    ServerMsg::Hello { protocol, server_nonce, pool, .. } => {
+                        if protocol != proto::PROTOCOL_VERSION {
+                            return End::Fatal(anyhow::anyhow!("pool speaks protocol {protocol}, this miner {}", proto::PROTOCOL_VERSION));
+                        }
+                        let (wallet, signature) = proto::sign_auth(&cfg.wallet.secret, &pool, &server_nonce, &cfg.worker);
+                        let auth = ClientMsg::Auth {
+                            wallet,
+                            worker: cfg.worker.clone(),
+                            client: format!("trez-miner/{}", env!("CARGO_PKG_VERSION")),
+                            signature,
+                        };
+                        if let Err(e) = ws.send(Message::text(proto::encode(&auth))).await {
+                            return End::Retry(e.into());
+                        }
+                    }
+                    ServerMsg::Authorized { wallet, share_bits, .. } => {
+                        stats.share_bits.store(share_bits, Ordering::Relaxed);
+                        info!(%wallet, share_bits, "authorized");
+                    }
+                    ServerMsg::Job { job_id, challenge, miner_key, block_count, share_bits, nonce_start, nonce_end, clean, network_bits } => {
+                        debug!(job_id, block_count, share_bits, network_bits, clean, "job");
+                        stats.share_bits.store(share_bits, Ordering::Relaxed);
+                        stats.last_job_ms.store(now_ms(), Ordering::Relaxed);
+                        current_job = Some(job_id.clone());
+                        engine.set_job(EngineJob {
+                            job_id,
+                            mid: trez_pow::Midstate::new(&challenge.0, &miner_key.0, block_count),
+                            share_bits,
+                            start: nonce_start,
+                            end: nonce_end,
+                        });
+                    }
+                    ServerMsg::Ack { accepted, reason, block, .. } => {
+                        if accepted {
+                            stats.accepted.fetch_add(1, Ordering::Relaxed);
+                            if block {
+                                stats.blocks.fetch_add(1, Ordering::Relaxed);
+                                info!("block found by this miner");
+                            }
+                        } else {
+                            let r = reason.unwrap_or(RejectReason::Unavailable);
+                            *stats.rejected.lock().unwrap_or_else(|e| e.into_inner()).entry(r).or_default() += 1;
+                            debug!(reason = r.as_str(), "share rejected");
+                        }
+                    }
+                    ServerMsg::SetDifficulty { share_bits } => {
+                        stats.share_bits.store(share_bits, Ordering::Relaxed);
+                    }
+                    ServerMsg::Error { code, message } => {
+                        if code == ErrorCode::AuthFailed || code == ErrorCode::InvalidWorker {
+                            return End::Fatal(anyhow::anyhow!("pool refused authentication: {message}"));
+                        }
+                        if code.is_fatal() {
+                            return End::Retry(anyhow::anyhow!("pool error {code:?}: {message}"));
+                        }
+                        warn!(?code, message, "pool error");
+                    }
+                    ServerMsg::Pong {} => {}
+                }
+            }
+        }
+        stats.hashes.store(engine.hashes(), Ordering::Relaxed);
+    }
+}
+
+/// Parse and check a `ws://` or `wss://` pool URL.
+pub fn check_pool_url(url: &str) -> Result<()> {
+    let lower = url.to_ascii_lowercase();
+    if !(lower.starts_with("ws://") || lower.starts_with("wss://")) {
+        bail!("pool URL must start with ws:// or wss://, got {url:?}");
+    }
+    url::Url::parse(url).with_context(|| format!("invalid pool URL {url:?}"))?;
+    Ok(())
+}

@@ -1,0 +1,61 @@
+//! The portable kernel: SHA-256 compression in plain Rust (FIPS 180-4 §6.2.2).
+
+use super::{block_count_words, inner_words, outer_words, prefilter, K};
+use trez_pow::{Midstate, IV};
+
+#[inline(always)]
+pub(crate) fn compress(state: &mut [u32; 8], block: &[u32; 16]) {
+    let mut w = [0u32; 64];
+    w[..16].copy_from_slice(block);
+    for t in 16..64 {
+        let s0 = w[t - 15].rotate_right(7) ^ w[t - 15].rotate_right(18) ^ (w[t - 15] >> 3);
+        let s1 = w[t - 2].rotate_right(17) ^ w[t - 2].rotate_right(19) ^ (w[t - 2] >> 10);
+        w[t] = w[t - 16].wrapping_add(s0).wrapping_add(w[t - 7]).wrapping_add(s1);
+    }
+    let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = *state;
+    for t in 0..64 {
+        let s1 = e.rotate_right(6) ^ e.rotate_right(11) ^ e.rotate_right(25);
+        let ch = (e & f) ^ (!e & g);
+        let t1 = h.wrapping_add(s1).wrapping_add(ch).wrapping_add(K[t]).wrapping_add(w[t]);
+        let s0 = a.rotate_right(2) ^ a.rotate_right(13) ^ a.rotate_right(22);
+        let maj = (a & b) ^ (a & c) ^ (b & c);
+        let t2 = s0.wrapping_add(maj);
+        h = g;
+        g = f;
+        f = e;
+        e = d.wrapping_add(t1);
+        d = c;
+        c = b;
+        b = a;
+        a = t1.wrapping_add(t2);
+    }
+    for (s, v) in state.iter_mut().zip([a, b, c, d, e, f, g, h]) {
+        *s = s.wrapping_add(v);
+    }
+}
+
+/// Final state of the TREZ digest of `nonce`.
+pub(crate) fn digest_state(mid: &Midstate, nonce: u64) -> [u32; 8] {
+    let mut inner = IV;
+    compress(&mut inner, &inner_words(nonce));
+    let mut outer = mid.state;
+    compress(&mut outer, &outer_words(block_count_words(mid.block_count), &inner));
+    outer
+}
+
+pub(crate) fn scan(mid: &Midstate, start: u64, count: u64, bits: u32, found: &mut Vec<u64>) {
+    for nonce in start..start + count {
+        if prefilter(digest_state(mid, nonce)[5], bits) {
+            found.push(nonce);
+        }
+    }
+}
+
+pub(crate) fn raw(mid: &Midstate, count: u64) -> u32 {
+    let mut s = mid.state;
+    let block = outer_words(block_count_words(mid.block_count), &IV);
+    for _ in 0..count * 2 {
+        compress(&mut s, &block);
+    }
+    s[0]
+}

@@ -1,0 +1,3 @@
+//! Accounts, one file each.
+pub mod state;
+pub use state::*;

@@ -1,0 +1,54 @@
+//! `begin_credit(leaves_root, leaf_count)`: the relayer commits a round's PPLNS leaves.
+use anchor_lang::prelude::*;
+
+use crate::constants::*;
+use crate::error::PoolError;
+use crate::events::CreditBegun;
+use crate::state::{Pool, Round, RoundStatus};
+
+#[derive(Accounts)]
+pub struct BeginCredit<'info> {
+    /// Must be `Pool.relayer`.
+    pub relayer: Signer<'info>,
+    #[account(seeds = [SEED_POOL, pool.admin.as_ref()], bump = pool.bump, has_one = relayer @ PoolError::NotRelayer)]
+    pub pool: Box<Account<'info, Pool>>,
+    #[account(
+        mut,
+        seeds = [SEED_ROUND, pool.key().as_ref(), &round.block_count.to_le_bytes()],
+        bump = round.bump,
+        has_one = pool,
+    )]
+    pub round: Box<Account<'info, Round>>,
+}
+
+/// Records the merkle root and leaf count and moves the round to `Crediting` (or straight to `Credited` when
+/// `reward − fee` is zero and there are no leaves).
+///
+/// Checks:
+/// 1. signer is the relayer (`NotRelayer`); the round belongs to the pool (Anchor `ConstraintHasOne`);
+/// 2. the round is `Submitted` (`RoundNotSubmitted`): a root is committed once;
+/// 3. `leaf_count > 0` exactly when there is something to distribute (`InvalidLeafCount`).
+pub fn handle_begin_credit(ctx: Context<BeginCredit>, leaves_root: [u8; 32], leaf_count: u32) -> Result<()> {
+    let round = &mut ctx.accounts.round;
+    require!(round.status == RoundStatus::Submitted, PoolError::RoundNotSubmitted);
+    let distributable = round.distributable().ok_or(PoolError::Overflow)?;
+    require!((leaf_count > 0) == (distributable > 0), PoolError::InvalidLeafCount);
+    let slot = Clock::get()?.slot;
+    round.leaves_root = leaves_root;
+    round.leaf_count = leaf_count;
+    if distributable == 0 {
+        round.status = RoundStatus::Credited;
+        round.credited_slot = slot;
+    } else {
+        round.status = RoundStatus::Crediting;
+    }
+    emit!(CreditBegun {
+        pool: ctx.accounts.pool.key(),
+        round: round.key(),
+        block_count: round.block_count,
+        leaves_root,
+        leaf_count,
+        slot,
+    });
+    Ok(())
+}

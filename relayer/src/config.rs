@@ -1,0 +1,190 @@
+//! Relayer configuration: defaults < TOML file < environment < flags (clap `#[arg(long, env)]` in `main`).
+//! Every field is documented with its unit and default in `relayer/config.example.toml`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// The miner-facing server's settings.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// WebSocket listen address.
+    pub listen: SocketAddr,
+    /// Most simultaneous connections.
+    pub max_connections: usize,
+    /// Most simultaneous connections from one IP address.
+    pub max_connections_per_ip: usize,
+    /// Seconds a new connection has to authenticate.
+    pub handshake_timeout_secs: u64,
+    /// Seconds without any frame from the miner before it is disconnected (pings count).
+    pub idle_timeout_secs: u64,
+    /// Largest frame accepted, bytes (the protocol's own cap is 4 KiB; this may only lower it).
+    pub max_frame_bytes: usize,
+    /// Submits per second a connection may sustain (token bucket; burst = 2 × this).
+    pub max_submits_per_sec: u32,
+    /// Other frames (ping, ...) per second a connection may sustain before it is dropped.
+    pub max_frames_per_sec: u32,
+    /// Minimum submits before the invalid-share ratio is judged.
+    pub ban_min_submits: u32,
+    /// Invalid (rejected, except `stale` and `rate_limited`) over all submits at or above which the
+    /// connection is banned.
+    pub ban_invalid_ratio: f64,
+    /// Seconds an IP stays banned.
+    pub ban_secs: u64,
+    /// Seconds old jobs stay valid after a new challenge.
+    pub stale_grace_secs: u64,
+    /// Outgoing messages queued per connection before it counts as a slow consumer.
+    pub send_queue: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: "0.0.0.0:7070".parse().expect("valid"),
+            max_connections: 20_000,
+            max_connections_per_ip: 256,
+            handshake_timeout_secs: 10,
+            idle_timeout_secs: 120,
+            max_frame_bytes: trez_protocol::MAX_FRAME_BYTES,
+            max_submits_per_sec: 50,
+            max_frames_per_sec: 100,
+            ban_min_submits: 20,
+            ban_invalid_ratio: 0.5,
+            ban_secs: 600,
+            stale_grace_secs: 5,
+            send_queue: 64,
+        }
+    }
+}
+
+/// Vardiff: per-connection share difficulty.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct VardiffConfig {
+    /// Share difficulty of a new connection, bits.
+    pub initial_bits: u32,
+    /// Lowest share difficulty, bits.
+    pub min_bits: u32,
+    /// Highest share difficulty, bits.
+    pub max_bits: u32,
+    /// Shares per minute per connection the difficulty aims at.
+    pub target_shares_per_min: f64,
+    /// Seconds between retargets of one connection.
+    pub retarget_secs: u64,
+    /// Hysteresis: retarget only when the observed rate is off by more than this factor (e.g. 2 = outside
+    /// [target/2, target×2]).
+    pub tolerance: f64,
+}
+
+impl Default for VardiffConfig {
+    fn default() -> Self {
+        VardiffConfig {
+            initial_bits: 16,
+            min_bits: 8,
+            max_bits: 40,
+            target_shares_per_min: 20.0,
+            retarget_secs: 30,
+            tolerance: 2.0,
+        }
+    }
+}
+
+/// The share ledger.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct LedgerConfig {
+    /// SQLite file (WAL mode). Created with its schema on first start.
+    pub path: PathBuf,
+    /// Most shares in one group commit.
+    pub max_batch: usize,
+    /// `true`: fsync at every commit (SQLite `synchronous=FULL`), surviving power loss; `false`: `NORMAL`,
+    /// surviving process crashes only.
+    pub fsync: bool,
+}
+
+impl Default for LedgerConfig {
+    fn default() -> Self {
+        LedgerConfig { path: PathBuf::from("trez-pool.db"), max_batch: 1024, fsync: true }
+    }
+}
+
+/// The whole relayer configuration (the `[server]`, `[vardiff]`, `[ledger]` tables of the TOML file).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub vardiff: VardiffConfig,
+    pub ledger: LedgerConfig,
+}
+
+impl Config {
+    /// Parse a TOML document; unknown keys are errors.
+    pub fn from_toml(text: &str) -> Result<Config, toml::de::Error> {
+        toml::from_str(text)
+    }
+
+    /// Checks the values make sense together; the message names the field.
+    pub fn validate(&self) -> Result<(), String> {
+        let v = &self.vardiff;
+        if !(v.min_bits <= v.initial_bits && v.initial_bits <= v.max_bits && v.max_bits <= 192) {
+            return Err("vardiff: need min_bits <= initial_bits <= max_bits <= 192".into());
+        }
+        if v.target_shares_per_min <= 0.0 || v.tolerance <= 1.0 {
+            return Err("vardiff: target_shares_per_min > 0 and tolerance > 1 required".into());
+        }
+        let s = &self.server;
+        if s.max_frame_bytes == 0 || s.max_frame_bytes > trez_protocol::MAX_FRAME_BYTES {
+            return Err(format!("server.max_frame_bytes must be 1..={}", trez_protocol::MAX_FRAME_BYTES));
+        }
+        if s.max_connections == 0 || s.max_connections_per_ip == 0 || s.max_submits_per_sec == 0 || s.send_queue == 0 {
+            return Err("server: limits must be positive".into());
+        }
+        if !(0.0..=1.0).contains(&s.ban_invalid_ratio) {
+            return Err("server.ban_invalid_ratio must be within 0..=1".into());
+        }
+        if self.ledger.max_batch == 0 {
+            return Err("ledger.max_batch must be positive".into());
+        }
+        Ok(())
+    }
+}
+
+impl ServerConfig {
+    pub fn handshake_timeout(&self) -> Duration {
+        Duration::from_secs(self.handshake_timeout_secs)
+    }
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.idle_timeout_secs)
+    }
+    pub fn stale_grace(&self) -> Duration {
+        Duration::from_secs(self.stale_grace_secs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_config_parses_and_equals_defaults() {
+        let text = include_str!("../config.example.toml");
+        let parsed = Config::from_toml(text).expect("example parses");
+        assert_eq!(parsed, Config::default(), "config.example.toml documents the defaults");
+        parsed.validate().unwrap();
+    }
+
+    #[test]
+    fn unknown_keys_are_errors() {
+        assert!(Config::from_toml("[server]\nlisten_addr = \"1.2.3.4:5\"\n").is_err());
+    }
+
+    #[test]
+    fn validation_names_the_field() {
+        let mut c = Config::default();
+        c.vardiff.min_bits = 50;
+        assert!(c.validate().unwrap_err().contains("vardiff"));
+    }
+}

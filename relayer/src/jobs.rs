@@ -1,0 +1,137 @@
+//! Work the relayer hands out: the current TREZ template (from the chain watcher, or a test), epochs, and
+//! disjoint nonce ranges.
+//!
+//! Each publish of a new challenge starts a new epoch. Connections take ranges of 2^[`RANGE_BITS`] nonces
+//! from a counter that belongs to the challenge: while a challenge is open (even across epochs that only
+//! change the network difficulty) no range is handed out twice.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::sync::watch;
+
+/// Nonces per connection range: 2^40 (about 6.8 hours at 45 M nonces/s); 2^24 ranges per challenge.
+pub const RANGE_BITS: u32 = 40;
+
+/// The TREZ work of the moment, as the chain watcher reads it from the TREZ `State`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Template {
+    pub challenge: [u8; 32],
+    pub block_count: u64,
+    /// TREZ `difficulty_high`, bits.
+    pub network_bits: u32,
+    /// The pool authority PDA (the miner key in every digest).
+    pub miner_key: [u8; 32],
+}
+
+/// A published template with its epoch and range allocator.
+#[derive(Debug)]
+pub struct Work {
+    pub epoch: u64,
+    pub template: Template,
+    pub published: Instant,
+    ranges: Arc<AtomicU64>,
+}
+
+impl Work {
+    /// The next unused nonce range `[start, end)` of this challenge, or `None` when all 2^24 are taken.
+    pub fn next_range(&self) -> Option<(u64, u64)> {
+        let i = self.ranges.fetch_add(1, Ordering::Relaxed);
+        if i >= 1u64 << (64 - RANGE_BITS) {
+            return None;
+        }
+        let start = i << RANGE_BITS;
+        // The last range ends at u64::MAX (exclusive), giving up that one nonce.
+        Some((start, start.saturating_add(1u64 << RANGE_BITS)))
+    }
+}
+
+/// The publishing side: the chain watcher (or a test) calls [`JobSource::publish`]; sessions watch
+/// [`JobSource::subscribe`].
+#[derive(Clone)]
+pub struct JobSource {
+    tx: Arc<watch::Sender<Option<Arc<Work>>>>,
+}
+
+impl Default for JobSource {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl JobSource {
+    pub fn new() -> Self {
+        let (tx, _) = watch::channel(None);
+        JobSource { tx: Arc::new(tx) }
+    }
+
+    /// Publish a template. A changed challenge or block_count starts a new epoch with fresh ranges; a change
+    /// of network difficulty alone starts a new epoch that keeps the challenge's range counter. Publishing
+    /// the same template again does nothing. Returns whether anything changed.
+    pub fn publish(&self, template: Template) -> bool {
+        let current = self.tx.borrow().clone();
+        let (epoch, ranges) = match &current {
+            Some(w) if w.template == template => return false,
+            Some(w) if w.template.challenge == template.challenge && w.template.block_count == template.block_count => {
+                (w.epoch + 1, w.ranges.clone())
+            }
+            Some(w) => (w.epoch + 1, Arc::new(AtomicU64::new(0))),
+            None => (1, Arc::new(AtomicU64::new(0))),
+        };
+        let work = Arc::new(Work { epoch, template, published: Instant::now(), ranges });
+        self.tx.send_replace(Some(work));
+        true
+    }
+
+    /// A receiver of the current work (None before the first publish).
+    pub fn subscribe(&self) -> watch::Receiver<Option<Arc<Work>>> {
+        self.tx.subscribe()
+    }
+
+    /// The current work.
+    pub fn current(&self) -> Option<Arc<Work>> {
+        self.tx.borrow().clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(c: u8, bc: u64, bits: u32) -> Template {
+        Template { challenge: [c; 32], block_count: bc, network_bits: bits, miner_key: [9; 32] }
+    }
+
+    #[test]
+    fn ranges_are_disjoint_and_never_reused_while_the_challenge_is_open() {
+        let src = JobSource::new();
+        assert!(src.publish(t(1, 0, 20)));
+        let w1 = src.current().unwrap();
+        let a = w1.next_range().unwrap();
+        let b = w1.next_range().unwrap();
+        assert_eq!(a, (0, 1 << RANGE_BITS));
+        assert_eq!(b.0, a.1);
+        // Same challenge, new network difficulty: new epoch, same counter.
+        assert!(src.publish(t(1, 0, 21)));
+        let w2 = src.current().unwrap();
+        assert_eq!(w2.epoch, 2);
+        assert_eq!(w2.next_range().unwrap().0, b.1);
+        // Republishing the same template is a no-op.
+        assert!(!src.publish(t(1, 0, 21)));
+        // New challenge: fresh ranges.
+        assert!(src.publish(t(2, 1, 21)));
+        assert_eq!(src.current().unwrap().next_range().unwrap().0, 0);
+    }
+
+    #[test]
+    fn the_last_range_ends_at_u64_max_and_then_none() {
+        let src = JobSource::new();
+        src.publish(t(1, 0, 20));
+        let w = src.current().unwrap();
+        w.ranges.store((1u64 << (64 - RANGE_BITS)) - 1, Ordering::Relaxed);
+        let last = w.next_range().unwrap();
+        assert_eq!(last, (u64::MAX - ((1 << RANGE_BITS) - 1), u64::MAX));
+        assert_eq!(w.next_range(), None);
+    }
+}

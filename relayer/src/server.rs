@@ -1,0 +1,641 @@
+//! The miner-facing WebSocket server: accept loop with connection caps and bans ([`run`]), and one
+//! [`Session`] per peer: handshake, auth, jobs, share validation, durable acks, vardiff, limits, shutdown drain.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures_util::stream::FuturesUnordered;
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, watch, Semaphore};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::{self, Message};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{debug, info, warn};
+use trez_protocol::{self as proto, ClientMsg, ErrorCode, Hex32, Key, RejectReason, ServerMsg};
+
+use crate::config::Config;
+use crate::jobs::{JobSource, Work};
+use crate::ledger::{Ledger, NewShare, Recorded};
+use crate::vardiff::Vardiff;
+
+/// A block-meeting share, durable in the ledger, handed to the solution submitter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Solution {
+    /// `solutions.id` in the ledger.
+    pub id: i64,
+    pub share_seq: i64,
+    pub wallet: [u8; 32],
+    pub challenge: [u8; 32],
+    pub block_count: u64,
+    pub nonce: u64,
+}
+
+/// Counters for logs, the API and metrics.
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub connections: AtomicU64,
+    pub authorized: AtomicU64,
+    pub accepted: AtomicU64,
+    pub blocks: AtomicU64,
+    /// Sum of accepted share weights in units of 2^0 hashes, saturating (hashrate estimate).
+    pub accepted_work: AtomicU64,
+    rejected: [AtomicU64; RejectReason::ALL.len()],
+}
+
+impl Stats {
+    pub fn rejected(&self, r: RejectReason) -> u64 {
+        self.rejected[r as usize].load(Ordering::Relaxed)
+    }
+    fn reject(&self, r: RejectReason) {
+        self.rejected[r as usize].fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// State shared by every session.
+pub struct Shared {
+    pub config: Config,
+    /// Pool account address (bound into auth).
+    pub pool: Key,
+    /// Pool authority PDA (the miner key of every job).
+    pub authority: Key,
+    pub jobs: JobSource,
+    pub ledger: Ledger,
+    pub solutions: mpsc::Sender<Solution>,
+    pub stats: Stats,
+    per_ip: Mutex<HashMap<IpAddr, usize>>,
+    bans: Mutex<HashMap<IpAddr, Instant>>,
+    /// Wallets that authenticated (the settler registers their Member accounts).
+    pub wallets: Mutex<HashSet<[u8; 32]>>,
+}
+
+impl Shared {
+    pub fn new(config: Config, pool: Key, authority: Key, jobs: JobSource, ledger: Ledger, solutions: mpsc::Sender<Solution>) -> Arc<Shared> {
+        Arc::new(Shared {
+            config,
+            pool,
+            authority,
+            jobs,
+            ledger,
+            solutions,
+            stats: Stats::default(),
+            per_ip: Mutex::new(HashMap::new()),
+            bans: Mutex::new(HashMap::new()),
+            wallets: Mutex::new(HashSet::new()),
+        })
+    }
+
+    fn banned(&self, ip: IpAddr) -> bool {
+        let mut bans = self.bans.lock().unwrap_or_else(|e| e.into_inner());
+        match bans.get(&ip) {
+            Some(until) if *until > Instant::now() => true,
+            Some(_) => {
+                bans.remove(&ip);
+                false
+            }
+            None => false,
+        }
+    }
+
+    fn ban(&self, ip: IpAddr) {
+        let until = Instant::now() + Duration::from_secs(self.config.server.ban_secs);
+        self.bans.lock().unwrap_or_else(|e| e.into_inner()).insert(ip, until);
+    }
+
+    /// Count a connection from `ip`; false when the per-IP cap is reached.
+    fn enter(&self, ip: IpAddr) -> bool {
+        let mut m = self.per_ip.lock().unwrap_or_else(|e| e.into_inner());
+        let n = m.entry(ip).or_insert(0);
+        if *n >= self.config.server.max_connections_per_ip {
+            return false;
+        }
+        *n += 1;
+        true
+    }
+
+    fn leave(&self, ip: IpAddr) {
+        let mut m = self.per_ip.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = m.get_mut(&ip) {
+            *n -= 1;
+            if *n == 0 {
+                m.remove(&ip);
+            }
+        }
+    }
+}
+
+/// Serve miners on `listener` until `shutdown` resolves; then stop accepting, let every session answer its
+/// in-flight submits, flush the ledger and return.
+pub async fn run(listener: TcpListener, shared: Arc<Shared>, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    let permits = Arc::new(Semaphore::new(shared.config.server.max_connections));
+    let cancel = CancellationToken::new();
+    let tracker = TaskTracker::new();
+    tokio::pin!(shutdown);
+    let mut backoff = Duration::from_millis(10);
+    info!(addr = %listener.local_addr()?, "relayer listening for miners");
+    loop {
+        let (stream, peer) = tokio::select! {
+            _ = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(x) => { backoff = Duration::from_millis(10); x }
+                Err(e) => {
+                    // EMFILE and friends: back off instead of spinning.
+                    warn!(error = %e, "accept failed");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(1));
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let shared = shared.clone();
+        let cancel = cancel.child_token();
+        let permit = permits.clone().try_acquire_owned().ok();
+        tracker.spawn(async move {
+            let refusal = if permit.is_none() {
+                Some(ErrorCode::TooManyConnections)
+            } else if shared.banned(peer.ip()) {
+                Some(ErrorCode::Banned)
+            } else if !shared.enter(peer.ip()) {
+                Some(ErrorCode::TooManyConnections)
+            } else {
+                None
+            };
+            match refusal {
+                Some(code) => refuse(stream, &shared, code).await,
+                None => {
+                    shared.stats.connections.fetch_add(1, Ordering::Relaxed);
+                    serve(stream, peer, &shared, cancel).await;
+                    shared.stats.connections.fetch_sub(1, Ordering::Relaxed);
+                    shared.leave(peer.ip());
+                }
+            }
+            drop(permit);
+        });
+    }
+    info!("relayer shutting down: draining sessions");
+    cancel.cancel();
+    tracker.close();
+    tracker.wait().await;
+    shared.ledger.flush().await?;
+    info!("relayer stopped; ledger flushed");
+    Ok(())
+}
+
+fn ws_config(shared: &Shared) -> WebSocketConfig {
+    let max = shared.config.server.max_frame_bytes;
+    WebSocketConfig::default().max_message_size(Some(max)).max_frame_size(Some(max))
+}
+
+/// Complete the WebSocket handshake only to say why the connection is refused, then close.
+async fn refuse(stream: TcpStream, shared: &Shared, code: ErrorCode) {
+    let handshake = tokio_tungstenite::accept_async_with_config(stream, Some(ws_config(shared)));
+    if let Ok(Ok(mut ws)) = tokio::time::timeout(Duration::from_secs(2), handshake).await {
+        let msg = ServerMsg::Error { code, message: "connection refused".into() };
+        let _ = ws.send(Message::text(proto::encode(&msg))).await;
+        let _ = ws.close(None).await;
+    }
+}
+
+async fn serve(stream: TcpStream, peer: SocketAddr, shared: &Arc<Shared>, cancel: CancellationToken) {
+    let handshake = tokio_tungstenite::accept_async_with_config(stream, Some(ws_config(shared)));
+    let ws = match tokio::time::timeout(shared.config.server.handshake_timeout(), handshake).await {
+        Ok(Ok(ws)) => ws,
+        Ok(Err(e)) => return debug!(%peer, error = %e, "websocket handshake failed"),
+        Err(_) => return debug!(%peer, "websocket handshake timed out"),
+    };
+    let (mut sink, mut stream) = ws.split();
+    let (out_tx, mut out_rx) = mpsc::channel::<Message>(shared.config.server.send_queue);
+    // Writer: drains the bounded queue; a close frame ends it.
+    let writer = tokio::spawn(async move {
+        while let Some(msg) = out_rx.recv().await {
+            let closing = matches!(msg, Message::Close(_));
+            if sink.send(msg).await.is_err() || closing {
+                break;
+            }
+        }
+        let _ = sink.close().await;
+    });
+    let mut session = Session::new(shared.clone(), peer, out_tx);
+    session.run(&mut stream, cancel).await;
+    drop(session);
+    let _ = writer.await;
+}
+
+/// A job as issued to one connection.
+struct IssuedJob {
+    work: Arc<Work>,
+    share_bits: u32,
+    range: (u64, u64),
+}
+
+/// Most jobs a connection remembers (older ones answer `unknown_job`).
+const JOBS_KEPT: usize = 8;
+
+/// Result of a share's durable commit: (submit id, share bits, outcome, solution when a block).
+type Done = (u64, u32, Result<Recorded, crate::ledger::LedgerError>, Option<Solution>);
+type Pending = std::pin::Pin<Box<dyn Future<Output = Done> + Send>>;
+
+/// One miner connection.
+struct Session {
+    shared: Arc<Shared>,
+    peer: SocketAddr,
+    out: mpsc::Sender<Message>,
+    server_nonce: Hex32,
+    wallet: Option<(Key, String)>,
+    vardiff: Vardiff,
+    jobs: VecDeque<(String, IssuedJob)>,
+    next_job: u64,
+    /// Epoch and range of the current challenge for this connection.
+    range: Option<(u64, [u8; 32], (u64, u64))>,
+    /// Nonces submitted per challenge (cleared when the challenge is over).
+    seen: HashMap<[u8; 32], HashSet<u64>>,
+    submits: u64,
+    invalid: u64,
+    bucket: TokenBucket,
+    frames: TokenBucket,
+    closing: bool,
+}
+
+/// Token bucket: `rate` per second, burst `2 × rate`.
+struct TokenBucket {
+    rate: f64,
+    tokens: f64,
+    last: Instant,
+}
+
+impl TokenBucket {
+    fn new(rate: u32) -> Self {
+        TokenBucket { rate: rate as f64, tokens: rate as f64 * 2.0, last: Instant::now() }
+    }
+    fn take(&mut self) -> bool {
+        let now = Instant::now();
+        self.tokens = (self.tokens + now.duration_since(self.last).as_secs_f64() * self.rate).min(self.rate * 2.0);
+        self.last = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+enum Flow {
+    Continue,
+    Close,
+}
+
+impl Session {
+    fn new(shared: Arc<Shared>, peer: SocketAddr, out: mpsc::Sender<Message>) -> Self {
+        let s = &shared.config.server;
+        let (submits, frames) = (s.max_submits_per_sec, s.max_frames_per_sec);
+        let vardiff = Vardiff::new(&shared.config.vardiff, Instant::now());
+        Session {
+            shared,
+            peer,
+            out,
+            server_nonce: Hex32(rand::random()),
+            wallet: None,
+            vardiff,
+            jobs: VecDeque::new(),
+            next_job: 0,
+            range: None,
+            seen: HashMap::new(),
+            submits: 0,
+            invalid: 0,
+            bucket: TokenBucket::new(submits),
+            frames: TokenBucket::new(frames),
+            closing: false,
+        }
+    }
+
+    /// Queue a message; a full queue means the peer is too slow: close.
+    fn send(&mut self, msg: &ServerMsg) -> Flow {
+        match self.out.try_send(Message::text(proto::encode(msg))) {
+            Ok(()) => Flow::Continue,
+            Err(_) => {
+                debug!(peer = %self.peer, "slow consumer: send queue full");
+                self.closing = true;
+                Flow::Close
+            }
+        }
+    }
+
+    /// Send a coded error; fatal codes also close.
+    fn error(&mut self, code: ErrorCode, message: impl Into<String>) -> Flow {
+        let flow = self.send(&ServerMsg::Error { code, message: message.into() });
+        if code.is_fatal() {
+            self.close();
+            return Flow::Close;
+        }
+        flow
+    }
+
+    fn close(&mut self) {
+        if !self.closing {
+            self.closing = true;
+        }
+        let _ = self.out.try_send(Message::Close(None));
+    }
+
+    async fn run<S>(&mut self, stream: &mut S, cancel: CancellationToken)
+    where
+        S: futures_util::Stream<Item = Result<Message, tungstenite::Error>> + Unpin,
+    {
+        let hello = ServerMsg::Hello {
+            protocol: proto::PROTOCOL_VERSION,
+            server_nonce: self.server_nonce,
+            pool: self.shared.pool,
+            authority: self.shared.authority,
+        };
+        if let Flow::Close = self.send(&hello) {
+            return;
+        }
+        let cfg = self.shared.config.server.clone();
+        let handshake_deadline = tokio::time::Instant::now() + cfg.handshake_timeout();
+        let mut idle_deadline = tokio::time::Instant::now() + cfg.idle_timeout();
+        let mut work_rx: watch::Receiver<Option<Arc<Work>>> = self.shared.jobs.subscribe();
+        let mut pending: FuturesUnordered<Pending> = FuturesUnordered::new();
+        let mut vardiff_tick = tokio::time::interval(Duration::from_secs(self.shared.config.vardiff.retarget_secs.max(1)));
+        vardiff_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+
+        while !self.closing {
+            let authed = self.wallet.is_some();
+            tokio::select! {
+                biased;
+                _ = cancel.cancelled() => {
+                    // Answer what is in flight, then say goodbye.
+                    while let Some(done) = pending.next().await {
+                        self.finish(done);
+                    }
+                    let _ = self.error(ErrorCode::ShuttingDown, "relayer shutting down");
+                    break;
+                }
+                Some(done) = pending.next(), if !pending.is_empty() => self.finish(done),
+                _ = tokio::time::sleep_until(handshake_deadline), if !authed => {
+                    let _ = self.error(ErrorCode::HandshakeTimeout, "no auth within the handshake timeout");
+                }
+                _ = tokio::time::sleep_until(idle_deadline) => {
+                    let _ = self.error(ErrorCode::IdleTimeout, "idle");
+                }
+                changed = work_rx.changed(), if authed => {
+                    if changed.is_err() { break; }
+                    self.issue_job(true);
+                }
+                _ = vardiff_tick.tick(), if authed => {
+                    if let Some(bits) = self.vardiff.retarget(Instant::now()) {
+                        let _ = self.send(&ServerMsg::SetDifficulty { share_bits: bits });
+                        self.issue_job(false);
+                    }
+                }
+                frame = stream.next() => {
+                    idle_deadline = tokio::time::Instant::now() + cfg.idle_timeout();
+                    match frame {
+                        None => break,
+                        Some(Err(tungstenite::Error::Capacity(e))) => {
+                            let _ = self.error(ErrorCode::FrameTooLarge, e.to_string());
+                        }
+                        Some(Err(e)) => { debug!(peer = %self.peer, error = %e, "read error"); break; }
+                        Some(Ok(msg)) => {
+                            if let Some(p) = self.on_frame(msg) {
+                                pending.push(p);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // Acks for shares already durable are still owed.
+        while let Some(done) = pending.next().await {
+            self.finish(done);
+        }
+        self.close();
+    }
+
+    fn on_frame(&mut self, msg: Message) -> Option<Pending> {
+        let text = match msg {
+            Message::Text(t) => t,
+            Message::Binary(_) => {
+                let _ = self.error(ErrorCode::InvalidFrame, "binary frames are not part of the protocol");
+                return None;
+            }
+            Message::Close(_) => {
+                self.closing = true;
+                return None;
+            }
+            // tungstenite answers pings itself.
+            Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => return None,
+        };
+        let decoded = proto::decode_client(text.as_str());
+        let is_submit = matches!(decoded, Ok(ClientMsg::Submit { .. }));
+        if !is_submit && !self.frames.take() {
+            let _ = self.error(ErrorCode::RateLimited, "too many frames");
+            return None;
+        }
+        match decoded {
+            Err(e) => {
+                let _ = self.error(e.code(), e.to_string());
+                None
+            }
+            Ok(ClientMsg::Ping {}) => {
+                let _ = self.send(&ServerMsg::Pong {});
+                None
+            }
+            Ok(ClientMsg::Auth { wallet, worker, client, signature }) => {
+                self.on_auth(wallet, worker, client, signature);
+                None
+            }
+            Ok(ClientMsg::Submit { id, job_id, nonce }) => self.on_submit(id, &job_id, nonce),
+        }
+    }
+
+    fn on_auth(&mut self, wallet: Key, worker: String, client: String, signature: proto::Sig) {
+        if self.wallet.is_some() {
+            let _ = self.error(ErrorCode::AlreadyAuthorized, "already authorized");
+            return;
+        }
+        if !proto::valid_label(&worker, proto::MAX_WORKER_LEN) || !proto::valid_label(&client, proto::MAX_CLIENT_LEN) {
+            let _ = self.error(ErrorCode::InvalidWorker, "worker/client: at most 64 bytes, no control characters");
+            return;
+        }
+        if let Err(why) = proto::verify_auth(&self.shared.pool, &self.server_nonce, &wallet, &worker, &signature) {
+            debug!(peer = %self.peer, %wallet, why, "auth failed");
+            let _ = self.error(ErrorCode::AuthFailed, "signature does not verify for this pool and server nonce");
+            return;
+        }
+        info!(peer = %self.peer, %wallet, worker, client, "miner authorized");
+        self.shared.stats.authorized.fetch_add(1, Ordering::Relaxed);
+        self.shared.wallets.lock().unwrap_or_else(|e| e.into_inner()).insert(wallet.0);
+        let share_bits = self.vardiff.bits();
+        self.wallet = Some((wallet, worker.clone()));
+        if let Flow::Close = self.send(&ServerMsg::Authorized { wallet, worker, share_bits }) {
+            return;
+        }
+        self.issue_job(true);
+    }
+
+    /// Send a job for the current work (no-op before the first template).
+    fn issue_job(&mut self, clean: bool) {
+        let Some(work) = self.shared.jobs.current() else { return };
+        let t = work.template;
+        let range = match self.range {
+            Some((_, challenge, range)) if challenge == t.challenge => range,
+            _ => match work.next_range() {
+                Some(r) => r,
+                None => {
+                    warn!("nonce ranges exhausted for this challenge");
+                    return;
+                }
+            },
+        };
+        let clean = clean && self.range.is_none_or(|(_, c, _)| c != t.challenge);
+        self.range = Some((work.epoch, t.challenge, range));
+        self.next_job += 1;
+        let job_id = format!("{}.{}", work.epoch, self.next_job);
+        let share_bits = self.vardiff.bits();
+        let msg = ServerMsg::Job {
+            job_id: job_id.clone(),
+            challenge: Hex32(t.challenge),
+            miner_key: Key(t.miner_key),
+            block_count: t.block_count,
+            share_bits,
+            network_bits: t.network_bits,
+            nonce_start: range.0,
+            nonce_end: range.1,
+            clean,
+        };
+        self.jobs.push_back((job_id, IssuedJob { work, share_bits, range }));
+        while self.jobs.len() > JOBS_KEPT {
+            self.jobs.pop_front();
+        }
+        // Forget nonces of challenges no job refers to any more.
+        let live: HashSet<[u8; 32]> = self.jobs.iter().map(|(_, j)| j.work.template.challenge).collect();
+        self.seen.retain(|c, _| live.contains(c));
+        let _ = self.send(&msg);
+    }
+
+    fn reject(&mut self, id: u64, reason: RejectReason) {
+        self.shared.stats.reject(reason);
+        if !matches!(reason, RejectReason::Stale | RejectReason::RateLimited | RejectReason::Unavailable) {
+            self.invalid += 1;
+        }
+        let _ = self.send(&ServerMsg::Ack { id, accepted: false, reason: Some(reason), block: false });
+        let s = &self.shared.config.server;
+        if self.submits >= s.ban_min_submits as u64 && (self.invalid as f64) >= s.ban_invalid_ratio * self.submits as f64 {
+            warn!(peer = %self.peer, submits = self.submits, invalid = self.invalid, "banning peer for invalid shares");
+            self.shared.ban(self.peer.ip());
+            let _ = self.error(ErrorCode::Banned, "too many invalid shares");
+        }
+    }
+
+    /// Validate a submit; returns the durable-commit future when the share is valid.
+    fn on_submit(&mut self, id: u64, job_id: &str, nonce: u64) -> Option<Pending> {
+        let Some((wallet, worker)) = self.wallet.clone() else {
+            let _ = self.send(&ServerMsg::Ack { id, accepted: false, reason: Some(RejectReason::NotAuthorized), block: false });
+            return None;
+        };
+        self.submits += 1;
+        if !self.bucket.take() {
+            self.reject(id, RejectReason::RateLimited);
+            return None;
+        }
+        let Some(job) = self.jobs.iter().find(|(j, _)| j == job_id).map(|(_, j)| j) else {
+            self.reject(id, RejectReason::UnknownJob);
+            return None;
+        };
+        let (work, share_bits, range) = (job.work.clone(), job.share_bits, job.range);
+        let t = work.template;
+        let current = self.shared.jobs.current();
+        let stale = match &current {
+            Some(cur) if cur.template.challenge != t.challenge => {
+                cur.published.elapsed() > self.shared.config.server.stale_grace()
+            }
+            _ => false,
+        };
+        if nonce < range.0 || nonce >= range.1 {
+            self.reject(id, RejectReason::OutOfRange);
+            return None;
+        }
+        if self.seen.get(&t.challenge).is_some_and(|s| s.contains(&nonce)) {
+            self.reject(id, RejectReason::Duplicate);
+            return None;
+        }
+        if stale {
+            self.reject(id, RejectReason::Stale);
+            return None;
+        }
+        let digest = trez_pow::digest(&t.challenge, &t.miner_key, t.block_count, nonce);
+        let zero_bits = trez_pow::zero_bits(&digest);
+        if zero_bits < share_bits {
+            self.reject(id, RejectReason::LowDifficulty);
+            return None;
+        }
+        self.seen.entry(t.challenge).or_default().insert(nonce);
+        // A block only counts while its challenge is the open one.
+        let block = zero_bits >= t.network_bits && current.as_ref().is_some_and(|c| c.template.challenge == t.challenge);
+        let share = NewShare {
+            wallet: wallet.0,
+            worker,
+            challenge: t.challenge,
+            block_count: t.block_count,
+            nonce,
+            bits: share_bits,
+            zero_bits,
+            block,
+        };
+        let ledger = self.shared.ledger.clone();
+        Some(Box::pin(async move {
+            let res = ledger.record(share.clone()).await;
+            let solution = match &res {
+                Ok(Recorded::Accepted { seq, solution: Some(sid) }) => Some(Solution {
+                    id: *sid,
+                    share_seq: *seq,
+                    wallet: share.wallet,
+                    challenge: share.challenge,
+                    block_count: share.block_count,
+                    nonce: share.nonce,
+                }),
+                _ => None,
+            };
+            (id, share.bits, res, solution)
+        }))
+    }
+
+    /// A share's commit finished: ack it (and hand a block to the submitter).
+    fn finish(&mut self, (id, bits, res, solution): Done) {
+        match res {
+            Ok(Recorded::Accepted { .. }) => {
+                let shared = self.shared.clone();
+                let st = &shared.stats;
+                st.accepted.fetch_add(1, Ordering::Relaxed);
+                st.accepted_work.fetch_add(1u64.checked_shl(bits).unwrap_or(u64::MAX), Ordering::Relaxed);
+                self.vardiff.on_share();
+                if let Some(bits) = self.vardiff.retarget_early(Instant::now()) {
+                    let _ = self.send(&ServerMsg::SetDifficulty { share_bits: bits });
+                    self.issue_job(false);
+                }
+                let block = solution.is_some();
+                if let Some(sol) = solution {
+                    st.blocks.fetch_add(1, Ordering::Relaxed);
+                    info!(peer = %self.peer, block_count = sol.block_count, nonce = sol.nonce, "block found");
+                    if self.shared.solutions.try_send(sol).is_err() {
+                        // It is durable as `pending`; the submitter resumes pending solutions from the ledger.
+                        warn!("solution channel full or closed; solution stays pending in the ledger");
+                    }
+                }
+                let _ = self.send(&ServerMsg::Ack { id, accepted: true, reason: None, block });
+            }
+            Ok(Recorded::Duplicate) => self.reject(id, RejectReason::Duplicate),
+            Err(e) => {
+                warn!(error = %e, "ledger unavailable; share not acked as accepted");
+                self.reject(id, RejectReason::Unavailable);
+            }
+        }
+    }
+}

@@ -1,0 +1,496 @@
+//! Black-box tests of the miner-facing server: real WebSocket clients against `relayer::run` on 127.0.0.1:0.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, oneshot};
+use tokio_tungstenite::tungstenite::Message;
+use trez_protocol::{self as proto, ClientMsg, ErrorCode, Hex32, Key, RejectReason, ServerMsg};
+use trez_relayer::config::Config;
+use trez_relayer::{JobSource, Ledger, Shared, Solution, Template};
+
+const POOL: Key = Key([7; 32]);
+const AUTHORITY: Key = Key([8; 32]);
+
+struct Relayer {
+    addr: std::net::SocketAddr,
+    jobs: JobSource,
+    solutions: mpsc::Receiver<Solution>,
+    ledger: Ledger,
+    shared: Arc<Shared>,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl Relayer {
+    async fn start(db: &std::path::Path, tweak: impl FnOnce(&mut Config)) -> Relayer {
+        let mut config = Config::default();
+        config.ledger.path = db.to_path_buf();
+        config.ledger.fsync = false;
+        config.vardiff.initial_bits = 4;
+        config.vardiff.min_bits = 1;
+        config.vardiff.retarget_secs = 3_600;
+        config.server.max_submits_per_sec = 10_000;
+        config.server.stale_grace_secs = 0;
+        tweak(&mut config);
+        config.validate().unwrap();
+        let ledger = Ledger::open(&config.ledger).unwrap();
+        let jobs = JobSource::new();
+        let (sol_tx, solutions) = mpsc::channel(16);
+        let shared = Shared::new(config, POOL, AUTHORITY, jobs.clone(), ledger.clone(), sol_tx);
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(trez_relayer::run(listener, shared.clone(), async move {
+            let _ = stopped.await;
+        }));
+        Relayer { addr, jobs, solutions, ledger, shared, stop: Some(stop), task }
+    }
+
+    fn publish(&self, challenge: u8, network_bits: u32) -> Template {
+        let t = Template { challenge: [challenge; 32], block_count: challenge as u64, network_bits, miner_key: AUTHORITY.0 };
+        self.jobs.publish(t);
+        t
+    }
+
+    async fn stop(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        self.task.await.unwrap().unwrap();
+    }
+}
+
+type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+struct Client {
+    ws: Ws,
+    nonce: Hex32,
+    secret: [u8; 32],
+    job: Option<ServerMsg>,
+    next_id: u64,
+}
+
+impl Client {
+    async fn connect(addr: std::net::SocketAddr) -> Client {
+        let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}")).await.unwrap();
+        let hello = recv_on(&mut ws).await;
+        let ServerMsg::Hello { server_nonce, pool, authority, protocol } = hello else { panic!("expected hello, got {hello:?}") };
+        assert_eq!((pool, authority, protocol), (POOL, AUTHORITY, proto::PROTOCOL_VERSION));
+        Client { ws, nonce: server_nonce, secret: rand::random(), job: None, next_id: 0 }
+    }
+
+    async fn send(&mut self, msg: &ClientMsg) {
+        self.ws.send(Message::text(proto::encode(msg))).await.unwrap();
+    }
+
+    async fn recv(&mut self) -> ServerMsg {
+        let m = recv_on(&mut self.ws).await;
+        if let ServerMsg::Job { .. } = m {
+            self.job = Some(m.clone());
+        }
+        m
+    }
+
+    fn auth_msg(&self, pool: &Key, nonce: &Hex32) -> ClientMsg {
+        let (wallet, signature) = proto::sign_auth(&self.secret, pool, nonce, "rig");
+        ClientMsg::Auth { wallet, worker: "rig".into(), client: "test/1".into(), signature }
+    }
+
+    fn wallet(&self) -> Key {
+        proto::sign_auth(&self.secret, &POOL, &self.nonce, "rig").0
+    }
+
+    /// Authenticate and wait for the first job.
+    async fn auth(&mut self) {
+        let m = self.auth_msg(&POOL, &self.nonce.clone());
+        self.send(&m).await;
+        assert!(matches!(self.recv().await, ServerMsg::Authorized { .. }));
+        assert!(matches!(self.recv().await, ServerMsg::Job { .. }));
+    }
+
+    fn job(&self) -> (String, Template, u32, u64, u64) {
+        match self.job.clone().expect("a job") {
+            ServerMsg::Job { job_id, challenge, miner_key, block_count, share_bits, network_bits, nonce_start, nonce_end, .. } => (
+                job_id,
+                Template { challenge: challenge.0, block_count, network_bits, miner_key: miner_key.0 },
+                share_bits,
+                nonce_start,
+                nonce_end,
+            ),
+            _ => unreachable!(),
+        }
+    }
+
+    /// A nonce of the current job with zero bits in `[lo, hi)`, searching from `from`.
+    fn find(&self, from: u64, lo: u32, hi: u32) -> u64 {
+        let (_, t, _, start, _) = self.job();
+        (start + from..)
+            .find(|&n| {
+                let z = trez_pow::zero_bits(&trez_pow::digest(&t.challenge, &t.miner_key, t.block_count, n));
+                z >= lo && z < hi
+            })
+            .unwrap()
+    }
+
+    async fn submit(&mut self, job_id: &str, nonce: u64) -> ServerMsg {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.send(&ClientMsg::Submit { id, job_id: job_id.into(), nonce }).await;
+        loop {
+            match self.recv().await {
+                m @ ServerMsg::Ack { .. } => return m,
+                ServerMsg::Job { .. } | ServerMsg::SetDifficulty { .. } => continue,
+                other => return other,
+            }
+        }
+    }
+}
+
+async fn recv_on(ws: &mut Ws) -> ServerMsg {
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(10), ws.next()).await.expect("server answered in time");
+        match frame {
+            Some(Ok(Message::Text(t))) => return proto::decode_server(t.as_str()).unwrap(),
+            Some(Ok(Message::Close(_))) | None => panic!("connection closed"),
+            Some(Ok(_)) => continue,
+            Some(Err(e)) => panic!("read error: {e}"),
+        }
+    }
+}
+
+/// Read until the server closes; returns the error codes seen.
+async fn codes_until_close(ws: &mut Ws) -> Vec<ErrorCode> {
+    let mut codes = vec![];
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), ws.next()).await.expect("closed in time") {
+            Some(Ok(Message::Text(t))) => {
+                if let Ok(ServerMsg::Error { code, .. }) = proto::decode_server(t.as_str()) {
+                    codes.push(code);
+                }
+            }
+            Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return codes,
+            Some(Ok(_)) => {}
+        }
+    }
+}
+
+fn accepted(m: &ServerMsg) -> bool {
+    matches!(m, ServerMsg::Ack { accepted: true, .. })
+}
+
+fn reason(m: &ServerMsg) -> Option<RejectReason> {
+    match m {
+        ServerMsg::Ack { reason, .. } => *reason,
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn valid_share_is_accepted_and_durable_across_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ledger.db");
+    let r = Relayer::start(&db, |_| {}).await;
+    r.publish(1, 60);
+    let mut c = Client::connect(r.addr).await;
+    c.auth().await;
+    let (job_id, t, bits, _, _) = c.job();
+    assert_eq!(bits, 4);
+    let nonce = c.find(0, 4, 60);
+    let ack = c.submit(&job_id, nonce).await;
+    assert!(accepted(&ack), "{ack:?}");
+    let wallet = c.wallet();
+    r.stop().await;
+
+    // Restart on the same file: the share is there.
+    let r = Relayer::start(&db, |_| {}).await;
+    let shares = r.ledger.shares().await.unwrap();
+    assert_eq!(shares.len(), 1);
+    let s = &shares[0];
+    assert_eq!((s.wallet, s.challenge, s.block_count, s.nonce, s.bits), (wallet.0, t.challenge, t.block_count, nonce, 4));
+    assert!(s.zero_bits >= 4);
+    r.stop().await;
+}
+
+#[tokio::test]
+async fn auth_failures_are_rejected_with_coded_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = Relayer::start(&dir.path().join("l.db"), |_| {}).await;
+    r.publish(1, 60);
+
+    // Bad signature: signed by another key than the wallet claimed.
+    let mut c = Client::connect(r.addr).await;
+    let ClientMsg::Auth { worker, client, signature, .. } = c.auth_msg(&POOL, &c.nonce.clone()) else { unreachable!() };
+    c.send(&ClientMsg::Auth { wallet: Key(proto::sign_auth(&[1; 32], &POOL, &c.nonce, "x").0 .0), worker, client, signature }).await;
+    assert!(matches!(c.recv().await, ServerMsg::Error { code: ErrorCode::AuthFailed, .. }));
+
+    // Replay: a valid auth captured on connection A, sent on connection B.
+    let a = Client::connect(r.addr).await;
+    let captured = a.auth_msg(&POOL, &a.nonce);
+    let mut b = Client::connect(r.addr).await;
+    b.send(&captured).await;
+    assert!(matches!(b.recv().await, ServerMsg::Error { code: ErrorCode::AuthFailed, .. }));
+
+    // Auth for another pool.
+    let mut d = Client::connect(r.addr).await;
+    let m = d.auth_msg(&Key([99; 32]), &d.nonce.clone());
+    d.send(&m).await;
+    assert!(matches!(d.recv().await, ServerMsg::Error { code: ErrorCode::AuthFailed, .. }));
+
+    // Submit before auth.
+    let mut e = Client::connect(r.addr).await;
+    let ack = e.submit("1.1", 5).await;
+    assert_eq!(reason(&ack), Some(RejectReason::NotAuthorized));
+
+    // Control characters in the worker name.
+    let mut f = Client::connect(r.addr).await;
+    let (wallet, signature) = proto::sign_auth(&f.secret, &POOL, &f.nonce, "a\nb");
+    f.send(&ClientMsg::Auth { wallet, worker: "a\nb".into(), client: "c".into(), signature }).await;
+    assert!(matches!(f.recv().await, ServerMsg::Error { code: ErrorCode::InvalidWorker, .. }));
+
+    // The honest miner is still served.
+    let mut ok = Client::connect(r.addr).await;
+    ok.auth().await;
+    assert_eq!(r.shared.stats.authorized.load(std::sync::atomic::Ordering::Relaxed), 1);
+    assert_eq!(r.ledger.share_count().await.unwrap(), 0);
+    r.stop().await;
+}
+
+#[tokio::test]
+async fn every_reject_reason_is_produced_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = Relayer::start(&dir.path().join("l.db"), |c| {
+        c.server.max_submits_per_sec = 5;
+        c.server.ban_min_submits = 1_000;
+    })
+    .await;
+    r.publish(1, 60);
+    let mut c = Client::connect(r.addr).await;
+    c.auth().await;
+    let (job_id, _, _, start, end) = c.job();
+
+    let good = c.find(0, 4, 60);
+    assert!(accepted(&c.submit(&job_id, good).await));
+    let count = r.ledger.share_count().await.unwrap();
+
+    let low = c.find(0, 0, 4);
+    assert_eq!(reason(&c.submit(&job_id, low).await), Some(RejectReason::LowDifficulty));
+    assert_eq!(reason(&c.submit(&job_id, good).await), Some(RejectReason::Duplicate));
+    assert_eq!(reason(&c.submit("999.999", good).await), Some(RejectReason::UnknownJob));
+    assert_eq!(reason(&c.submit(&job_id, end).await), Some(RejectReason::OutOfRange));
+    if start > 0 {
+        assert_eq!(reason(&c.submit(&job_id, start - 1).await), Some(RejectReason::OutOfRange));
+    }
+    // Stale: a new challenge, grace 0 s; the old job's share is refused.
+    let old_job = job_id.clone();
+    let old_good = c.find(good - start + 1, 4, 60);
+    r.publish(2, 60);
+    let clean_job = loop {
+        if let ServerMsg::Job { clean, .. } = c.recv().await {
+            break clean;
+        }
+    };
+    assert!(clean_job, "a new challenge is a clean job");
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    assert_eq!(reason(&c.submit(&old_job, old_good).await), Some(RejectReason::Stale));
+    assert_eq!(r.ledger.share_count().await.unwrap(), count, "rejected shares are not written");
+
+    // Rate limit: burst of 10, then refused.
+    let (job_id, ..) = c.job();
+    let mut limited = false;
+    for i in 0..40 {
+        let n = c.find(i * 1000, 0, 4); // low difficulty: never written even if not limited
+        if reason(&c.submit(&job_id, n).await) == Some(RejectReason::RateLimited) {
+            limited = true;
+            break;
+        }
+    }
+    assert!(limited, "rate limit reached");
+    assert_eq!(r.ledger.share_count().await.unwrap(), count);
+    for reason in [RejectReason::LowDifficulty, RejectReason::Duplicate, RejectReason::UnknownJob, RejectReason::OutOfRange, RejectReason::Stale, RejectReason::RateLimited] {
+        assert!(r.shared.stats.rejected(reason) >= 1, "{reason:?} counted");
+    }
+    r.stop().await;
+}
+
+#[tokio::test]
+async fn block_share_goes_to_the_solution_channel_after_it_is_durable() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut r = Relayer::start(&dir.path().join("l.db"), |_| {}).await;
+    let t = r.publish(1, 8);
+    let mut c = Client::connect(r.addr).await;
+    c.auth().await;
+    let (job_id, ..) = c.job();
+    let share = c.find(0, 4, 8);
+    let block = c.find(0, 8, 193);
+    assert!(matches!(c.submit(&job_id, share).await, ServerMsg::Ack { accepted: true, block: false, .. }));
+    assert!(matches!(c.submit(&job_id, block).await, ServerMsg::Ack { accepted: true, block: true, .. }));
+    let sol = r.solutions.recv().await.unwrap();
+    assert_eq!((sol.challenge, sol.block_count, sol.nonce, sol.wallet), (t.challenge, t.block_count, block, c.wallet().0));
+    let pending: i64 = r
+        .ledger
+        .call(move |db| db.query_row("SELECT count(*) FROM solutions WHERE nonce = ?1 AND status = 'pending'", [block as i64], |r| r.get(0)))
+        .await
+        .unwrap();
+    assert_eq!(pending, 1);
+    r.stop().await;
+}
+
+#[tokio::test]
+async fn hostile_frames_get_coded_errors_and_others_keep_being_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = Relayer::start(&dir.path().join("l.db"), |_| {}).await;
+    r.publish(1, 60);
+    let mut honest = Client::connect(r.addr).await;
+    honest.auth().await;
+
+    // Invalid JSON: fatal.
+    let mut c = Client::connect(r.addr).await;
+    c.ws.send(Message::text("{not json")).await.unwrap();
+    assert_eq!(codes_until_close(&mut c.ws).await, vec![ErrorCode::InvalidFrame]);
+    // Unknown message type: coded, not fatal.
+    let mut c = Client::connect(r.addr).await;
+    c.ws.send(Message::text(r#"{"type":"getwork"}"#)).await.unwrap();
+    assert!(matches!(c.recv().await, ServerMsg::Error { code: ErrorCode::InvalidMessage, .. }));
+    c.send(&ClientMsg::Ping {}).await;
+    assert!(matches!(c.recv().await, ServerMsg::Pong {}));
+    // Binary garbage: fatal.
+    let mut c = Client::connect(r.addr).await;
+    c.ws.send(Message::binary(vec![0xff, 0x00, 0x13])).await.unwrap();
+    assert_eq!(codes_until_close(&mut c.ws).await, vec![ErrorCode::InvalidFrame]);
+    // Oversized frame: fatal.
+    let mut c = Client::connect(r.addr).await;
+    let _ = c.ws.send(Message::text("x".repeat(64 * 1024))).await;
+    assert_eq!(codes_until_close(&mut c.ws).await, vec![ErrorCode::FrameTooLarge]);
+
+    // The honest miner's share still goes through.
+    let (job_id, ..) = honest.job();
+    let n = honest.find(0, 4, 60);
+    assert!(accepted(&honest.submit(&job_id, n).await));
+    r.stop().await;
+}
+
+#[tokio::test]
+async fn handshake_timeout_and_ban_close_with_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = Relayer::start(&dir.path().join("l.db"), |c| {
+        c.server.handshake_timeout_secs = 1;
+        c.server.ban_min_submits = 5;
+        c.server.ban_invalid_ratio = 0.5;
+    })
+    .await;
+    r.publish(1, 60);
+    let mut slow = Client::connect(r.addr).await;
+    assert_eq!(codes_until_close(&mut slow.ws).await, vec![ErrorCode::HandshakeTimeout]);
+
+    let mut cheat = Client::connect(r.addr).await;
+    cheat.auth().await;
+    let (job_id, ..) = cheat.job();
+    for i in 0..5 {
+        let n = cheat.find(i * 100, 0, 4);
+        cheat.send(&ClientMsg::Submit { id: i, job_id: job_id.clone(), nonce: n }).await;
+    }
+    assert!(codes_until_close(&mut cheat.ws).await.contains(&ErrorCode::Banned));
+    // The IP is now refused.
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}", r.addr)).await.unwrap();
+    assert_eq!(codes_until_close(&mut ws).await, vec![ErrorCode::Banned]);
+    r.stop().await;
+}
+
+#[tokio::test]
+async fn vardiff_raises_for_a_fast_client_and_lowers_for_a_slow_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = Relayer::start(&dir.path().join("l.db"), |c| {
+        c.vardiff.retarget_secs = 1;
+        c.vardiff.target_shares_per_min = 60.0; // one per second
+        c.vardiff.initial_bits = 6;
+        c.vardiff.min_bits = 2;
+    })
+    .await;
+    r.publish(1, 60);
+    let mut fast = Client::connect(r.addr).await;
+    fast.auth().await;
+    let mut slow = Client::connect(r.addr).await;
+    slow.auth().await;
+    // Fast: 40 shares well inside one second.
+    let (job_id, ..) = fast.job();
+    let mut from = 0;
+    for _ in 0..40 {
+        let n = fast.find(from, 6, 60);
+        from = n - fast.job().3 + 1;
+        assert!(accepted(&fast.submit(&job_id, n).await));
+    }
+    let raised = loop {
+        match fast.recv().await {
+            ServerMsg::SetDifficulty { share_bits } => break share_bits,
+            _ => continue,
+        }
+    };
+    assert!(raised > 6, "fast client raised to {raised}");
+    // The new job carries it.
+    let ServerMsg::Job { share_bits, clean, .. } = fast.recv().await else { panic!("job after set_difficulty") };
+    assert_eq!((share_bits, clean), (raised, false));
+    // Slow: no shares at all.
+    let lowered = loop {
+        match slow.recv().await {
+            ServerMsg::SetDifficulty { share_bits } => break share_bits,
+            _ => continue,
+        }
+    };
+    assert!(lowered < 6, "slow client lowered to {lowered}");
+    r.stop().await;
+}
+
+#[tokio::test]
+async fn shutdown_drains_and_loses_no_acked_share() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("l.db");
+    let r = Relayer::start(&db, |_| {}).await;
+    r.publish(1, 60);
+    let mut clients = vec![];
+    for _ in 0..4 {
+        let mut c = Client::connect(r.addr).await;
+        c.auth().await;
+        clients.push(c);
+    }
+    // Each client pipelines 20 submits without waiting.
+    for c in clients.iter_mut() {
+        let (job_id, ..) = c.job();
+        let mut from = 0;
+        for i in 0..20 {
+            let n = c.find(from, 4, 60);
+            from = n - c.job().3 + 1;
+            c.send(&ClientMsg::Submit { id: i, job_id: job_id.clone(), nonce: n }).await;
+        }
+    }
+    // Wait until the server is working through them, then shut down mid-stream.
+    let mut acked = vec![];
+    for c in clients.iter_mut() {
+        if let ServerMsg::Ack { accepted: true, id, .. } = c.recv().await {
+            acked.push((c.wallet(), id));
+        }
+    }
+    r.stop().await;
+    for c in clients.iter_mut() {
+        loop {
+            match tokio::time::timeout(Duration::from_secs(10), c.ws.next()).await.unwrap() {
+                Some(Ok(Message::Text(t))) => {
+                    if let Ok(ServerMsg::Ack { accepted: true, id, .. }) = proto::decode_server(t.as_str()) {
+                        acked.push((c.wallet(), id));
+                    }
+                }
+                _ => break,
+            }
+        }
+    }
+    let r = Relayer::start(&db, |_| {}).await;
+    let stored = r.ledger.shares().await.unwrap();
+    assert!(!acked.is_empty());
+    assert!(stored.len() >= acked.len(), "every acked share is in the ledger: {} acked, {} stored", acked.len(), stored.len());
+    for (wallet, _) in &acked {
+        assert!(stored.iter().any(|s| s.wallet == wallet.0));
+    }
+    r.stop().await;
+}

@@ -1,0 +1,323 @@
+//! # trez-tests: program-test harness and end-to-end tests
+//!
+//! Both programs run as native processors inside `solana-program-test` (no SBF toolchain here; see README,
+//! Toolchain); SPL Token and the ATA program run as the real BPF programs program-test bundles, so every
+//! `mint_to_checked` and `transfer_checked` is the real thing.
+//!
+//! [`Env`] is the fixture: a TREZ mint (6 decimals) whose mint authority is the TREZ PDA, TREZ initialized at a
+//! low difficulty, and helpers to create pools, members and token accounts, mine nonces with `crates/pow`,
+//! warp the clock, snapshot accounts ("nothing changed") and assert exact error codes.
+//!
+//! Tests live in `tests/tests/`: `mining.rs` (TREZ replica), `pool.rs` (pool program), `idl.rs`.
+// program-test 3.x marks its API "unstable" (deprecated warnings); it is the pinned, supported harness here.
+#![allow(deprecated)]
+
+use anchor_lang::prelude::AccountInfo;
+use anchor_lang::solana_program::entrypoint::ProgramResult;
+use solana_program_test::{processor, BanksClientError, ProgramTest, ProgramTestContext};
+use solana_sdk::account::Account as SolAccount;
+use solana_sdk::clock::Clock;
+use solana_sdk::hash::Hash;
+use solana_sdk::instruction::{Instruction, InstructionError};
+use solana_sdk::program_pack::Pack;
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::{Keypair, Signer};
+use solana_sdk::transaction::{Transaction, TransactionError};
+
+pub use trez_sdk::{ids, mining, pda, pool, Member, Pool, Round, RoundStatus, TrezState};
+
+/// Native processor of the TREZ replica for program-test.
+///
+/// Anchor's `entry<'info>(&Pubkey, &'info [AccountInfo<'info>], &[u8])` ties the slice's lifetime to the
+/// accounts' lifetime, which `ProcessInstruction` (`fn(&Pubkey, &[AccountInfo<'_>], &[u8])`) does not. The
+/// accounts outlive this call (program-test owns them until it returns), and Anchor keeps no reference past
+/// the call, so shortening the inner lifetime to the slice's is sound; nothing leaks.
+pub fn trez_processor(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
+    // SAFETY: see above; only the lifetime parameter changes, the layout is identical.
+    let accounts: &[AccountInfo] = unsafe { std::mem::transmute::<&[AccountInfo], &[AccountInfo]>(accounts) };
+    trez_mining::entry(program_id, accounts, data)
+}
+
+/// Native processor of the pool program for program-test (see [`trez_processor`] for the lifetime shim).
+pub fn pool_processor(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
+    // SAFETY: as in `trez_processor`.
+    let accounts: &[AccountInfo] = unsafe { std::mem::transmute::<&[AccountInfo], &[AccountInfo]>(accounts) };
+    trez_pool::entry(program_id, accounts, data)
+}
+
+/// A `ProgramTest` with both programs as native processors (SPL Token and ATA are bundled as BPF).
+pub fn program_test() -> ProgramTest {
+    let mut pt = ProgramTest::default();
+    pt.prefer_bpf(false);
+    pt.add_program("trez_mining", ids::TREZ, processor!(trez_processor));
+    pt.add_program("trez_pool", ids::POOL, processor!(pool_processor));
+    pt
+}
+
+/// TREZ parameters for tests: 8 bits (a nonce in ~256 tries), 180 s target, 50 TREZ reward, 5 TREZ bonus.
+pub fn test_trez_params() -> mining::InitializeArgs {
+    mining::InitializeArgs {
+        difficulty: 8,
+        min_difficulty: 4,
+        max_difficulty: 40,
+        base_reward: 50_000_000,
+        referral_bonus: 5_000_000,
+        target_block_seconds: 180,
+    }
+}
+
+/// The custom error code of a failed transaction, if it failed with `InstructionError::Custom`.
+pub fn custom_code(err: &BanksClientError) -> Option<u32> {
+    match err {
+        BanksClientError::TransactionError(TransactionError::InstructionError(_, InstructionError::Custom(c)))
+        | BanksClientError::SimulationError {
+            err: TransactionError::InstructionError(_, InstructionError::Custom(c)), ..
+        } => Some(*c),
+        _ => None,
+    }
+}
+
+/// Assert that `$res` failed with exactly the Anchor error `$err` (a program error enum variant or
+/// `anchor_lang::error::ErrorCode` variant).
+#[macro_export]
+macro_rules! assert_anchor_error {
+    ($res:expr, $err:expr) => {{
+        let want: u32 = ($err).into();
+        match &$res {
+            Ok(_) => panic!("expected error {} ({}), got success", stringify!($err), want),
+            Err(e) => assert_eq!(
+                $crate::custom_code(e),
+                Some(want),
+                "expected {} ({}), got {:?}",
+                stringify!($err),
+                want,
+                e
+            ),
+        }
+    }};
+}
+
+/// The test fixture: a running bank with TREZ initialized.
+pub struct Env {
+    pub ctx: ProgramTestContext,
+    /// TREZ `State.admin`.
+    pub trez_admin: Keypair,
+    /// The TREZ mint (SPL Token, 6 decimals, mint authority = TREZ PDA).
+    pub mint: Pubkey,
+}
+
+/// A pool created by [`Env::create_pool`].
+pub struct PoolKeys {
+    pub admin: Keypair,
+    pub relayer: Keypair,
+    pub pool: Pubkey,
+    pub authority: Pubkey,
+    pub escrow: Pubkey,
+}
+
+impl Env {
+    /// Start a bank, create the TREZ mint and initialize TREZ with `params`.
+    pub async fn new(params: mining::InitializeArgs) -> Env {
+        let ctx = program_test().start_with_context().await;
+        let mut env = Env { ctx, trez_admin: Keypair::new(), mint: Pubkey::default() };
+        let admin = env.trez_admin.insecure_clone();
+        env.fund(&admin.pubkey(), 10_000_000_000).await;
+        env.mint = env.create_mint(&pda::trez_mint_authority(), 6).await;
+        env.send(&[mining::initialize(admin.pubkey(), env.mint, params)], &[&admin])
+            .await
+            .expect("initialize TREZ");
+        env
+    }
+
+    /// Sign with the context payer (fee payer) plus `signers`, on a fresh blockhash, and process.
+    pub async fn send(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> Result<(), BanksClientError> {
+        let blockhash = self.fresh_blockhash().await;
+        let payer = self.ctx.payer.insecure_clone();
+        let mut all: Vec<&Keypair> = vec![&payer];
+        all.extend_from_slice(signers);
+        let tx = Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), &all, blockhash);
+        self.ctx.banks_client.process_transaction(tx).await
+    }
+
+    /// A blockhash not used before, so resending the same instructions is a new transaction (as a relayer
+    /// retry would be), not a runtime-level duplicate.
+    pub async fn fresh_blockhash(&mut self) -> Hash {
+        let last = self.ctx.last_blockhash;
+        let mut slot = self.ctx.banks_client.get_root_slot().await.expect("slot");
+        loop {
+            slot += 1;
+            self.ctx.warp_to_slot(slot).expect("warp");
+            let h = self.ctx.banks_client.get_latest_blockhash().await.expect("blockhash");
+            if h != last {
+                self.ctx.last_blockhash = h;
+                return h;
+            }
+        }
+    }
+
+    /// Transfer `lamports` from the context payer.
+    pub async fn fund(&mut self, to: &Pubkey, lamports: u64) {
+        let payer = self.ctx.payer.pubkey();
+        self.send(&[anchor_lang::solana_program::system_instruction::transfer(&payer, to, lamports)], &[])
+            .await
+            .expect("fund");
+    }
+
+    /// Create an SPL Token mint with `authority` as mint authority.
+    pub async fn create_mint(&mut self, authority: &Pubkey, decimals: u8) -> Pubkey {
+        let mint = Keypair::new();
+        let payer = self.ctx.payer.pubkey();
+        let rent = self.ctx.banks_client.get_rent().await.expect("rent");
+        let space = spl_token_interface::state::Mint::LEN;
+        let ixs = [
+            anchor_lang::solana_program::system_instruction::create_account(
+                &payer,
+                &mint.pubkey(),
+                rent.minimum_balance(space),
+                space as u64,
+                &ids::TOKEN,
+            ),
+            spl_token_interface::instruction::initialize_mint2(&ids::TOKEN, &mint.pubkey(), authority, None, decimals)
+                .expect("initialize_mint2"),
+        ];
+        self.send(&ixs, &[&mint]).await.expect("create mint");
+        mint.pubkey()
+    }
+
+    /// Create (idempotently) the associated token account of `owner` for `mint`.
+    pub async fn ata(&mut self, owner: &Pubkey, mint: &Pubkey) -> Pubkey {
+        let payer = self.ctx.payer.pubkey();
+        let ix = spl_associated_token_account_interface::instruction::create_associated_token_account_idempotent(
+            &payer,
+            owner,
+            mint,
+            &ids::TOKEN,
+        );
+        self.send(&[ix], &[]).await.expect("create ATA");
+        pda::ata(owner, mint)
+    }
+
+    /// Create a fresh (non-associated) token account of `mint` owned by `owner`.
+    pub async fn token_account(&mut self, owner: &Pubkey, mint: &Pubkey) -> Pubkey {
+        let acc = Keypair::new();
+        let payer = self.ctx.payer.pubkey();
+        let rent = self.ctx.banks_client.get_rent().await.expect("rent");
+        let space = spl_token_interface::state::Account::LEN;
+        let ixs = [
+            anchor_lang::solana_program::system_instruction::create_account(
+                &payer,
+                &acc.pubkey(),
+                rent.minimum_balance(space),
+                space as u64,
+                &ids::TOKEN,
+            ),
+            spl_token_interface::instruction::initialize_account3(&ids::TOKEN, &acc.pubkey(), mint, owner)
+                .expect("initialize_account3"),
+        ];
+        self.send(&ixs, &[&acc]).await.expect("create token account");
+        acc.pubkey()
+    }
+
+    /// Raw account, if it exists.
+    pub async fn account(&mut self, address: &Pubkey) -> Option<SolAccount> {
+        self.ctx.banks_client.get_account(*address).await.expect("get_account")
+    }
+
+    /// Decode an Anchor account.
+    pub async fn anchor<T: anchor_lang::AccountDeserialize>(&mut self, address: &Pubkey) -> T {
+        let acc = self.account(address).await.unwrap_or_else(|| panic!("account {address} missing"));
+        trez_sdk::decode::account(&acc.data).expect("decode")
+    }
+
+    pub async fn trez_state(&mut self) -> TrezState {
+        self.anchor(&pda::trez_state()).await
+    }
+
+    /// SPL token balance of `token_account`, base units.
+    pub async fn balance(&mut self, token_account: &Pubkey) -> u64 {
+        let acc = self.account(token_account).await.expect("token account");
+        spl_token_interface::state::Account::unpack(&acc.data).expect("token account data").amount
+    }
+
+    /// (lamports, data) of each address: compare two snapshots to prove a failed instruction changed nothing.
+    pub async fn snapshot(&mut self, addresses: &[Pubkey]) -> Vec<Option<(u64, Vec<u8>)>> {
+        let mut out = vec![];
+        for a in addresses {
+            out.push(self.account(a).await.map(|acc| (acc.lamports, acc.data)));
+        }
+        out
+    }
+
+    /// Move the bank clock forward by `seconds` (and to a later slot).
+    pub async fn warp_seconds(&mut self, seconds: i64) {
+        let mut clock: Clock = self.ctx.banks_client.get_sysvar().await.expect("clock");
+        let slot = clock.slot + 1;
+        self.ctx.warp_to_slot(slot).expect("warp");
+        clock = self.ctx.banks_client.get_sysvar().await.expect("clock");
+        clock.unix_timestamp += seconds;
+        self.ctx.set_sysvar(&clock);
+    }
+
+    /// Current bank unix timestamp, seconds.
+    pub async fn now(&mut self) -> i64 {
+        let clock: Clock = self.ctx.banks_client.get_sysvar().await.expect("clock");
+        clock.unix_timestamp
+    }
+
+    /// A nonce meeting the current TREZ difficulty for `miner_key`.
+    pub async fn mine_for(&mut self, miner_key: &Pubkey) -> u64 {
+        let s = self.trez_state().await;
+        mine(&s.challenge_number, miner_key, s.block_count, s.difficulty_high, true)
+    }
+
+    /// A nonce that does NOT meet the current TREZ difficulty for `miner_key`.
+    pub async fn bad_nonce_for(&mut self, miner_key: &Pubkey) -> u64 {
+        let s = self.trez_state().await;
+        mine(&s.challenge_number, miner_key, s.block_count, s.difficulty_high, false)
+    }
+
+    /// Create a pool (admin and relayer funded) with the given fee settings.
+    pub async fn create_pool(&mut self, fee_bps: u16, max_fee_bps: u16, timelock: i64, min_payout: u64) -> PoolKeys {
+        let admin = Keypair::new();
+        let relayer = Keypair::new();
+        self.fund(&admin.pubkey(), 5_000_000_000).await;
+        self.fund(&relayer.pubkey(), 5_000_000_000).await;
+        let args = pool::InitializePoolArgs {
+            relayer: relayer.pubkey(),
+            fee_bps,
+            max_fee_bps,
+            fee_timelock_seconds: timelock,
+            min_payout,
+        };
+        self.send(&[pool::initialize_pool(admin.pubkey(), self.mint, args)], &[&admin])
+            .await
+            .expect("initialize_pool");
+        let pool_key = pda::pool(&admin.pubkey());
+        PoolKeys {
+            admin,
+            relayer,
+            pool: pool_key,
+            authority: pda::authority(&pool_key),
+            escrow: pda::escrow(&pool_key),
+        }
+    }
+
+    /// Mine with the pool authority as miner key and land `submit_solution`; returns (block_count, nonce).
+    pub async fn submit_block(&mut self, p: &PoolKeys) -> (u64, u64) {
+        let nonce = self.mine_for(&p.authority).await;
+        let bc = self.trez_state().await.block_count;
+        let submitter = self.ctx.payer.pubkey();
+        self.send(&[pool::submit_solution(submitter, p.pool, self.mint, bc, nonce)], &[])
+            .await
+            .expect("submit_solution");
+        (bc, nonce)
+    }
+}
+
+/// Search nonces from a fixed start for one whose digest meets (`want = true`) or misses `bits`.
+pub fn mine(challenge: &[u8; 32], key: &Pubkey, block_count: u64, bits: u32, want: bool) -> u64 {
+    let mid = trez_pow::Midstate::new(challenge, &key.to_bytes(), block_count);
+    (0u64..)
+        .find(|&n| trez_pow::meets_difficulty(&mid.digest(n), bits) == want)
+        .expect("nonce space exhausted")
+}
