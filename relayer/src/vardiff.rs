@@ -115,10 +115,10 @@ mod tests {
     fn early_retarget_only_for_far_too_fast_connections() {
         let t0 = Instant::now();
         let mut v = Vardiff::new(&cfg(), t0);
-        for _ in 0..9 {
+        for _ in 0..8 {
             v.on_share();
         }
-        assert_eq!(v.retarget_early(t0 + Duration::from_secs(2)), None, "9 shares in 2 s at 20/min: not yet");
+        assert_eq!(v.retarget_early(t0 + Duration::from_secs(2)), None, "8 shares in 2 s at 20/min: not yet");
         for _ in 0..200 {
             v.on_share();
         }
