@@ -111,13 +111,30 @@ impl Default for LedgerConfig {
     }
 }
 
-/// The whole relayer configuration (the `[server]`, `[vardiff]`, `[ledger]` tables of the TOML file).
+/// Which chain and pool `run` serves.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ChainConfig {
+    /// HTTP JSON-RPC URLs, tried in order (failover).
+    pub rpc_urls: Vec<String>,
+    /// PubSub URLs (default: derived from the RPC URLs).
+    pub ws_urls: Vec<String>,
+    /// The relayer's hot keypair (Solana CLI JSON): fee payer and the pool's `relayer` key.
+    pub relayer_keypair: Option<PathBuf>,
+    /// The pool account address (printed by `init-pool`).
+    pub pool: Option<String>,
+}
+
+/// The whole relayer configuration (the `[server]`, `[vardiff]`, `[ledger]`, `[chain]`, `[onchain]` tables of
+/// the TOML file).
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub server: ServerConfig,
     pub vardiff: VardiffConfig,
     pub ledger: LedgerConfig,
+    pub chain: ChainConfig,
+    pub onchain: crate::onchain::ChainOptions,
 }
 
 impl Config {

@@ -15,7 +15,10 @@ use crate::config::LedgerConfig;
 
 /// The schema migrations, in order (the files under `migrations/`).
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!("../../migrations/0001_share_ledger.sql"))])
+    Migrations::new(vec![
+        M::up(include_str!("../../migrations/0001_share_ledger.sql")),
+        M::up(include_str!("../../migrations/0002_rounds_payouts.sql")),
+    ])
 }
 
 /// Errors of the ledger.
@@ -280,4 +283,304 @@ fn writer(mut conn: Connection, mut rx: mpsc::Receiver<Cmd>, max_batch: usize) {
         }
     }
     tracing::debug!("ledger writer stopped");
+}
+
+/// A solution row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SolutionRow {
+    pub id: i64,
+    pub share_seq: i64,
+    pub wallet: [u8; 32],
+    pub challenge: [u8; 32],
+    pub block_count: u64,
+    pub nonce: u64,
+    pub status: String,
+    pub reason: Option<String>,
+    pub signature: Option<String>,
+}
+
+/// A stored round (see `migrations/0002_rounds_payouts.sql`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoundRow {
+    pub block_count: u64,
+    pub solution_id: i64,
+    pub share_seq: i64,
+    pub network_bits: u32,
+    pub pplns_factor: u64,
+    pub reward: u64,
+    pub fee: u64,
+    pub leaves_root: [u8; 32],
+    pub leaf_count: u32,
+    pub status: String,
+}
+
+fn solution_row(r: &rusqlite::Row) -> rusqlite::Result<SolutionRow> {
+    Ok(SolutionRow {
+        id: r.get(0)?,
+        share_seq: r.get(1)?,
+        wallet: blob32(r.get(2)?),
+        challenge: blob32(r.get(3)?),
+        block_count: r.get::<_, i64>(4)? as u64,
+        nonce: r.get::<_, i64>(5)? as u64,
+        status: r.get(6)?,
+        reason: r.get(7)?,
+        signature: r.get(8)?,
+    })
+}
+
+const SOLUTION_COLS: &str = "id, share_seq, wallet, challenge, block_count, nonce, status, reason, signature";
+
+fn round_row(r: &rusqlite::Row) -> rusqlite::Result<RoundRow> {
+    Ok(RoundRow {
+        block_count: r.get::<_, i64>(0)? as u64,
+        solution_id: r.get(1)?,
+        share_seq: r.get(2)?,
+        network_bits: r.get(3)?,
+        pplns_factor: r.get::<_, i64>(4)? as u64,
+        reward: r.get::<_, i64>(5)? as u64,
+        fee: r.get::<_, i64>(6)? as u64,
+        leaves_root: blob32(r.get(7)?),
+        leaf_count: r.get(8)?,
+        status: r.get(9)?,
+    })
+}
+
+const ROUND_COLS: &str =
+    "block_count, solution_id, share_seq, network_bits, pplns_factor, reward, fee, leaves_root, leaf_count, status";
+
+fn leaf_row(r: &rusqlite::Row) -> rusqlite::Result<crate::pplns::Leaf> {
+    let weight: String = r.get(1)?;
+    Ok(crate::pplns::Leaf {
+        wallet: blob32(r.get(0)?),
+        weight: weight.parse().unwrap_or(0),
+        shares: r.get::<_, i64>(2)? as u64,
+        amount: r.get::<_, i64>(3)? as u64,
+    })
+}
+
+impl Ledger {
+    /// Solutions with the given status, oldest first.
+    pub async fn solutions(&self, status: &'static str) -> Result<Vec<SolutionRow>, LedgerError> {
+        self.call(move |c| {
+            let mut st = c.prepare(&format!("SELECT {SOLUTION_COLS} FROM solutions WHERE status = ?1 ORDER BY id"))?;
+            let rows = st.query_map([status], solution_row)?.collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    /// Every solution, oldest first.
+    pub async fn all_solutions(&self) -> Result<Vec<SolutionRow>, LedgerError> {
+        self.call(|c| {
+            let mut st = c.prepare(&format!("SELECT {SOLUTION_COLS} FROM solutions ORDER BY id"))?;
+            let rows = st.query_map([], solution_row)?.collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    /// Set a solution's status (`pending` | `confirmed` | `lost`) with an optional reason and signature.
+    pub async fn set_solution(&self, id: i64, status: &'static str, reason: Option<String>, signature: Option<String>) -> Result<(), LedgerError> {
+        self.call(move |c| {
+            c.execute(
+                "UPDATE solutions SET status = ?2, reason = coalesce(?3, reason), signature = coalesce(?4, signature),
+                 updated_ms = ?5 WHERE id = ?1",
+                params![id, status, reason, signature, now_ms()],
+            )
+            .map(|_| ())
+        })
+        .await
+    }
+
+    /// Confirmed solutions whose round is not yet credited in the ledger, oldest first.
+    pub async fn unsettled(&self) -> Result<Vec<SolutionRow>, LedgerError> {
+        self.call(|c| {
+            let mut st = c.prepare(&format!(
+                "SELECT {SOLUTION_COLS} FROM solutions s WHERE status = 'confirmed' AND NOT EXISTS
+                 (SELECT 1 FROM rounds r WHERE r.block_count = s.block_count AND r.status = 'credited') ORDER BY id"
+            ))?;
+            let rows = st.query_map([], solution_row)?.collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    /// The PPLNS window ending at share `last_seq`, newest first, covering `n` weight units (streamed from
+    /// the ledger, stopping as soon as the window is full).
+    pub async fn window(&self, last_seq: i64, n: u128) -> Result<Result<Vec<crate::pplns::Weighted>, crate::pplns::PplnsError>, LedgerError> {
+        self.call(move |c| {
+            let mut st = c.prepare("SELECT seq, wallet, bits FROM shares WHERE seq <= ?1 ORDER BY seq DESC")?;
+            let mut rows = st.query([last_seq])?;
+            let mut shares = Vec::new();
+            let mut acc: u128 = 0;
+            while let Some(r) = rows.next()? {
+                let bits: u32 = r.get(2)?;
+                shares.push(crate::pplns::Share { seq: r.get(0)?, wallet: blob32(r.get(1)?), bits });
+                acc = acc.saturating_add(1u128.checked_shl(bits.min(crate::pplns::MAX_WEIGHT_BITS)).unwrap_or(0));
+                if acc >= n {
+                    break;
+                }
+            }
+            Ok(crate::pplns::window(shares, n))
+        })
+        .await
+    }
+
+    /// Store a computed round with its leaves and window in one transaction (idempotent: an existing row is
+    /// kept, so a recomputation after a crash cannot change what was committed on-chain).
+    pub async fn store_round(&self, round: RoundRow, leaves: Vec<crate::pplns::Leaf>, window: Vec<crate::pplns::Weighted>) -> Result<(), LedgerError> {
+        self.call(move |c| {
+            let tx = c.transaction()?;
+            let inserted = tx.execute(
+                &format!("INSERT OR IGNORE INTO rounds ({ROUND_COLS}, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
+                params![
+                    round.block_count as i64,
+                    round.solution_id,
+                    round.share_seq,
+                    round.network_bits,
+                    round.pplns_factor as i64,
+                    round.reward as i64,
+                    round.fee as i64,
+                    round.leaves_root.as_slice(),
+                    round.leaf_count,
+                    round.status,
+                    now_ms()
+                ],
+            )?;
+            if inserted == 1 {
+                for (i, l) in leaves.iter().enumerate() {
+                    tx.execute(
+                        "INSERT INTO round_leaves (block_count, idx, wallet, weight, shares, amount) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        params![round.block_count as i64, i as i64, l.wallet.as_slice(), l.weight.to_string(), l.shares as i64, l.amount as i64],
+                    )?;
+                }
+                for w in &window {
+                    tx.execute(
+                        "INSERT INTO round_shares (block_count, share_seq, weight) VALUES (?1, ?2, ?3)",
+                        params![round.block_count as i64, w.share.seq, w.weight.to_string()],
+                    )?;
+                }
+            }
+            tx.commit()
+        })
+        .await
+    }
+
+    /// A stored round and its leaves (wallet order).
+    pub async fn round(&self, block_count: u64) -> Result<Option<(RoundRow, Vec<crate::pplns::Leaf>)>, LedgerError> {
+        self.call(move |c| {
+            let row = c
+                .query_row(&format!("SELECT {ROUND_COLS} FROM rounds WHERE block_count = ?1"), [block_count as i64], round_row)
+                .optional()?;
+            let Some(row) = row else { return Ok(None) };
+            let mut st = c.prepare("SELECT wallet, weight, shares, amount FROM round_leaves WHERE block_count = ?1 ORDER BY idx")?;
+            let leaves = st.query_map([block_count as i64], leaf_row)?.collect::<Result<Vec<_>, _>>()?;
+            Ok(Some((row, leaves)))
+        })
+        .await
+    }
+
+    /// Every stored round, oldest first.
+    pub async fn rounds(&self) -> Result<Vec<RoundRow>, LedgerError> {
+        self.call(|c| {
+            let mut st = c.prepare(&format!("SELECT {ROUND_COLS} FROM rounds ORDER BY block_count"))?;
+            let rows = st.query_map([], round_row)?.collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    /// The window shares of a round with their counted weights, oldest first.
+    pub async fn round_window(&self, block_count: u64) -> Result<Vec<(ShareRow, u128)>, LedgerError> {
+        self.call(move |c| {
+            let mut st = c.prepare(
+                "SELECT s.seq, s.wallet, s.worker, s.challenge, s.block_count, s.nonce, s.bits, s.zero_bits, s.created_ms, w.weight
+                 FROM round_shares w JOIN shares s ON s.seq = w.share_seq WHERE w.block_count = ?1 ORDER BY s.seq",
+            )?;
+            let rows = st
+                .query_map([block_count as i64], |r| {
+                    let weight: String = r.get(9)?;
+                    Ok((share_row(r)?, weight.parse().unwrap_or(0)))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    pub async fn mark_round_credited(&self, block_count: u64) -> Result<(), LedgerError> {
+        self.call(move |c| {
+            c.execute(
+                "UPDATE rounds SET status = 'credited', credited_ms = coalesce(credited_ms, ?2) WHERE block_count = ?1",
+                params![block_count as i64, now_ms()],
+            )
+            .map(|_| ())
+        })
+        .await
+    }
+
+    /// Record a landed transaction.
+    pub async fn record_tx(&self, signature: String, kind: &'static str, block_count: Option<u64>, batch: Option<u32>) -> Result<(), LedgerError> {
+        self.call(move |c| {
+            c.execute(
+                "INSERT OR IGNORE INTO chain_txs (signature, kind, block_count, batch_index, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![signature, kind, block_count.map(|b| b as i64), batch, now_ms()],
+            )
+            .map(|_| ())
+        })
+        .await
+    }
+
+    /// Landed transactions of one kind for a round (e.g. the payout or credit signatures).
+    pub async fn txs(&self, kind: &'static str) -> Result<Vec<(String, Option<u64>, Option<u32>)>, LedgerError> {
+        self.call(move |c| {
+            let mut st = c.prepare("SELECT signature, block_count, batch_index FROM chain_txs WHERE kind = ?1 ORDER BY created_ms")?;
+            let rows = st
+                .query_map([kind], |r| Ok((r.get(0)?, r.get::<_, Option<i64>>(1)?.map(|b| b as u64), r.get(2)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    /// Record the transfers of one payout transaction.
+    pub async fn record_payouts(&self, signature: String, paid: Vec<([u8; 32], u64)>) -> Result<(), LedgerError> {
+        self.call(move |c| {
+            let tx = c.transaction()?;
+            for (wallet, amount) in &paid {
+                tx.execute(
+                    "INSERT INTO payouts (signature, wallet, amount, created_ms) VALUES (?1, ?2, ?3, ?4)",
+                    params![signature, wallet.as_slice(), *amount as i64, now_ms()],
+                )?;
+            }
+            tx.execute(
+                "INSERT OR IGNORE INTO chain_txs (signature, kind, created_ms) VALUES (?1, 'payout', ?2)",
+                params![signature, now_ms()],
+            )?;
+            tx.commit()
+        })
+        .await
+    }
+
+    /// Every payout transfer: (signature, wallet, amount).
+    pub async fn payouts(&self) -> Result<Vec<(String, [u8; 32], u64)>, LedgerError> {
+        self.call(|c| {
+            let mut st = c.prepare("SELECT signature, wallet, amount FROM payouts ORDER BY id")?;
+            let rows = st
+                .query_map([], |r| Ok((r.get(0)?, blob32(r.get(1)?), r.get::<_, i64>(2)? as u64)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    /// Wallets that appear in any round's leaves (the members the payout crank looks at).
+    pub async fn leaf_wallets(&self) -> Result<Vec<[u8; 32]>, LedgerError> {
+        self.call(|c| {
+            let mut st = c.prepare("SELECT DISTINCT wallet FROM round_leaves ORDER BY wallet")?;
+            let rows = st.query_map([], |r| Ok(blob32(r.get(0)?)))?.collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
 }

@@ -11,9 +11,16 @@
 //!
 //! [`server::run`] is the testable entry point: tests bind `127.0.0.1:0` and call it with a shutdown future.
 
+pub mod audit;
+pub mod chain;
 pub mod config;
 pub mod jobs;
 pub mod ledger;
+pub mod onchain;
+pub mod pipeline;
+#[cfg(feature = "localnet")]
+pub mod localnet;
+pub mod pplns;
 pub mod server;
 pub mod vardiff;
 

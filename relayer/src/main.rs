@@ -1,1 +1,172 @@
-fn main() {}
+//! `trez-relayer`: run the pool against a cluster (`run`), create a pool (`init-pool`), or run the whole pool
+//! locally on an embedded chain (`localnet`).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use solana_sdk::signature::{Keypair, Signer};
+use tokio_util::sync::CancellationToken;
+use trez_relayer::chain::rpc::RpcChain;
+use trez_relayer::chain::ChainClient;
+use trez_relayer::config::Config;
+use trez_relayer::onchain::{self, PoolChain};
+use trez_relayer::pipeline::Pipeline;
+use trez_relayer::Ledger;
+
+#[derive(Parser)]
+#[command(name = "trez-relayer", version, about = "TREZ mining pool relayer")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// The whole pool on an embedded chain: TREZ, the pool program, the relayer and in-process miners.
+    #[cfg(feature = "localnet")]
+    Localnet(trez_relayer::localnet::LocalnetArgs),
+    /// Serve miners and run the on-chain loop against an RPC cluster.
+    Run {
+        /// TOML configuration (see relayer/config.example.toml).
+        #[arg(long, env = "TREZ_RELAYER_CONFIG")]
+        config: Option<PathBuf>,
+        /// RPC URL (repeatable; overrides [chain].rpc_urls).
+        #[arg(long = "rpc-url", env = "TREZ_RPC_URL")]
+        rpc_urls: Vec<String>,
+        /// Relayer keypair (overrides [chain].relayer_keypair).
+        #[arg(long, env = "TREZ_RELAYER_KEYPAIR")]
+        keypair: Option<PathBuf>,
+        /// Pool address (overrides [chain].pool).
+        #[arg(long, env = "TREZ_POOL")]
+        pool: Option<String>,
+        /// Listen address (overrides [server].listen).
+        #[arg(long, env = "TREZ_LISTEN")]
+        listen: Option<std::net::SocketAddr>,
+    },
+    /// Create a pool for a deployed pool program (the admin keypair signs and pays).
+    InitPool {
+        #[arg(long = "rpc-url", env = "TREZ_RPC_URL")]
+        rpc_url: String,
+        /// Admin (cold) keypair, Solana CLI JSON.
+        #[arg(long)]
+        keypair: PathBuf,
+        /// The TREZ mint (default: the real TREZ mint).
+        #[arg(long, default_value = "TREZuzaCxTVsg4U9c4MTe7dterWcLe5LA92PHG12Jez")]
+        mint: String,
+        /// The relayer's hot key (pubkey).
+        #[arg(long)]
+        relayer: String,
+        #[arg(long, default_value_t = 100)]
+        fee_bps: u16,
+        #[arg(long, default_value_t = 500)]
+        max_fee_bps: u16,
+        /// Seconds between propose_fee and apply_fee.
+        #[arg(long, default_value_t = 7 * 86_400)]
+        fee_timelock: i64,
+        /// Smallest payout of the crank, base units.
+        #[arg(long, default_value_t = 1_000_000)]
+        min_payout: u64,
+    },
+}
+
+fn read_keypair(path: &std::path::Path) -> Result<Keypair> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading keypair {}", path.display()))?;
+    let bytes: Vec<u8> = serde_json::from_str(&text).with_context(|| format!("{} is not a JSON byte array", path.display()))?;
+    Keypair::try_from(bytes.as_slice()).map_err(|e| anyhow::anyhow!("{}: not a valid keypair: {e}", path.display()))
+}
+
+fn shutdown_on_ctrl_c() -> CancellationToken {
+    let token = CancellationToken::new();
+    let t = token.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("Ctrl-C: shutting down gracefully");
+            t.cancel();
+        }
+    });
+    token
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tarpc=error,solana_runtime=warn,solana_program_runtime=warn,solana_rbpf=warn,solana_metrics=warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    match cli.cmd {
+        #[cfg(feature = "localnet")]
+        Cmd::Localnet(args) => {
+            use std::io::Write;
+            use std::os::fd::AsFd;
+            let json = args.json;
+            // Natively, programs' `msg!` lines go to stdout (solana-msg prints them). Keep stdout for the
+            // summary alone: point fd 1 at stderr for the run and write the summary to the saved stdout.
+            let summary_out = std::io::stdout().as_fd().try_clone_to_owned()?;
+            rustix::stdio::dup2_stdout(std::io::stderr().as_fd())?;
+            let mut out = std::fs::File::from(summary_out);
+            match trez_relayer::localnet::run(args, shutdown_on_ctrl_c()).await? {
+                None => Ok(()),
+                Some(finished) => {
+                    let summary = finished.summary;
+                    if json {
+                        writeln!(out, "{}", serde_json::to_string(&summary)?)?;
+                    } else {
+                        writeln!(out, "{}", serde_json::to_string_pretty(&summary)?)?;
+                    }
+                    if !summary.audit_ok {
+                        bail!("audit failed: {:?}", summary.audit_problems);
+                    }
+                    Ok(())
+                }
+            }
+        }
+        Cmd::InitPool { rpc_url, keypair, mint, relayer, fee_bps, max_fee_bps, fee_timelock, min_payout } => {
+            let admin = read_keypair(&keypair)?;
+            let chain = RpcChain::new(&[rpc_url], None)?;
+            let args = trez_sdk::pool::InitializePoolArgs {
+                relayer: relayer.parse().context("--relayer: not a pubkey")?,
+                fee_bps,
+                max_fee_bps,
+                fee_timelock_seconds: fee_timelock,
+                min_payout,
+            };
+            let addrs = onchain::init_pool(&chain, &admin, mint.parse().context("--mint: not a pubkey")?, args).await?;
+            println!("{}", serde_json::to_string_pretty(&addrs)?);
+            Ok(())
+        }
+        Cmd::Run { config, rpc_urls, keypair, pool, listen } => {
+            let mut cfg = match &config {
+                Some(p) => Config::from_toml(&std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?)
+                    .with_context(|| format!("parsing {}", p.display()))?,
+                None => Config::default(),
+            };
+            if !rpc_urls.is_empty() {
+                cfg.chain.rpc_urls = rpc_urls;
+            }
+            if let Some(k) = keypair {
+                cfg.chain.relayer_keypair = Some(k);
+            }
+            if let Some(p) = pool {
+                cfg.chain.pool = Some(p);
+            }
+            if let Some(l) = listen {
+                cfg.server.listen = l;
+            }
+            cfg.validate().map_err(anyhow::Error::msg)?;
+            let kp = cfg.chain.relayer_keypair.clone().context("no relayer keypair: --keypair or [chain].relayer_keypair")?;
+            let relayer = Arc::new(read_keypair(&kp)?);
+            let pool = cfg.chain.pool.clone().context("no pool: --pool or [chain].pool")?.parse().context("pool: not a pubkey")?;
+            let chain: Arc<dyn ChainClient> = Arc::new(RpcChain::new(&cfg.chain.rpc_urls, Some(&cfg.chain.ws_urls))?);
+            let pc = PoolChain::connect(chain, relayer.clone(), pool, cfg.onchain.clone()).await?;
+            let ledger = Ledger::open(&cfg.ledger)?;
+            let listener = tokio::net::TcpListener::bind(cfg.server.listen).await.with_context(|| format!("binding {}", cfg.server.listen))?;
+            eprintln!("pool {pool}: relayer {} serving miners on ws://{}", relayer.pubkey(), listener.local_addr()?);
+            let pipeline = Pipeline::start(listener, cfg, pc, ledger).await?;
+            shutdown_on_ctrl_c().cancelled().await;
+            pipeline.stop().await
+        }
+    }
+}

@@ -12,9 +12,7 @@
 // program-test 3.x marks its API "unstable" (deprecated warnings); it is the pinned, supported harness here.
 #![allow(deprecated)]
 
-use anchor_lang::prelude::AccountInfo;
-use anchor_lang::solana_program::entrypoint::ProgramResult;
-use solana_program_test::{processor, BanksClientError, ProgramTest, ProgramTestContext};
+use solana_program_test::{BanksClientError, ProgramTestContext};
 use solana_sdk::account::Account as SolAccount;
 use solana_sdk::clock::Clock;
 use solana_sdk::hash::Hash;
@@ -26,33 +24,9 @@ use solana_sdk::transaction::{Transaction, TransactionError};
 
 pub use trez_sdk::{ids, mining, pda, pool, Member, Pool, Round, RoundStatus, TrezState};
 
-/// Native processor of the TREZ replica for program-test.
-///
-/// Anchor's `entry<'info>(&Pubkey, &'info [AccountInfo<'info>], &[u8])` ties the slice's lifetime to the
-/// accounts' lifetime, which `ProcessInstruction` (`fn(&Pubkey, &[AccountInfo<'_>], &[u8])`) does not. The
-/// accounts outlive this call (program-test owns them until it returns), and Anchor keeps no reference past
-/// the call, so shortening the inner lifetime to the slice's is sound; nothing leaks.
-pub fn trez_processor(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
-    // SAFETY: see above; only the lifetime parameter changes, the layout is identical.
-    let accounts: &[AccountInfo] = unsafe { std::mem::transmute::<&[AccountInfo], &[AccountInfo]>(accounts) };
-    trez_mining::entry(program_id, accounts, data)
-}
-
-/// Native processor of the pool program for program-test (see [`trez_processor`] for the lifetime shim).
-pub fn pool_processor(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
-    // SAFETY: as in `trez_processor`.
-    let accounts: &[AccountInfo] = unsafe { std::mem::transmute::<&[AccountInfo], &[AccountInfo]>(accounts) };
-    trez_pool::entry(program_id, accounts, data)
-}
-
-/// A `ProgramTest` with both programs as native processors (SPL Token and ATA are bundled as BPF).
-pub fn program_test() -> ProgramTest {
-    let mut pt = ProgramTest::default();
-    pt.prefer_bpf(false);
-    pt.add_program("trez_mining", ids::TREZ, processor!(trez_processor));
-    pt.add_program("trez_pool", ids::POOL, processor!(pool_processor));
-    pt
-}
+/// A `ProgramTest` with both programs as native processors (SPL Token and ATA are bundled as BPF): the same
+/// setup as the relayer's embedded chain.
+pub use trez_relayer::chain::embedded::program_test;
 
 /// TREZ parameters for tests: 8 bits (a nonce in ~256 tries), 180 s target, 50 TREZ reward, 5 TREZ bonus.
 pub fn test_trez_params() -> mining::InitializeArgs {

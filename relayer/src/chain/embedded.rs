@@ -1,0 +1,233 @@
+//! The embedded chain: an in-process `solana-program-test` bank with the TREZ replica and the pool program as
+//! native processors, and the real SPL Token and ATA programs (bundled BPF). Its clock follows the wall clock
+//! (a ticker warps to the wall-clock slot and sets `Clock.unix_timestamp`), so time-based rules (difficulty
+//! retarget, fee timelock) behave. It records every transaction it processed for history queries.
+// program-test 3.x marks its API "unstable" (deprecation warnings); it is the pinned, supported harness here.
+#![allow(deprecated)]
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anchor_lang::prelude::AccountInfo;
+use anchor_lang::solana_program::entrypoint::ProgramResult;
+use async_trait::async_trait;
+use solana_program_test::{processor, BanksClient, ProgramTest, ProgramTestContext};
+use solana_sdk::account::Account;
+use solana_sdk::clock::Clock;
+use solana_sdk::hash::Hash;
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::{Keypair, Signature, Signer};
+use solana_sdk::transaction::Transaction;
+use tokio::sync::{broadcast, mpsc};
+
+use super::{custom_code, ChainClient, ChainError, TxRecord, TxStatus};
+
+/// Native processor of the TREZ replica.
+///
+/// Anchor's `entry<'info>(&Pubkey, &'info [AccountInfo<'info>], &[u8])` ties the slice's lifetime to the
+/// accounts' lifetime, which program-test's `fn(&Pubkey, &[AccountInfo<'_>], &[u8])` does not. The accounts
+/// outlive this call (program-test owns them until it returns) and Anchor keeps no reference past the call,
+/// so shortening the inner lifetime to the slice's is sound, and nothing leaks (unlike the `Box::leak` shim,
+/// which would grow a long-running chain without bound).
+pub fn trez_processor(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
+    // SAFETY: see above; only the lifetime parameter changes, the layout is identical.
+    let accounts: &[AccountInfo] = unsafe { std::mem::transmute::<&[AccountInfo], &[AccountInfo]>(accounts) };
+    trez_mining::entry(program_id, accounts, data)
+}
+
+/// Native processor of the pool program (see [`trez_processor`]).
+pub fn pool_processor(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
+    // SAFETY: as in `trez_processor`.
+    let accounts: &[AccountInfo] = unsafe { std::mem::transmute::<&[AccountInfo], &[AccountInfo]>(accounts) };
+    trez_pool::entry(program_id, accounts, data)
+}
+
+/// A `ProgramTest` with both programs as native processors (SPL Token and ATA are bundled as BPF).
+#[allow(deprecated)] // program-test 3.x marks its API "unstable"; it is the pinned harness here.
+pub fn program_test() -> ProgramTest {
+    let mut pt = ProgramTest::default();
+    pt.prefer_bpf(false);
+    pt.add_program("trez_mining", trez_sdk::ids::TREZ, processor!(trez_processor));
+    pt.add_program("trez_pool", trez_sdk::ids::POOL, processor!(pool_processor));
+    pt
+}
+
+/// Most transactions kept for history queries.
+const HISTORY_CAP: usize = 200_000;
+/// Wall-clock duration of a slot.
+const SLOT: Duration = Duration::from_millis(400);
+
+#[derive(Default)]
+struct Records {
+    history: Vec<TxRecord>,
+    statuses: std::collections::HashMap<Signature, TxStatus>,
+}
+
+/// The embedded chain. Create with [`EmbeddedChain::start`].
+pub struct EmbeddedChain {
+    banks: BanksClient,
+    ctx: tokio::sync::Mutex<ProgramTestContext>,
+    payer: Keypair,
+    slot: AtomicU64,
+    records: Mutex<Records>,
+    changed: broadcast::Sender<()>,
+}
+
+fn wall_unix() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+impl EmbeddedChain {
+    /// Start the bank and its clock ticker.
+    pub async fn start() -> Arc<EmbeddedChain> {
+        let ctx = program_test().start_with_context().await;
+        let banks = ctx.banks_client.clone();
+        let payer = ctx.payer.insecure_clone();
+        let slot = banks.get_root_slot().await.unwrap_or(0);
+        let (changed, _) = broadcast::channel(64);
+        let chain = Arc::new(EmbeddedChain {
+            banks,
+            ctx: tokio::sync::Mutex::new(ctx),
+            payer,
+            slot: AtomicU64::new(slot),
+            records: Mutex::new(Records::default()),
+            changed,
+        });
+        chain.advance().await;
+        tokio::spawn(ticker(Arc::downgrade(&chain)));
+        chain
+    }
+
+    /// The genesis-funded key (pays for localnet setup and airdrops).
+    pub fn payer(&self) -> &Keypair {
+        &self.payer
+    }
+
+    /// Transfer `lamports` from the genesis payer.
+    pub async fn airdrop(&self, to: &Pubkey, lamports: u64) -> Result<Signature, ChainError> {
+        let ix = anchor_lang::solana_program::system_instruction::transfer(&self.payer.pubkey(), to, lamports);
+        let bh = self.latest_blockhash().await?;
+        let tx = Transaction::new_signed_with_payer(&[ix], Some(&self.payer.pubkey()), &[&self.payer], bh);
+        self.send_and_confirm(&tx, Duration::from_secs(10)).await
+    }
+
+    /// Warp to the wall-clock slot (one past the current at least) and set the clock to wall time.
+    pub async fn advance(&self) {
+        let mut ctx = self.ctx.lock().await;
+        let next = self.slot.load(Ordering::Acquire) + 1;
+        if ctx.warp_to_slot(next).is_ok() {
+            self.slot.store(next, Ordering::Release);
+            if let Ok(mut clock) = ctx.banks_client.get_sysvar::<Clock>().await {
+                clock.unix_timestamp = clock.unix_timestamp.max(wall_unix());
+                ctx.set_sysvar(&clock);
+            }
+        }
+        drop(ctx);
+        let _ = self.changed.send(());
+    }
+
+    fn record(&self, tx: &Transaction, status: TxStatus) {
+        let sig = tx.signatures.first().copied().unwrap_or_default();
+        let mut r = self.records.lock().unwrap_or_else(|e| e.into_inner());
+        let (slot, ok) = match &status {
+            TxStatus::Confirmed { slot } => (*slot, true),
+            TxStatus::Failed { slot, .. } => (*slot, false),
+        };
+        r.statuses.insert(sig, status);
+        if r.history.len() >= HISTORY_CAP {
+            r.history.drain(..HISTORY_CAP / 10);
+        }
+        r.history.push(TxRecord { signature: sig, slot, ok, message: tx.message.clone() });
+    }
+}
+
+async fn ticker(chain: Weak<EmbeddedChain>) {
+    loop {
+        tokio::time::sleep(SLOT).await;
+        let Some(chain) = chain.upgrade() else { return };
+        chain.advance().await;
+    }
+}
+
+fn rpc_err(e: impl std::fmt::Display) -> ChainError {
+    ChainError::Rpc(e.to_string())
+}
+
+#[async_trait]
+impl ChainClient for EmbeddedChain {
+    async fn get_account(&self, address: &Pubkey) -> Result<Option<Account>, ChainError> {
+        self.banks.get_account(*address).await.map_err(rpc_err)
+    }
+
+    async fn get_multiple_accounts(&self, addresses: &[Pubkey]) -> Result<Vec<Option<Account>>, ChainError> {
+        let mut out = Vec::with_capacity(addresses.len());
+        for a in addresses {
+            out.push(self.get_account(a).await?);
+        }
+        Ok(out)
+    }
+
+    async fn latest_blockhash(&self) -> Result<Hash, ChainError> {
+        self.banks.get_latest_blockhash().await.map_err(rpc_err)
+    }
+
+    async fn send(&self, tx: &Transaction) -> Result<Signature, ChainError> {
+        let sig = tx.signatures.first().copied().unwrap_or_default();
+        let res = self.banks.process_transaction_with_metadata(tx.clone()).await.map_err(rpc_err)?;
+        let slot = self.slot.load(Ordering::Acquire);
+        match res.result {
+            Ok(()) => {
+                self.record(tx, TxStatus::Confirmed { slot });
+                let _ = self.changed.send(());
+                Ok(sig)
+            }
+            Err(e) => {
+                let code = custom_code(&e);
+                let logs = res.metadata.map(|m| m.log_messages.join("\n")).unwrap_or_default();
+                let message = format!("{e}; logs:\n{logs}");
+                // Like an RPC preflight failure: reported at send.
+                Err(ChainError::Transaction { code, message })
+            }
+        }
+    }
+
+    async fn signature_status(&self, signature: &Signature) -> Result<Option<TxStatus>, ChainError> {
+        Ok(self.records.lock().unwrap_or_else(|e| e.into_inner()).statuses.get(signature).cloned())
+    }
+
+    async fn subscribe_account(&self, address: &Pubkey) -> Result<mpsc::Receiver<Account>, ChainError> {
+        let (tx, rx) = mpsc::channel(16);
+        let mut changed = self.changed.subscribe();
+        let banks = self.banks.clone();
+        let address = *address;
+        tokio::spawn(async move {
+            let mut last: Option<Account> = None;
+            loop {
+                if let Ok(Some(acc)) = banks.get_account(address).await {
+                    if last.as_ref() != Some(&acc) {
+                        last = Some(acc.clone());
+                        if tx.send(acc).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+                match changed.recv().await {
+                    Ok(()) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(broadcast::error::RecvError::Closed) => return,
+                }
+            }
+        });
+        Ok(rx)
+    }
+
+    async fn history(&self, address: &Pubkey, limit: usize) -> Result<Vec<TxRecord>, ChainError> {
+        let r = self.records.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(r.history.iter().rev().filter(|t| t.message.account_keys.contains(address)).take(limit).cloned().collect())
+    }
+
+    async fn unix_time(&self) -> Result<i64, ChainError> {
+        let clock: Clock = self.banks.get_sysvar().await.map_err(rpc_err)?;
+        Ok(clock.unix_timestamp)
+    }
+}

@@ -1,0 +1,105 @@
+//! Reaching Solana: one [`ChainClient`] trait, two implementations.
+//!
+//! - [`rpc::RpcChain`]: `solana-rpc-client` + `solana-pubsub-client` against any cluster (devnet, mainnet, a
+//!   validator), with a list of RPC URLs and failover.
+//! - [`embedded::EmbeddedChain`]: an in-process `solana-program-test` bank with both programs as native
+//!   processors and the real SPL Token / ATA programs; the default for `localnet` and end-to-end tests. Its
+//!   clock follows the wall clock, and it records the transactions it processed so history queries work.
+//!
+//! The relayer, the audit and the end-to-end tests reach the chain only through this trait.
+
+pub mod embedded;
+pub mod rpc;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use solana_sdk::account::Account;
+use solana_sdk::hash::Hash;
+use solana_sdk::message::Message;
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::Signature;
+use solana_sdk::transaction::Transaction;
+use tokio::sync::mpsc;
+
+/// Errors from the chain.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum ChainError {
+    /// Transport or node trouble: retry, possibly on another URL.
+    #[error("rpc: {0}")]
+    Rpc(String),
+    /// The transaction was processed (or simulated) and failed; `code` is the custom program error if any.
+    #[error("transaction failed: {message}")]
+    Transaction { code: Option<u32>, message: String },
+    /// Not confirmed within the wait.
+    #[error("transaction {0} not confirmed in time")]
+    Timeout(Signature),
+}
+
+impl ChainError {
+    /// Whether retrying the same request may help.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, ChainError::Rpc(_) | ChainError::Timeout(_))
+    }
+}
+
+/// Final status of a transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TxStatus {
+    Confirmed { slot: u64 },
+    Failed { slot: u64, code: Option<u32>, message: String },
+}
+
+/// A processed transaction touching an address (history).
+#[derive(Debug, Clone)]
+pub struct TxRecord {
+    pub signature: Signature,
+    pub slot: u64,
+    pub ok: bool,
+    pub message: Message,
+}
+
+/// Everything the relayer needs from a chain.
+#[async_trait]
+pub trait ChainClient: Send + Sync + 'static {
+    /// One account (None when it does not exist).
+    async fn get_account(&self, address: &Pubkey) -> Result<Option<Account>, ChainError>;
+    /// Several accounts, in order.
+    async fn get_multiple_accounts(&self, addresses: &[Pubkey]) -> Result<Vec<Option<Account>>, ChainError>;
+    async fn latest_blockhash(&self) -> Result<Hash, ChainError>;
+    /// Send a signed transaction (preflight included); returns its signature without waiting.
+    async fn send(&self, tx: &Transaction) -> Result<Signature, ChainError>;
+    /// Status of a signature: None while unknown/unconfirmed.
+    async fn signature_status(&self, signature: &Signature) -> Result<Option<TxStatus>, ChainError>;
+    /// A stream of the account's new states (pubsub where available; the caller keeps a polling fallback).
+    async fn subscribe_account(&self, address: &Pubkey) -> Result<mpsc::Receiver<Account>, ChainError>;
+    /// Processed transactions that reference `address`, newest first, at most `limit`.
+    async fn history(&self, address: &Pubkey, limit: usize) -> Result<Vec<TxRecord>, ChainError>;
+    /// Cluster unix time, seconds.
+    async fn unix_time(&self) -> Result<i64, ChainError>;
+
+    /// Send and wait until confirmed or failed (polling the status), up to `timeout`.
+    async fn send_and_confirm(&self, tx: &Transaction, timeout: Duration) -> Result<Signature, ChainError> {
+        let sig = self.send(tx).await?;
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            match self.signature_status(&sig).await? {
+                Some(TxStatus::Confirmed { .. }) => return Ok(sig),
+                Some(TxStatus::Failed { code, message, .. }) => return Err(ChainError::Transaction { code, message }),
+                None => {}
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(ChainError::Timeout(sig));
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
+
+/// The custom error code inside a transaction error, if any.
+pub fn custom_code(err: &solana_sdk::transaction::TransactionError) -> Option<u32> {
+    match err {
+        solana_sdk::transaction::TransactionError::InstructionError(_, solana_sdk::instruction::InstructionError::Custom(c)) => Some(*c),
+        _ => None,
+    }
+}

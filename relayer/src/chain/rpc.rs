@@ -1,0 +1,220 @@
+//! The RPC chain: `solana-rpc-client` (HTTP JSON-RPC) and `solana-pubsub-client` (WebSocket `accountSubscribe`)
+//! against devnet, mainnet or any validator. Several RPC URLs may be given: a request that fails with a
+//! transport error moves to the next URL (failover) and is retried there once per URL.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use solana_account_decoder_client_types::UiAccountEncoding;
+use solana_commitment_config::CommitmentConfig;
+use solana_pubsub_client::nonblocking::pubsub_client::PubsubClient;
+use solana_rpc_client::nonblocking::rpc_client::RpcClient;
+use solana_rpc_client_api::client_error::{Error as ClientError, ErrorKind};
+use solana_rpc_client_api::config::{RpcAccountInfoConfig, RpcSendTransactionConfig, RpcTransactionConfig};
+use solana_sdk::account::Account;
+use solana_sdk::hash::Hash;
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::Signature;
+use solana_sdk::transaction::Transaction;
+use solana_transaction_status_client_types::UiTransactionEncoding;
+use tokio::sync::mpsc;
+use tracing::{debug, warn};
+
+use super::{custom_code, ChainClient, ChainError, TxRecord, TxStatus};
+
+/// RPC chain client with failover over `urls`.
+pub struct RpcChain {
+    clients: Vec<RpcClient>,
+    ws_urls: Vec<String>,
+    current: AtomicUsize,
+    /// RPC errors seen (for metrics).
+    pub errors: Arc<AtomicUsize>,
+}
+
+/// The PubSub URL of an HTTP RPC URL (`http` → `ws`, `https` → `wss`; port + 1 for a local validator's
+/// default 8899 → 8900).
+pub fn ws_url_for(http: &str) -> String {
+    let ws = if let Some(rest) = http.strip_prefix("https://") {
+        format!("wss://{rest}")
+    } else if let Some(rest) = http.strip_prefix("http://") {
+        format!("ws://{rest}")
+    } else {
+        http.to_string()
+    };
+    ws.replace(":8899", ":8900")
+}
+
+fn classify(e: ClientError) -> ChainError {
+    match e.kind() {
+        ErrorKind::TransactionError(te) => ChainError::Transaction { code: custom_code(te), message: te.to_string() },
+        ErrorKind::RpcError(solana_rpc_client_api::request::RpcError::RpcResponseError {
+            data: solana_rpc_client_api::request::RpcResponseErrorData::SendTransactionPreflightFailure(sim),
+            message,
+            ..
+        }) => {
+            let code = sim.err.as_ref().and_then(|e| custom_code(&e.clone().into()));
+            let logs = sim.logs.clone().unwrap_or_default().join("\n");
+            ChainError::Transaction { code, message: format!("{message}; logs:\n{logs}") }
+        }
+        _ => ChainError::Rpc(e.to_string()),
+    }
+}
+
+impl RpcChain {
+    /// Clients for `urls` (at least one) at `confirmed` commitment; PubSub URLs derived with [`ws_url_for`]
+    /// unless given.
+    pub fn new(urls: &[String], ws_urls: Option<&[String]>) -> Result<RpcChain, ChainError> {
+        if urls.is_empty() {
+            return Err(ChainError::Rpc("no RPC URL configured".into()));
+        }
+        let clients = urls
+            .iter()
+            .map(|u| RpcClient::new_with_timeout_and_commitment(u.clone(), Duration::from_secs(15), CommitmentConfig::confirmed()))
+            .collect();
+        let ws_urls = match ws_urls {
+            Some(w) if !w.is_empty() => w.to_vec(),
+            _ => urls.iter().map(|u| ws_url_for(u)).collect(),
+        };
+        Ok(RpcChain { clients, ws_urls, current: AtomicUsize::new(0), errors: Arc::new(AtomicUsize::new(0)) })
+    }
+
+    /// Run `f` against the current client; on a transport error move to the next URL and retry, once per URL.
+    async fn with_failover<'a, T, F, Fut>(&'a self, f: F) -> Result<T, ChainError>
+    where
+        F: Fn(&'a RpcClient) -> Fut,
+        Fut: std::future::Future<Output = Result<T, ClientError>>,
+    {
+        let n = self.clients.len();
+        let mut last = ChainError::Rpc("no attempt".into());
+        for _ in 0..n {
+            let i = self.current.load(Ordering::Relaxed) % n;
+            match f(&self.clients[i]).await {
+                Ok(v) => return Ok(v),
+                Err(e) => {
+                    let err = classify(e);
+                    if !err.is_transient() {
+                        return Err(err);
+                    }
+                    self.errors.fetch_add(1, Ordering::Relaxed);
+                    warn!(url = self.clients[i].url(), error = %err, "rpc error; failing over");
+                    let _ = self.current.compare_exchange(i, (i + 1) % n, Ordering::Relaxed, Ordering::Relaxed);
+                    last = err;
+                }
+            }
+        }
+        Err(last)
+    }
+}
+
+#[async_trait]
+impl ChainClient for RpcChain {
+    async fn get_account(&self, address: &Pubkey) -> Result<Option<Account>, ChainError> {
+        self.with_failover(|c| async move { c.get_account_with_commitment(address, CommitmentConfig::confirmed()).await.map(|r| r.value) })
+            .await
+    }
+
+    async fn get_multiple_accounts(&self, addresses: &[Pubkey]) -> Result<Vec<Option<Account>>, ChainError> {
+        let mut out = Vec::with_capacity(addresses.len());
+        for chunk in addresses.chunks(100) {
+            out.extend(self.with_failover(|c| async move { c.get_multiple_accounts(chunk).await }).await?);
+        }
+        Ok(out)
+    }
+
+    async fn latest_blockhash(&self) -> Result<Hash, ChainError> {
+        self.with_failover(|c| async move { c.get_latest_blockhash().await }).await
+    }
+
+    async fn send(&self, tx: &Transaction) -> Result<Signature, ChainError> {
+        let cfg = RpcSendTransactionConfig { skip_preflight: false, max_retries: Some(0), ..Default::default() };
+        self.with_failover(|c| async move { c.send_transaction_with_config(tx, cfg).await }).await
+    }
+
+    async fn signature_status(&self, signature: &Signature) -> Result<Option<TxStatus>, ChainError> {
+        let statuses = self.with_failover(|c| async move { c.get_signature_statuses(&[*signature]).await.map(|r| r.value) }).await?;
+        Ok(statuses.into_iter().next().flatten().and_then(|s| {
+            let confirmed = s.satisfies_commitment(CommitmentConfig::confirmed());
+            match s.err {
+                Some(e) => Some(TxStatus::Failed { slot: s.slot, code: custom_code(&e), message: e.to_string() }),
+                None if confirmed => Some(TxStatus::Confirmed { slot: s.slot }),
+                None => None,
+            }
+        }))
+    }
+
+    async fn subscribe_account(&self, address: &Pubkey) -> Result<mpsc::Receiver<Account>, ChainError> {
+        let (tx, rx) = mpsc::channel(16);
+        let urls = self.ws_urls.clone();
+        let address = *address;
+        tokio::spawn(async move {
+            let mut i = 0usize;
+            loop {
+                let url = &urls[i % urls.len()];
+                match PubsubClient::new(url.as_str()).await {
+                    Ok(client) => {
+                        let cfg = RpcAccountInfoConfig {
+                            encoding: Some(UiAccountEncoding::Base64),
+                            commitment: Some(CommitmentConfig::confirmed()),
+                            ..Default::default()
+                        };
+                        match client.account_subscribe(&address, Some(cfg)).await {
+                            Ok((mut stream, _unsub)) => {
+                                use futures_util::StreamExt;
+                                while let Some(update) = stream.next().await {
+                                    if let Some(acc) = update.value.decode::<Account>() {
+                                        if tx.send(acc).await.is_err() {
+                                            return;
+                                        }
+                                    }
+                                }
+                                debug!(url, "account subscription ended");
+                            }
+                            Err(e) => warn!(url, error = %e, "accountSubscribe failed"),
+                        }
+                    }
+                    Err(e) => warn!(url, error = %e, "pubsub connect failed"),
+                }
+                if tx.is_closed() {
+                    return;
+                }
+                i += 1;
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+        });
+        Ok(rx)
+    }
+
+    async fn history(&self, address: &Pubkey, limit: usize) -> Result<Vec<TxRecord>, ChainError> {
+        let sigs = self
+            .with_failover(|c| async move {
+                let cfg = solana_rpc_client::rpc_client::GetConfirmedSignaturesForAddress2Config {
+                    limit: Some(limit.min(1000)),
+                    commitment: Some(CommitmentConfig::confirmed()),
+                    ..Default::default()
+                };
+                c.get_signatures_for_address_with_config(address, cfg).await
+            })
+            .await?;
+        let mut out = Vec::with_capacity(sigs.len());
+        for s in sigs {
+            let Ok(signature) = s.signature.parse::<Signature>() else { continue };
+            let tcfg = RpcTransactionConfig {
+                encoding: Some(UiTransactionEncoding::Base64),
+                commitment: Some(CommitmentConfig::confirmed()),
+                max_supported_transaction_version: Some(0),
+            };
+            let tx = self.with_failover(|c| async move { c.get_transaction_with_config(&signature, tcfg).await }).await?;
+            let Some(vtx) = tx.transaction.transaction.decode() else { continue };
+            let Some(message) = vtx.into_legacy_transaction().map(|t| t.message) else { continue };
+            out.push(TxRecord { signature, slot: tx.slot, ok: s.err.is_none(), message });
+        }
+        Ok(out)
+    }
+
+    async fn unix_time(&self) -> Result<i64, ChainError> {
+        let slot = self.with_failover(|c| async move { c.get_slot().await }).await?;
+        self.with_failover(|c| async move { c.get_block_time(slot).await }).await
+    }
+}

@@ -1,0 +1,614 @@
+//! The relayer's on-chain loop, as tasks under one shutdown signal:
+//! - [`watch`]: the chain watcher (account subscription on the TREZ `State` with a polling fallback) feeding
+//!   the job source;
+//! - [`submit_solutions`]: persists nothing itself (the ledger already holds every solution as `pending`),
+//!   sends `submit_solution` with a compute-unit limit and priority fee, resends with fresh blockhashes until
+//!   it lands or the challenge has moved (then `lost`, with the reason), and resumes pending solutions;
+//! - [`settle`]: for each confirmed Round computes PPLNS from the ledger, stores leaves and window, registers
+//!   missing Members, commits the root and credits the batches; the on-chain Round (status, next batch) is
+//!   the source of truth, so a crash at any step resumes without double or missed credit;
+//! - [`payout_once`]: pays every member whose on-chain `credited − paid` reaches `min_payout`, creating
+//!   missing associated token accounts, many members per transaction.
+//!
+//! [`init_pool`] creates a pool on any chain (the `init-pool` command and `localnet` share it).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anchor_lang::AccountDeserialize;
+use serde::Serialize;
+use solana_sdk::instruction::Instruction;
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::{Keypair, Signature, Signer};
+use solana_sdk::transaction::Transaction;
+use tokio::sync::{broadcast, mpsc, Notify};
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+use trez_sdk::{pda, pool as pool_ix, Member, Pool, Round, RoundStatus, TrezState};
+
+use crate::chain::{ChainClient, ChainError};
+use crate::jobs::{JobSource, Template};
+use crate::ledger::{now_ms, Ledger, RoundRow, SolutionRow};
+use crate::pplns;
+use crate::server::Solution;
+
+/// Settings of the on-chain loop (the `[chain]` table of the config).
+#[derive(Clone, Debug, serde::Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ChainOptions {
+    /// Compute-unit limit of every transaction the relayer sends.
+    pub cu_limit: u32,
+    /// Priority fee, micro-lamports per CU.
+    pub cu_price_micro_lamports: u64,
+    /// Seconds to wait for a transaction's confirmation before resending.
+    pub confirm_timeout_secs: u64,
+    /// PPLNS window: `pplns_factor × 2^network_bits` weight units.
+    pub pplns_factor: u64,
+    /// Members per `credit_batch` transaction (at most 20 fit a legacy transaction).
+    pub credit_batch: usize,
+    /// Members per `payout` transaction (at most 13 fit a legacy transaction).
+    pub payout_batch: usize,
+    /// Seconds between payout crank runs.
+    pub payout_interval_secs: u64,
+    /// Milliseconds between polls of the TREZ state (fallback when the subscription is silent).
+    pub poll_interval_ms: u64,
+    /// The relayer pays rent for missing Member accounts and associated token accounts.
+    pub pay_rent: bool,
+}
+
+impl Default for ChainOptions {
+    fn default() -> Self {
+        ChainOptions {
+            cu_limit: 400_000,
+            cu_price_micro_lamports: 1_000,
+            confirm_timeout_secs: 30,
+            pplns_factor: 2,
+            credit_batch: 20,
+            payout_batch: 13,
+            payout_interval_secs: 60,
+            poll_interval_ms: 2_000,
+            pay_rent: true,
+        }
+    }
+}
+
+/// Something that happened on-chain, for logs, `localnet` output and the API.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum PoolEvent {
+    BlockSubmitted { block_count: u64, finder: String, reward: u64, fee: u64, signature: String },
+    SolutionLost { block_count: u64, reason: String },
+    RoundCredited { block_count: u64, leaf_count: u32, credited: u64, leaves_root: String, signatures: Vec<String> },
+    Paid { members: usize, amount: u64, signature: String },
+}
+
+/// The pool as seen from the chain, plus the relayer's hot key.
+pub struct PoolChain {
+    pub chain: Arc<dyn ChainClient>,
+    /// Relayer key: fee payer, `begin_credit` / `credit_batch` signer, rent payer.
+    pub relayer: Arc<Keypair>,
+    pub pool: Pubkey,
+    pub mint: Pubkey,
+    pub authority: Pubkey,
+    pub opts: ChainOptions,
+    pub events: broadcast::Sender<PoolEvent>,
+    /// Unix ms of the last TREZ state seen (template age).
+    pub last_template_ms: AtomicU64,
+    /// Wakes the settler (a solution was confirmed).
+    pub settle_now: Notify,
+}
+
+/// Errors of the on-chain loop.
+#[derive(Debug, thiserror::Error)]
+pub enum LoopError {
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+    #[error(transparent)]
+    Ledger(#[from] crate::ledger::LedgerError),
+    #[error(transparent)]
+    Pplns(#[from] pplns::PplnsError),
+    #[error("{0}")]
+    State(String),
+}
+
+fn decode<T: AccountDeserialize>(data: &[u8]) -> Result<T, LoopError> {
+    trez_sdk::decode::account::<T>(data).map_err(|e| LoopError::State(format!("account decode: {e}")))
+}
+
+impl PoolChain {
+    /// Read the Pool account to learn its mint and authority.
+    pub async fn connect(chain: Arc<dyn ChainClient>, relayer: Arc<Keypair>, pool: Pubkey, opts: ChainOptions) -> Result<Arc<PoolChain>, LoopError> {
+        let acc = chain.get_account(&pool).await?.ok_or_else(|| LoopError::State(format!("pool {pool} does not exist")))?;
+        let p: Pool = decode(&acc.data)?;
+        if p.relayer != relayer.pubkey() {
+            warn!(expected = %p.relayer, actual = %relayer.pubkey(), "this key is not the pool's relayer: crediting will fail");
+        }
+        let (events, _) = broadcast::channel(1024);
+        Ok(Arc::new(PoolChain {
+            chain,
+            relayer,
+            pool,
+            mint: p.mint,
+            authority: p.authority,
+            opts,
+            events,
+            last_template_ms: AtomicU64::new(0),
+            settle_now: Notify::new(),
+        }))
+    }
+
+    fn emit(&self, e: PoolEvent) {
+        let _ = self.events.send(e);
+    }
+
+    /// Send `ixs` with the compute budget, signed by the relayer (and `extra` signers), and wait for
+    /// confirmation; one attempt with a fresh blockhash.
+    pub async fn send(&self, ixs: &[Instruction], extra: &[&Keypair]) -> Result<Signature, ChainError> {
+        let mut all = vec![
+            solana_compute_budget_interface::ComputeBudgetInstruction::set_compute_unit_limit(self.opts.cu_limit),
+            solana_compute_budget_interface::ComputeBudgetInstruction::set_compute_unit_price(self.opts.cu_price_micro_lamports),
+        ];
+        all.extend_from_slice(ixs);
+        let bh = self.chain.latest_blockhash().await?;
+        let mut signers: Vec<&Keypair> = vec![&self.relayer];
+        signers.extend_from_slice(extra);
+        let tx = Transaction::new_signed_with_payer(&all, Some(&self.relayer.pubkey()), &signers, bh);
+        self.chain.send_and_confirm(&tx, Duration::from_secs(self.opts.confirm_timeout_secs)).await
+    }
+
+    /// [`PoolChain::send`] retried on transient errors (fresh blockhash each time), up to `attempts`.
+    pub async fn send_retry(&self, ixs: &[Instruction], attempts: u32) -> Result<Signature, ChainError> {
+        let mut wait = Duration::from_millis(200);
+        let mut last = ChainError::Rpc("no attempt".into());
+        for _ in 0..attempts.max(1) {
+            match self.send(ixs, &[]).await {
+                Ok(sig) => return Ok(sig),
+                Err(e) if e.is_transient() => {
+                    warn!(error = %e, "transient chain error; resending");
+                    last = e;
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(Duration::from_secs(5));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last)
+    }
+
+    pub async fn trez_state(&self) -> Result<TrezState, LoopError> {
+        let acc = self.chain.get_account(&pda::trez_state()).await?.ok_or_else(|| LoopError::State("TREZ state missing".into()))?;
+        decode(&acc.data)
+    }
+
+    pub async fn pool_account(&self) -> Result<Pool, LoopError> {
+        let acc = self.chain.get_account(&self.pool).await?.ok_or_else(|| LoopError::State("pool missing".into()))?;
+        decode(&acc.data)
+    }
+
+    pub async fn round(&self, block_count: u64) -> Result<Option<Round>, LoopError> {
+        match self.chain.get_account(&pda::round(&self.pool, block_count)).await? {
+            Some(acc) => Ok(Some(decode(&acc.data)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Member accounts of `wallets` (None where not registered).
+    pub async fn members(&self, wallets: &[Pubkey]) -> Result<Vec<Option<Member>>, LoopError> {
+        let keys: Vec<Pubkey> = wallets.iter().map(|w| pda::member(&self.pool, w)).collect();
+        let accs = self.chain.get_multiple_accounts(&keys).await?;
+        accs.into_iter().map(|a| a.map(|a| decode::<Member>(&a.data)).transpose()).collect()
+    }
+
+    /// The escrow's token balance, base units.
+    pub async fn token_balance(&self, account: &Pubkey) -> Result<u64, LoopError> {
+        use solana_sdk::program_pack::Pack;
+        let acc = self.chain.get_account(account).await?.ok_or_else(|| LoopError::State(format!("token account {account} missing")))?;
+        spl_token_interface::state::Account::unpack(&acc.data).map(|a| a.amount).map_err(|e| LoopError::State(e.to_string()))
+    }
+
+    fn template(&self, s: &TrezState) -> Template {
+        Template { challenge: s.challenge_number, block_count: s.block_count, network_bits: s.difficulty_high, miner_key: self.authority.to_bytes() }
+    }
+}
+
+/// Chain watcher: publish the TREZ state as a template on every change (subscription), and poll as a
+/// fallback. Returns when `cancel` fires.
+pub async fn watch(pc: Arc<PoolChain>, jobs: JobSource, cancel: CancellationToken) {
+    let mut sub = match pc.chain.subscribe_account(&pda::trez_state()).await {
+        Ok(rx) => Some(rx),
+        Err(e) => {
+            warn!(error = %e, "TREZ state subscription failed; polling only");
+            None
+        }
+    };
+    let mut poll = tokio::time::interval(Duration::from_millis(pc.opts.poll_interval_ms.max(50)));
+    loop {
+        let state = tokio::select! {
+            _ = cancel.cancelled() => return,
+            Some(acc) = async { match sub.as_mut() { Some(rx) => rx.recv().await, None => std::future::pending().await } } => {
+                decode::<TrezState>(&acc.data).ok()
+            }
+            _ = poll.tick() => pc.trez_state().await.ok(),
+        };
+        if let Some(s) = state {
+            pc.last_template_ms.store(now_ms() as u64, Ordering::Relaxed);
+            if jobs.publish(pc.template(&s)) {
+                info!(block_count = s.block_count, difficulty = s.difficulty_high, "new TREZ work");
+            }
+        }
+    }
+}
+
+/// Solution submitter: resumes `pending` solutions from the ledger, then takes new ones from `rx`.
+pub async fn submit_solutions(pc: Arc<PoolChain>, ledger: Ledger, mut rx: mpsc::Receiver<Solution>, cancel: CancellationToken) {
+    match ledger.solutions("pending").await {
+        Ok(pending) => {
+            for s in pending {
+                submit_one(&pc, &ledger, &s, &cancel).await;
+            }
+        }
+        Err(e) => warn!(error = %e, "could not read pending solutions"),
+    }
+    loop {
+        let sol = tokio::select! {
+            _ = cancel.cancelled() => return,
+            s = rx.recv() => match s { Some(s) => s, None => return },
+        };
+        let row = SolutionRow {
+            id: sol.id,
+            share_seq: sol.share_seq,
+            wallet: sol.wallet,
+            challenge: sol.challenge,
+            block_count: sol.block_count,
+            nonce: sol.nonce,
+            status: "pending".into(),
+            reason: None,
+            signature: None,
+        };
+        submit_one(&pc, &ledger, &row, &cancel).await;
+    }
+}
+
+/// Land one solution, or record why it was lost. Never gives up on transient errors while the challenge is
+/// still open.
+pub async fn submit_one(pc: &PoolChain, ledger: &Ledger, s: &SolutionRow, cancel: &CancellationToken) {
+    let ix = pool_ix::submit_solution(pc.relayer.pubkey(), pc.pool, pc.mint, s.block_count, s.nonce);
+    let mut wait = Duration::from_millis(200);
+    loop {
+        if cancel.is_cancelled() {
+            return; // stays pending; resumed at the next start
+        }
+        // Already landed (by us before a crash, or by anyone holding the nonce)?
+        match pc.round(s.block_count).await {
+            Ok(Some(round)) => {
+                if round.nonce == s.nonce {
+                    confirmed(pc, ledger, s, &round, None).await;
+                } else {
+                    lost(pc, ledger, s, "another solution of this block won".into()).await;
+                }
+                return;
+            }
+            Ok(None) => {}
+            Err(e) => {
+                warn!(error = %e, "reading the round failed; retrying");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(5));
+                continue;
+            }
+        }
+        match pc.trez_state().await {
+            Ok(state) if state.block_count != s.block_count => {
+                lost(pc, ledger, s, format!("challenge moved: TREZ block_count is {} (solution for {})", state.block_count, s.block_count)).await;
+                return;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                warn!(error = %e, "reading the TREZ state failed; retrying");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(5));
+                continue;
+            }
+        }
+        match pc.send(std::slice::from_ref(&ix), &[]).await {
+            Ok(sig) => {
+                match pc.round(s.block_count).await {
+                    Ok(Some(round)) => confirmed(pc, ledger, s, &round, Some(sig)).await,
+                    _ => warn!(%sig, "submit confirmed but the round is not readable yet"),
+                }
+                return;
+            }
+            Err(e) if e.is_transient() => {
+                warn!(error = %e, block_count = s.block_count, "submit_solution not confirmed; resending with a fresh blockhash");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(5));
+            }
+            Err(e) => {
+                // Permanent failure: loop once more; the checks above tell whether someone else won or the
+                // challenge moved. If neither, the nonce itself is bad.
+                if let (Ok(None), Ok(state)) = (pc.round(s.block_count).await, pc.trez_state().await) {
+                    if state.block_count == s.block_count {
+                        lost(pc, ledger, s, format!("rejected: {}", e.to_string().lines().next().unwrap_or(""))).await;
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn confirmed(pc: &PoolChain, ledger: &Ledger, s: &SolutionRow, round: &Round, sig: Option<Signature>) {
+    let sig_s = sig.map(|s| s.to_string());
+    if let Err(e) = ledger.set_solution(s.id, "confirmed", None, sig_s.clone()).await {
+        warn!(error = %e, "could not mark the solution confirmed");
+    }
+    if let Some(sig) = &sig_s {
+        let _ = ledger.record_tx(sig.clone(), "submit", Some(s.block_count), None).await;
+    }
+    info!(block_count = s.block_count, reward = round.reward, fee = round.fee, "block landed in escrow");
+    pc.emit(PoolEvent::BlockSubmitted {
+        block_count: s.block_count,
+        finder: Pubkey::new_from_array(s.wallet).to_string(),
+        reward: round.reward,
+        fee: round.fee,
+        signature: sig_s.unwrap_or_default(),
+    });
+    pc.settle_now.notify_one();
+}
+
+async fn lost(pc: &PoolChain, ledger: &Ledger, s: &SolutionRow, reason: String) {
+    warn!(block_count = s.block_count, reason, "solution lost");
+    let _ = ledger.set_solution(s.id, "lost", Some(reason.clone()), None).await;
+    pc.emit(PoolEvent::SolutionLost { block_count: s.block_count, reason });
+}
+
+/// Round settler loop: settles every confirmed round when woken and every few seconds.
+pub async fn settle(pc: Arc<PoolChain>, ledger: Ledger, cancel: CancellationToken) {
+    loop {
+        if let Err(e) = settle_all(&pc, &ledger).await {
+            warn!(error = %e, "settlement failed; will retry");
+        }
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = pc.settle_now.notified() => {}
+            _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+        }
+    }
+}
+
+/// Settle every confirmed, not yet credited round.
+pub async fn settle_all(pc: &PoolChain, ledger: &Ledger) -> Result<(), LoopError> {
+    for s in ledger.unsettled().await? {
+        settle_round(pc, ledger, &s).await?;
+    }
+    Ok(())
+}
+
+/// Compute (or load) a round's PPLNS leaves and credit them exactly once. Resumable at any point.
+pub async fn settle_round(pc: &PoolChain, ledger: &Ledger, s: &SolutionRow) -> Result<(), LoopError> {
+    let bc = s.block_count;
+    let round = pc.round(bc).await?.ok_or_else(|| LoopError::State(format!("round {bc} not on-chain")))?;
+    if round.status == RoundStatus::Credited {
+        ledger.mark_round_credited(bc).await?;
+        return Ok(());
+    }
+    // 1. Leaves: computed once, stored before anything is committed on-chain.
+    let (row, leaves) = match ledger.round(bc).await? {
+        Some(x) => x,
+        None => {
+            let n = pplns::window_size(pc.opts.pplns_factor, round.difficulty)?;
+            let window = ledger.window(s.share_seq, n).await??;
+            let distributable = round.reward.checked_sub(round.fee).ok_or_else(|| LoopError::State("fee above reward".into()))?;
+            let leaves = pplns::leaves(&window, distributable)?;
+            let root = pplns::merkle_root(&leaves);
+            let row = RoundRow {
+                block_count: bc,
+                solution_id: s.id,
+                share_seq: s.share_seq,
+                network_bits: round.difficulty,
+                pplns_factor: pc.opts.pplns_factor,
+                reward: round.reward,
+                fee: round.fee,
+                leaves_root: root,
+                leaf_count: leaves.len() as u32,
+                status: "computed".into(),
+            };
+            ledger.store_round(row, leaves, window).await?;
+            ledger.round(bc).await?.ok_or_else(|| LoopError::State("stored round vanished".into()))?
+        }
+    };
+    if round.status != RoundStatus::Submitted && round.leaves_root != row.leaves_root {
+        return Err(LoopError::State(format!("round {bc}: on-chain root differs from the ledger's")));
+    }
+    // 2. Members.
+    let wallets: Vec<Pubkey> = leaves.iter().map(|l| Pubkey::new_from_array(l.wallet)).collect();
+    ensure_members(pc, ledger, &wallets).await?;
+    let mut signatures = vec![];
+    // 3. Commit the root.
+    if round.status == RoundStatus::Submitted {
+        let ix = pool_ix::begin_credit(pc.relayer.pubkey(), pc.pool, bc, row.leaves_root, row.leaf_count);
+        let sig = pc.send_retry(&[ix], 5).await?;
+        ledger.record_tx(sig.to_string(), "begin_credit", Some(bc), None).await?;
+        signatures.push(sig.to_string());
+    }
+    // 4. Batches, resuming at the on-chain next batch.
+    let b = pc.opts.credit_batch.clamp(1, 20);
+    loop {
+        let r = pc.round(bc).await?.ok_or_else(|| LoopError::State("round vanished".into()))?;
+        if r.status == RoundStatus::Credited {
+            break;
+        }
+        let i = r.next_batch as usize;
+        let chunk = leaves.get(i * b..((i + 1) * b).min(leaves.len())).unwrap_or(&[]);
+        if chunk.is_empty() {
+            return Err(LoopError::State(format!("round {bc}: batch {i} is past the leaves")));
+        }
+        let ws: Vec<Pubkey> = chunk.iter().map(|l| Pubkey::new_from_array(l.wallet)).collect();
+        let amounts = chunk.iter().map(|l| l.amount).collect();
+        let ix = pool_ix::credit_batch(pc.relayer.pubkey(), pc.pool, bc, i as u32, &ws, amounts);
+        let sig = pc.send_retry(&[ix], 5).await?;
+        ledger.record_tx(sig.to_string(), "credit_batch", Some(bc), Some(i as u32)).await?;
+        signatures.push(sig.to_string());
+    }
+    ledger.mark_round_credited(bc).await?;
+    let credited: u64 = leaves.iter().map(|l| l.amount).sum();
+    info!(block_count = bc, members = leaves.len(), credited, "round credited");
+    pc.emit(PoolEvent::RoundCredited {
+        block_count: bc,
+        leaf_count: row.leaf_count,
+        credited,
+        leaves_root: hex::encode(row.leaves_root),
+        signatures,
+    });
+    Ok(())
+}
+
+/// Register Member accounts that don't exist yet (the relayer pays rent), 8 per transaction.
+pub async fn ensure_members(pc: &PoolChain, ledger: &Ledger, wallets: &[Pubkey]) -> Result<(), LoopError> {
+    let existing = pc.members(wallets).await?;
+    let missing: Vec<Pubkey> = wallets.iter().zip(existing).filter(|(_, m)| m.is_none()).map(|(w, _)| *w).collect();
+    if !missing.is_empty() && !pc.opts.pay_rent {
+        return Err(LoopError::State(format!("{} members are not registered and pay_rent is off", missing.len())));
+    }
+    for chunk in missing.chunks(8) {
+        let ixs: Vec<Instruction> = chunk.iter().map(|w| pool_ix::register_member(pc.relayer.pubkey(), pc.pool, *w)).collect();
+        let sig = pc.send_retry(&ixs, 5).await?;
+        ledger.record_tx(sig.to_string(), "register", None, None).await?;
+    }
+    Ok(())
+}
+
+/// Payout crank loop.
+pub async fn payouts(pc: Arc<PoolChain>, ledger: Ledger, cancel: CancellationToken) {
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tokio::time::sleep(Duration::from_secs(pc.opts.payout_interval_secs.max(1))) => {}
+        }
+        if let Err(e) = payout_once(&pc, &ledger).await {
+            warn!(error = %e, "payout run failed; will retry");
+        }
+    }
+}
+
+/// One payout pass: every member (of any stored round) whose on-chain `credited − paid` ≥ `min_payout` is paid
+/// to its associated token account (created when missing). Totals come from the chain, never the ledger.
+/// Returns the signatures.
+pub async fn payout_once(pc: &PoolChain, ledger: &Ledger) -> Result<Vec<Signature>, LoopError> {
+    let pool = pc.pool_account().await?;
+    let wallets: Vec<Pubkey> = ledger.leaf_wallets().await?.into_iter().map(Pubkey::new_from_array).collect();
+    let members = pc.members(&wallets).await?;
+    let due: Vec<(Pubkey, u64)> = wallets
+        .iter()
+        .zip(members)
+        .filter_map(|(w, m)| m.map(|m| (*w, m.pending())))
+        .filter(|(_, p)| *p > 0 && *p >= pool.min_payout)
+        .collect();
+    let mut sigs = vec![];
+    for chunk in due.chunks(pc.opts.payout_batch.clamp(1, 13)) {
+        let atas: Vec<Pubkey> = chunk.iter().map(|(w, _)| pda::ata(w, &pc.mint)).collect();
+        let existing = pc.chain.get_multiple_accounts(&atas).await?;
+        let create: Vec<Instruction> = chunk
+            .iter()
+            .zip(&existing)
+            .filter(|(_, a)| a.is_none())
+            .map(|((w, _), _)| {
+                spl_associated_token_account_interface::instruction::create_associated_token_account_idempotent(
+                    &pc.relayer.pubkey(),
+                    w,
+                    &pc.mint,
+                    &trez_sdk::ids::TOKEN,
+                )
+            })
+            .collect();
+        if !create.is_empty() {
+            if !pc.opts.pay_rent {
+                warn!(missing = create.len(), "members without a token account are skipped (pay_rent is off)");
+            } else {
+                for c in create.chunks(6) {
+                    let sig = pc.send_retry(c, 5).await?;
+                    ledger.record_tx(sig.to_string(), "create_ata", None, None).await?;
+                }
+            }
+        }
+        let pairs: Vec<(Pubkey, Pubkey)> = chunk.iter().map(|(w, _)| (*w, pda::ata(w, &pc.mint))).collect();
+        let ix = pool_ix::payout(pc.pool, pc.mint, &pairs);
+        let sig = pc.send_retry(&[ix], 5).await?;
+        let amount: u64 = chunk.iter().map(|(_, a)| a).sum();
+        ledger.record_payouts(sig.to_string(), chunk.iter().map(|(w, a)| (w.to_bytes(), *a)).collect()).await?;
+        info!(%sig, members = chunk.len(), amount, "paid members");
+        pc.emit(PoolEvent::Paid { members: chunk.len(), amount, signature: sig.to_string() });
+        sigs.push(sig);
+    }
+    Ok(sigs)
+}
+
+/// TREZ parameters for a new local chain.
+#[derive(Clone, Copy, Debug)]
+pub struct TrezGenesis {
+    pub difficulty: u32,
+    pub min_difficulty: u32,
+    pub max_difficulty: u32,
+    pub base_reward: u64,
+    pub target_block_seconds: i64,
+}
+
+/// Create a 6-decimal TREZ mint whose authority is the TREZ mint-authority PDA and initialize the TREZ
+/// replica (local chains only; on devnet/mainnet TREZ exists). `admin` pays. Returns the mint.
+pub async fn init_trez(chain: &dyn ChainClient, admin: &Keypair, g: TrezGenesis) -> Result<Pubkey, LoopError> {
+    use solana_sdk::program_pack::Pack;
+    let mint = Keypair::new();
+    let space = spl_token_interface::state::Mint::LEN;
+    // Rent for a mint: 1461600 lamports at the default rent; a generous fixed amount keeps this chain-agnostic.
+    let lamports = 1_461_600;
+    let ixs = vec![
+        anchor_lang::solana_program::system_instruction::create_account(&admin.pubkey(), &mint.pubkey(), lamports, space as u64, &trez_sdk::ids::TOKEN),
+        spl_token_interface::instruction::initialize_mint2(&trez_sdk::ids::TOKEN, &mint.pubkey(), &pda::trez_mint_authority(), None, 6)
+            .map_err(|e| LoopError::State(e.to_string()))?,
+        trez_sdk::mining::initialize(
+            admin.pubkey(),
+            mint.pubkey(),
+            trez_sdk::mining::InitializeArgs {
+                difficulty: g.difficulty,
+                min_difficulty: g.min_difficulty,
+                max_difficulty: g.max_difficulty,
+                base_reward: g.base_reward,
+                referral_bonus: 0,
+                target_block_seconds: g.target_block_seconds,
+            },
+        ),
+    ];
+    let bh = chain.latest_blockhash().await?;
+    let tx = Transaction::new_signed_with_payer(&ixs, Some(&admin.pubkey()), &[admin, &mint], bh);
+    chain.send_and_confirm(&tx, Duration::from_secs(30)).await?;
+    Ok(mint.pubkey())
+}
+
+/// What `init_pool` created.
+#[derive(Clone, Debug, Serialize)]
+pub struct PoolAddresses {
+    pub pool: String,
+    pub authority: String,
+    pub escrow: String,
+    pub mint: String,
+    pub admin: String,
+    pub relayer: String,
+}
+
+/// Create a pool (`initialize_pool`) for `mint` with `admin` signing and paying. Used by `init-pool` against
+/// any RPC and by `localnet` against the embedded chain.
+pub async fn init_pool(chain: &dyn ChainClient, admin: &Keypair, mint: Pubkey, args: pool_ix::InitializePoolArgs) -> Result<PoolAddresses, LoopError> {
+    let ix = pool_ix::initialize_pool(admin.pubkey(), mint, args);
+    let bh = chain.latest_blockhash().await?;
+    let tx = Transaction::new_signed_with_payer(&[ix], Some(&admin.pubkey()), &[admin], bh);
+    chain.send_and_confirm(&tx, Duration::from_secs(30)).await?;
+    let pool = pda::pool(&admin.pubkey());
+    Ok(PoolAddresses {
+        pool: pool.to_string(),
+        authority: pda::authority(&pool).to_string(),
+        escrow: pda::escrow(&pool).to_string(),
+        mint: mint.to_string(),
+        admin: admin.pubkey().to_string(),
+        relayer: args.relayer.to_string(),
+    })
+}

@@ -1,0 +1,64 @@
+//! The whole relayer for one pool: the miner-facing server and the on-chain tasks (watcher, submitter,
+//! settler, payout crank) under one shutdown. `run` (any RPC cluster) and `localnet` (embedded chain) both
+//! start exactly this.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use trez_protocol::Key;
+
+use crate::config::Config;
+use crate::jobs::JobSource;
+use crate::ledger::Ledger;
+use crate::onchain::{self, PoolChain};
+use crate::server::{self, Shared};
+
+/// A running relayer.
+pub struct Pipeline {
+    pub shared: Arc<Shared>,
+    pub pc: Arc<PoolChain>,
+    pub ledger: Ledger,
+    pub addr: SocketAddr,
+    cancel: CancellationToken,
+    tasks: Vec<JoinHandle<()>>,
+    server: JoinHandle<anyhow::Result<()>>,
+}
+
+impl Pipeline {
+    /// Start serving miners on `listener` and running the on-chain loop for `pc`.
+    pub async fn start(listener: TcpListener, config: Config, pc: Arc<PoolChain>, ledger: Ledger) -> anyhow::Result<Pipeline> {
+        let addr = listener.local_addr()?;
+        let jobs = JobSource::new();
+        let (sol_tx, sol_rx) = mpsc::channel(256);
+        let shared = Shared::new(config, Key(pc.pool.to_bytes()), Key(pc.authority.to_bytes()), jobs.clone(), ledger.clone(), sol_tx);
+        let cancel = CancellationToken::new();
+        let tasks = vec![
+            tokio::spawn(onchain::watch(pc.clone(), jobs, cancel.clone())),
+            tokio::spawn(onchain::submit_solutions(pc.clone(), ledger.clone(), sol_rx, cancel.clone())),
+            tokio::spawn(onchain::settle(pc.clone(), ledger.clone(), cancel.clone())),
+            tokio::spawn(onchain::payouts(pc.clone(), ledger.clone(), cancel.clone())),
+        ];
+        let stop = cancel.clone();
+        let server = tokio::spawn(server::run(listener, shared.clone(), async move { stop.cancelled().await }));
+        Ok(Pipeline { shared, pc, ledger, addr, cancel, tasks, server })
+    }
+
+    /// A token that stops everything when cancelled.
+    pub fn cancel_token(&self) -> CancellationToken {
+        self.cancel.clone()
+    }
+
+    /// Stop accepting, answer in-flight submits, flush the ledger, stop the on-chain tasks.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        self.cancel.cancel();
+        let r = self.server.await?;
+        for t in self.tasks {
+            let _ = t.await;
+        }
+        r
+    }
+}
