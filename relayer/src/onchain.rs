@@ -55,6 +55,9 @@ pub struct ChainOptions {
     pub poll_interval_ms: u64,
     /// The relayer pays rent for missing Member accounts and associated token accounts.
     pub pay_rent: bool,
+    /// Attempts (fresh blockhash each) for a settlement or payout transaction before the run gives up and
+    /// retries from the chain's state on the next run.
+    pub send_attempts: u32,
 }
 
 impl Default for ChainOptions {
@@ -69,6 +72,7 @@ impl Default for ChainOptions {
             payout_interval_secs: 60,
             poll_interval_ms: 2_000,
             pay_rent: true,
+            send_attempts: 5,
         }
     }
 }
@@ -427,7 +431,7 @@ pub async fn settle_round(pc: &PoolChain, ledger: &Ledger, s: &SolutionRow) -> R
     // 3. Commit the root.
     if round.status == RoundStatus::Submitted {
         let ix = pool_ix::begin_credit(pc.relayer.pubkey(), pc.pool, bc, row.leaves_root, row.leaf_count);
-        let sig = pc.send_retry(&[ix], 5).await?;
+        let sig = pc.send_retry(&[ix], pc.opts.send_attempts).await?;
         ledger.record_tx(sig.to_string(), "begin_credit", Some(bc), None).await?;
         signatures.push(sig.to_string());
     }
@@ -446,7 +450,7 @@ pub async fn settle_round(pc: &PoolChain, ledger: &Ledger, s: &SolutionRow) -> R
         let ws: Vec<Pubkey> = chunk.iter().map(|l| Pubkey::new_from_array(l.wallet)).collect();
         let amounts = chunk.iter().map(|l| l.amount).collect();
         let ix = pool_ix::credit_batch(pc.relayer.pubkey(), pc.pool, bc, i as u32, &ws, amounts);
-        let sig = pc.send_retry(&[ix], 5).await?;
+        let sig = pc.send_retry(&[ix], pc.opts.send_attempts).await?;
         ledger.record_tx(sig.to_string(), "credit_batch", Some(bc), Some(i as u32)).await?;
         signatures.push(sig.to_string());
     }
@@ -472,7 +476,7 @@ pub async fn ensure_members(pc: &PoolChain, ledger: &Ledger, wallets: &[Pubkey])
     }
     for chunk in missing.chunks(8) {
         let ixs: Vec<Instruction> = chunk.iter().map(|w| pool_ix::register_member(pc.relayer.pubkey(), pc.pool, *w)).collect();
-        let sig = pc.send_retry(&ixs, 5).await?;
+        let sig = pc.send_retry(&ixs, pc.opts.send_attempts).await?;
         ledger.record_tx(sig.to_string(), "register", None, None).await?;
     }
     Ok(())
@@ -526,14 +530,14 @@ pub async fn payout_once(pc: &PoolChain, ledger: &Ledger) -> Result<Vec<Signatur
                 warn!(missing = create.len(), "members without a token account are skipped (pay_rent is off)");
             } else {
                 for c in create.chunks(6) {
-                    let sig = pc.send_retry(c, 5).await?;
+                    let sig = pc.send_retry(c, pc.opts.send_attempts).await?;
                     ledger.record_tx(sig.to_string(), "create_ata", None, None).await?;
                 }
             }
         }
         let pairs: Vec<(Pubkey, Pubkey)> = chunk.iter().map(|(w, _)| (*w, pda::ata(w, &pc.mint))).collect();
         let ix = pool_ix::payout(pc.pool, pc.mint, &pairs);
-        let sig = pc.send_retry(&[ix], 5).await?;
+        let sig = pc.send_retry(&[ix], pc.opts.send_attempts).await?;
         let amount: u64 = chunk.iter().map(|(_, a)| a).sum();
         ledger.record_payouts(sig.to_string(), chunk.iter().map(|(w, a)| (w.to_bytes(), *a)).collect()).await?;
         info!(%sig, members = chunk.len(), amount, "paid members");
