@@ -1,6 +1,8 @@
 //! TREZ replica (`programs/trez-mining`): every instruction's success path and every error it can raise,
 //! named `<ix>_<scenario>_<outcome>`. State and balances are asserted, and failed calls change nothing.
 
+#![allow(deprecated)] // program-test 3.x marks its API "unstable"; it is the pinned harness here.
+
 use anchor_lang::error::ErrorCode as AnchorCode;
 use solana_sdk::instruction::AccountMeta;
 use solana_sdk::signature::{Keypair, Signer};

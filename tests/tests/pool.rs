@@ -2,6 +2,8 @@
 //! it can raise, and the sealevel-attack classes (signer, owner, account substitution, re-init, duplicate
 //! accounts, arbitrary CPI, overflow). Failed calls are checked to change nothing.
 
+#![allow(deprecated)] // program-test 3.x marks its API "unstable"; it is the pinned harness here.
+
 use anchor_lang::error::ErrorCode as AnchorCode;
 use solana_sdk::instruction::AccountMeta;
 use solana_sdk::pubkey::Pubkey;

@@ -127,6 +127,30 @@ impl EmbeddedChain {
         let _ = self.changed.send(());
     }
 
+    /// Process a transaction: (signature, the runtime's result, program logs). A landed transaction is
+    /// recorded for history and wakes account subscribers; a failed one changes nothing.
+    pub async fn process(&self, tx: &Transaction) -> Result<(Signature, Result<(), solana_sdk::transaction::TransactionError>, Vec<String>), ChainError> {
+        let sig = tx.signatures.first().copied().unwrap_or_default();
+        let res = self.banks.process_transaction_with_metadata(tx.clone()).await.map_err(rpc_err)?;
+        let logs = res.metadata.map(|m| m.log_messages).unwrap_or_default();
+        if res.result.is_ok() {
+            self.record(tx, TxStatus::Confirmed { slot: self.slot.load(Ordering::Acquire) });
+            let _ = self.changed.send(());
+        }
+        Ok((sig, res.result, logs))
+    }
+
+    /// A recorded (landed) transaction by signature.
+    pub fn transaction(&self, signature: &Signature) -> Option<TxRecord> {
+        let r = self.records.lock().unwrap_or_else(|e| e.into_inner());
+        r.history.iter().rev().find(|t| &t.signature == signature).cloned()
+    }
+
+    /// The current slot.
+    pub fn slot(&self) -> u64 {
+        self.slot.load(Ordering::Acquire)
+    }
+
     fn record(&self, tx: &Transaction, status: TxStatus) {
         let sig = tx.signatures.first().copied().unwrap_or_default();
         let mut r = self.records.lock().unwrap_or_else(|e| e.into_inner());
@@ -138,7 +162,7 @@ impl EmbeddedChain {
         if r.history.len() >= HISTORY_CAP {
             r.history.drain(..HISTORY_CAP / 10);
         }
-        r.history.push(TxRecord { signature: sig, slot, ok, message: tx.message.clone() });
+        r.history.push(TxRecord { signature: sig, slot, ok, transaction: tx.clone() });
     }
 }
 
@@ -173,21 +197,12 @@ impl ChainClient for EmbeddedChain {
     }
 
     async fn send(&self, tx: &Transaction) -> Result<Signature, ChainError> {
-        let sig = tx.signatures.first().copied().unwrap_or_default();
-        let res = self.banks.process_transaction_with_metadata(tx.clone()).await.map_err(rpc_err)?;
-        let slot = self.slot.load(Ordering::Acquire);
-        match res.result {
-            Ok(()) => {
-                self.record(tx, TxStatus::Confirmed { slot });
-                let _ = self.changed.send(());
-                Ok(sig)
-            }
+        let (sig, result, logs) = self.process(tx).await?;
+        match result {
+            Ok(()) => Ok(sig),
             Err(e) => {
-                let code = custom_code(&e);
-                let logs = res.metadata.map(|m| m.log_messages.join("\n")).unwrap_or_default();
-                let message = format!("{e}; logs:\n{logs}");
                 // Like an RPC preflight failure: reported at send.
-                Err(ChainError::Transaction { code, message })
+                Err(ChainError::Transaction { code: custom_code(&e), message: format!("{e}; logs:\n{}", logs.join("\n")) })
             }
         }
     }
@@ -223,7 +238,7 @@ impl ChainClient for EmbeddedChain {
 
     async fn history(&self, address: &Pubkey, limit: usize) -> Result<Vec<TxRecord>, ChainError> {
         let r = self.records.lock().unwrap_or_else(|e| e.into_inner());
-        Ok(r.history.iter().rev().filter(|t| t.message.account_keys.contains(address)).take(limit).cloned().collect())
+        Ok(r.history.iter().rev().filter(|t| t.transaction.message.account_keys.contains(address)).take(limit).cloned().collect())
     }
 
     async fn unix_time(&self) -> Result<i64, ChainError> {

@@ -16,7 +16,6 @@ use std::time::Duration;
 use async_trait::async_trait;
 use solana_sdk::account::Account;
 use solana_sdk::hash::Hash;
-use solana_sdk::message::Message;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Signature;
 use solana_sdk::transaction::Transaction;
@@ -56,7 +55,7 @@ pub struct TxRecord {
     pub signature: Signature,
     pub slot: u64,
     pub ok: bool,
-    pub message: Message,
+    pub transaction: Transaction,
 }
 
 /// Everything the relayer needs from a chain.

@@ -207,8 +207,8 @@ impl ChainClient for RpcChain {
             };
             let tx = self.with_failover(|c| async move { c.get_transaction_with_config(&signature, tcfg).await }).await?;
             let Some(vtx) = tx.transaction.transaction.decode() else { continue };
-            let Some(message) = vtx.into_legacy_transaction().map(|t| t.message) else { continue };
-            out.push(TxRecord { signature, slot: tx.slot, ok: s.err.is_none(), message });
+            let Some(transaction) = vtx.into_legacy_transaction() else { continue };
+            out.push(TxRecord { signature, slot: tx.slot, ok: s.err.is_none(), transaction });
         }
         Ok(out)
     }

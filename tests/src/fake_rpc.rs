@@ -1,0 +1,283 @@
+//! A fake Solana JSON-RPC (HTTP) and PubSub (WebSocket) server on loopback, backed by the embedded bank, that
+//! answers with the real Solana payload types (`solana-rpc-client-types`, `solana-account-decoder-client-types`,
+//! `solana-transaction-status-client-types`), so the relayer's `RpcChain` is tested over real HTTP and
+//! WebSocket exchanges. It can fail the next N HTTP requests with 500s to exercise retries and failover.
+//!
+//! Methods: getAccountInfo, getMultipleAccounts, getLatestBlockhash, sendTransaction (with a preflight
+//! failure payload), getSignatureStatuses, getSlot, getBlockTime, getSignaturesForAddress, getTransaction;
+//! PubSub: accountSubscribe with accountNotification.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use base64::Engine;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use solana_account_decoder_client_types::{UiAccount, UiAccountData, UiAccountEncoding};
+use solana_rpc_client_types::response::{
+    RpcBlockhash, RpcConfirmedTransactionStatusWithSignature, RpcResponseContext, RpcSimulateTransactionResult,
+};
+use solana_sdk::account::Account;
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::Signature;
+use solana_sdk::transaction::Transaction;
+use solana_transaction_status_client_types::{
+    EncodedConfirmedTransactionWithStatusMeta, EncodedTransaction, EncodedTransactionWithStatusMeta, TransactionBinaryEncoding,
+    TransactionConfirmationStatus, TransactionStatus,
+};
+use tokio_tungstenite::tungstenite::Message;
+use trez_relayer::chain::embedded::EmbeddedChain;
+use trez_relayer::chain::{ChainClient, TxStatus};
+
+/// The fake server's handle.
+pub struct FakeRpc {
+    pub http_url: String,
+    pub ws_url: String,
+    state: Arc<FakeState>,
+}
+
+struct FakeState {
+    chain: Arc<EmbeddedChain>,
+    fail_next: AtomicU64,
+    requests: AtomicU64,
+}
+
+impl FakeRpc {
+    /// Serve `chain` on two loopback ports (HTTP JSON-RPC and PubSub).
+    pub async fn start(chain: Arc<EmbeddedChain>) -> FakeRpc {
+        let state = Arc::new(FakeState { chain, fail_next: AtomicU64::new(0), requests: AtomicU64::new(0) });
+        let http = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let http_addr = http.local_addr().expect("addr");
+        let app = axum::Router::new().route("/", axum::routing::post(rpc)).with_state(state.clone());
+        tokio::spawn(async move {
+            let _ = axum::serve(http, app).await;
+        });
+        let ws = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let ws_addr: SocketAddr = ws.local_addr().expect("addr");
+        let ws_state = state.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = ws.accept().await {
+                tokio::spawn(pubsub(stream, ws_state.clone()));
+            }
+        });
+        FakeRpc { http_url: format!("http://{http_addr}"), ws_url: format!("ws://{ws_addr}"), state }
+    }
+
+    /// Answer the next `n` HTTP requests with 500 Internal Server Error.
+    pub fn fail_next(&self, n: u64) {
+        self.state.fail_next.store(n, Ordering::SeqCst);
+    }
+
+    /// HTTP requests served so far.
+    pub fn requests(&self) -> u64 {
+        self.state.requests.load(Ordering::SeqCst)
+    }
+}
+
+fn ui_account(a: &Account) -> UiAccount {
+    UiAccount {
+        lamports: a.lamports,
+        data: UiAccountData::Binary(base64::engine::general_purpose::STANDARD.encode(&a.data), UiAccountEncoding::Base64),
+        owner: a.owner.to_string(),
+        executable: a.executable,
+        rent_epoch: a.rent_epoch,
+        space: Some(a.data.len() as u64),
+    }
+}
+
+fn ctx(slot: u64) -> RpcResponseContext {
+    RpcResponseContext { slot, api_version: None }
+}
+
+fn pubkey(v: &Value) -> Result<Pubkey, String> {
+    v.as_str().ok_or("expected a pubkey string")?.parse().map_err(|e| format!("{e}"))
+}
+
+fn ok(id: &Value, result: impl serde::Serialize) -> Value {
+    json!({"jsonrpc": "2.0", "result": result, "id": id})
+}
+
+fn err(id: &Value, code: i64, message: &str, data: Option<Value>) -> Value {
+    let mut e = json!({"code": code, "message": message});
+    if let Some(d) = data {
+        e["data"] = d;
+    }
+    json!({"jsonrpc": "2.0", "error": e, "id": id})
+}
+
+async fn rpc(State(st): State<Arc<FakeState>>, Json(req): Json<Value>) -> Response {
+    st.requests.fetch_add(1, Ordering::SeqCst);
+    if st.fail_next.load(Ordering::SeqCst) > 0 {
+        st.fail_next.fetch_sub(1, Ordering::SeqCst);
+        return (StatusCode::INTERNAL_SERVER_ERROR, "injected failure").into_response();
+    }
+    let id = req["id"].clone();
+    let params = req["params"].clone();
+    let chain = &st.chain;
+    let slot = chain.slot();
+    let body = match handle(chain, slot, req["method"].as_str().unwrap_or(""), &params, &id).await {
+        Ok(v) => v,
+        Err(message) => err(&id, -32602, &message, None),
+    };
+    Json(body).into_response()
+}
+
+async fn handle(chain: &Arc<EmbeddedChain>, slot: u64, method: &str, params: &Value, id: &Value) -> Result<Value, String> {
+    let e = |x: trez_relayer::chain::ChainError| x.to_string();
+    Ok(match method {
+        "getAccountInfo" => {
+            let acc = chain.get_account(&pubkey(&params[0])?).await.map_err(e)?;
+            ok(id, json!({"context": ctx(slot), "value": acc.as_ref().map(ui_account)}))
+        }
+        "getMultipleAccounts" => {
+            let keys = params[0].as_array().ok_or("expected an array of pubkeys")?.iter().map(pubkey).collect::<Result<Vec<_>, _>>()?;
+            let accs = chain.get_multiple_accounts(&keys).await.map_err(e)?;
+            let v: Vec<Option<UiAccount>> = accs.iter().map(|a| a.as_ref().map(ui_account)).collect();
+            ok(id, json!({"context": ctx(slot), "value": v}))
+        }
+        "getLatestBlockhash" => {
+            let h = chain.latest_blockhash().await.map_err(e)?;
+            ok(id, json!({"context": ctx(slot), "value": RpcBlockhash { blockhash: h.to_string(), last_valid_block_height: slot + 150 }}))
+        }
+        "sendTransaction" => {
+            let raw = base64::engine::general_purpose::STANDARD.decode(params[0].as_str().ok_or("expected base64")?).map_err(|x| x.to_string())?;
+            let tx: Transaction = bincode::deserialize(&raw).map_err(|x| x.to_string())?;
+            let (sig, result, logs) = chain.process(&tx).await.map_err(e)?;
+            match result {
+                Ok(()) => ok(id, sig.to_string()),
+                Err(te) => {
+                    let sim = RpcSimulateTransactionResult {
+                        err: Some(te.clone().into()),
+                        logs: Some(logs),
+                        accounts: None,
+                        units_consumed: None,
+                        loaded_accounts_data_size: None,
+                        return_data: None,
+                        inner_instructions: None,
+                        replacement_blockhash: None,
+                        fee: None,
+                        pre_balances: None,
+                        post_balances: None,
+                        pre_token_balances: None,
+                        post_token_balances: None,
+                        loaded_addresses: None,
+                    };
+                    err(id, -32002, &format!("Transaction simulation failed: {te}"), Some(serde_json::to_value(sim).map_err(|x| x.to_string())?))
+                }
+            }
+        }
+        "getSignatureStatuses" => {
+            let mut out = vec![];
+            for s in params[0].as_array().ok_or("expected signatures")? {
+                let sig: Signature = s.as_str().ok_or("signature")?.parse().map_err(|x| format!("{x}"))?;
+                out.push(chain.signature_status(&sig).await.map_err(e)?.map(|st| match st {
+                    TxStatus::Confirmed { slot } => TransactionStatus {
+                        slot,
+                        confirmations: None,
+                        status: Ok(()),
+                        err: None,
+                        confirmation_status: Some(TransactionConfirmationStatus::Finalized),
+                    },
+                    TxStatus::Failed { slot, .. } => TransactionStatus {
+                        slot,
+                        confirmations: None,
+                        status: Err(solana_sdk::transaction::TransactionError::AccountNotFound),
+                        err: Some(solana_sdk::transaction::TransactionError::AccountNotFound),
+                        confirmation_status: Some(TransactionConfirmationStatus::Finalized),
+                    },
+                }));
+            }
+            ok(id, json!({"context": ctx(slot), "value": out}))
+        }
+        "getSlot" => ok(id, slot),
+        "getBlockTime" => ok(id, chain.unix_time().await.map_err(e)?),
+        "getSignaturesForAddress" => {
+            let limit = params[1]["limit"].as_u64().unwrap_or(1000) as usize;
+            let recs = chain.history(&pubkey(&params[0])?, limit).await.map_err(e)?;
+            let v: Vec<RpcConfirmedTransactionStatusWithSignature> = recs
+                .iter()
+                .map(|r| RpcConfirmedTransactionStatusWithSignature {
+                    signature: r.signature.to_string(),
+                    slot: r.slot,
+                    err: None,
+                    memo: None,
+                    block_time: None,
+                    confirmation_status: Some(TransactionConfirmationStatus::Finalized),
+                })
+                .collect();
+            ok(id, v)
+        }
+        "getTransaction" => {
+            let sig: Signature = params[0].as_str().ok_or("signature")?.parse().map_err(|x| format!("{x}"))?;
+            match chain.transaction(&sig) {
+                None => ok(id, Value::Null),
+                Some(r) => {
+                    let raw = bincode::serialize(&r.transaction).map_err(|x| x.to_string())?;
+                    ok(
+                        id,
+                        EncodedConfirmedTransactionWithStatusMeta {
+                            slot: r.slot,
+                            transaction: EncodedTransactionWithStatusMeta {
+                                transaction: EncodedTransaction::Binary(
+                                    base64::engine::general_purpose::STANDARD.encode(raw),
+                                    TransactionBinaryEncoding::Base64,
+                                ),
+                                meta: None,
+                                version: None,
+                            },
+                            block_time: None,
+                        },
+                    )
+                }
+            }
+        }
+        other => err(id, -32601, &format!("method not found: {other}"), None),
+    })
+}
+
+/// PubSub: `accountSubscribe` → subscription id, then `accountNotification`s for every change.
+async fn pubsub(stream: tokio::net::TcpStream, st: Arc<FakeState>) {
+    let Ok(ws) = tokio_tungstenite::accept_async(stream).await else { return };
+    let (mut sink, mut source) = ws.split();
+    let (out_tx, mut out_rx) = tokio::sync::mpsc::channel::<String>(64);
+    tokio::spawn(async move {
+        while let Some(m) = out_rx.recv().await {
+            if sink.send(Message::text(m)).await.is_err() {
+                return;
+            }
+        }
+    });
+    let mut next_sub = 1u64;
+    while let Some(Ok(msg)) = source.next().await {
+        let Message::Text(text) = msg else { continue };
+        let Ok(req) = serde_json::from_str::<Value>(text.as_str()) else { continue };
+        if req["method"] != "accountSubscribe" {
+            let _ = out_tx.send(err(&req["id"], -32601, "method not found", None).to_string()).await;
+            continue;
+        }
+        let Ok(key) = pubkey(&req["params"][0]) else { continue };
+        let sub = next_sub;
+        next_sub += 1;
+        let _ = out_tx.send(ok(&req["id"], sub).to_string()).await;
+        let Ok(mut rx) = st.chain.subscribe_account(&key).await else { continue };
+        let out = out_tx.clone();
+        let chain = st.chain.clone();
+        tokio::spawn(async move {
+            while let Some(acc) = rx.recv().await {
+                let note = json!({
+                    "jsonrpc": "2.0",
+                    "method": "accountNotification",
+                    "params": {"result": {"context": ctx(chain.slot()), "value": ui_account(&acc)}, "subscription": sub}
+                });
+                if out.send(note.to_string()).await.is_err() {
+                    return;
+                }
+            }
+        });
+    }
+}

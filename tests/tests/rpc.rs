@@ -1,0 +1,94 @@
+//! The RPC `ChainClient` (solana-rpc-client + solana-pubsub-client) over real HTTP and WebSocket against a fake
+//! JSON-RPC/PubSub server backed by the embedded bank (`trez_tests::fake_rpc`): the `init-pool` code path
+//! creates TREZ and the pool through it, the `run` code path (`Pipeline`) serves a real miner, lands a block,
+//! credits it and pays it, all through RPC; the first URL is dead (failover) and the server fails requests
+//! in the middle (retries). The audit then runs over RPC, following payouts through transaction history.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use solana_sdk::signature::{Keypair, Signer};
+use tokio_util::sync::CancellationToken;
+use trez_relayer::chain::embedded::EmbeddedChain;
+use trez_relayer::chain::rpc::RpcChain;
+use trez_relayer::chain::ChainClient;
+use trez_relayer::config::Config;
+use trez_relayer::onchain::{self, ChainOptions, PoolChain, PoolEvent, TrezGenesis};
+use trez_relayer::pipeline::Pipeline;
+use trez_relayer::Ledger;
+use trez_tests::fake_rpc::FakeRpc;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rpc_chain_runs_init_pool_and_the_relayer_end_to_end() {
+    let chain = EmbeddedChain::start().await;
+    let fake = FakeRpc::start(chain.clone()).await;
+    let dead = "http://127.0.0.1:9".to_string();
+    let rpc = Arc::new(RpcChain::new(&[dead, fake.http_url.clone()], Some(&[fake.ws_url.clone()])).unwrap());
+
+    let admin = Keypair::new();
+    let relayer = Arc::new(Keypair::new());
+    chain.airdrop(&admin.pubkey(), 10_000_000_000).await.unwrap();
+    chain.airdrop(&relayer.pubkey(), 10_000_000_000).await.unwrap();
+    let g = TrezGenesis { difficulty: 16, min_difficulty: 8, max_difficulty: 40, base_reward: 50_000_000, target_block_seconds: 60 };
+    let mint = onchain::init_trez(rpc.as_ref(), &admin, g).await.expect("init TREZ over RPC");
+    let args = trez_sdk::pool::InitializePoolArgs {
+        relayer: relayer.pubkey(),
+        fee_bps: 100,
+        max_fee_bps: 500,
+        fee_timelock_seconds: 0,
+        min_payout: 1,
+    };
+    let addrs = onchain::init_pool(rpc.as_ref(), &admin, mint, args).await.expect("init-pool over RPC");
+    assert_eq!(rpc.errors.load(std::sync::atomic::Ordering::Relaxed), 1, "the dead URL failed once, then failover stuck");
+
+    let opts = ChainOptions { payout_interval_secs: 1, poll_interval_ms: 300, confirm_timeout_secs: 10, ..ChainOptions::default() };
+    let pc = PoolChain::connect(rpc.clone() as Arc<dyn ChainClient>, relayer.clone(), addrs.pool.parse().unwrap(), opts).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::default();
+    config.ledger.path = dir.path().join("l.db");
+    config.ledger.fsync = false;
+    config.vardiff.initial_bits = 12;
+    let ledger = Ledger::open(&config.ledger).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mut events = pc.events.subscribe();
+    let pipeline = Pipeline::start(listener, config, pc.clone(), ledger.clone()).await.unwrap();
+
+    let cancel = CancellationToken::new();
+    let miner = tokio::spawn(trez_miner::mine(
+        trez_miner::MinerConfig {
+            pool_url: format!("ws://{}", pipeline.addr),
+            wallet: trez_miner::Wallet::generate(),
+            worker: "rpc".into(),
+            threads: 1,
+            kernel: trez_miner::kernels::best(),
+            max_backoff: Duration::from_millis(500),
+        },
+        Arc::new(trez_miner::MinerStats::default()),
+        cancel.clone(),
+    ));
+
+    let (mut credited, mut paid) = (false, false);
+    let mut failed_once = false;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(180);
+    while !(credited && paid) {
+        let ev = tokio::time::timeout_at(deadline, events.recv()).await.expect("a block credited and paid in time").unwrap();
+        match ev {
+            PoolEvent::BlockSubmitted { .. } if !failed_once => {
+                // The node falls over for a few requests right after a block: settlement must still finish.
+                fake.fail_next(4);
+                failed_once = true;
+            }
+            PoolEvent::RoundCredited { .. } => credited = true,
+            PoolEvent::Paid { .. } if credited => paid = true,
+            _ => {}
+        }
+    }
+    cancel.cancel();
+    miner.await.unwrap().unwrap();
+    pipeline.stop().await.unwrap();
+
+    let report = trez_relayer::audit::audit(&pc, &ledger).await.unwrap();
+    assert!(report.ok, "audit over RPC: {:?} {:?}", report.problems, report.rounds);
+    assert!(report.payouts_checked >= 1 && !report.rounds.is_empty());
+    assert!(fake.requests() > 20);
+}
