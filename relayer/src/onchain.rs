@@ -39,8 +39,14 @@ use crate::server::Solution;
 pub struct ChainOptions {
     /// Compute-unit limit of every transaction the relayer sends.
     pub cu_limit: u32,
-    /// Priority fee, micro-lamports per CU.
+    /// Priority fee, micro-lamports per CU (the floor when `cu_price_percentile` is set).
     pub cu_price_micro_lamports: u64,
+    /// When set (1..=100), the priority fee is this percentile of the recent prioritization fees paid on the
+    /// pool's and TREZ's accounts (`getRecentPrioritizationFees`), never below `cu_price_micro_lamports` nor
+    /// above `cu_price_max_micro_lamports`.
+    pub cu_price_percentile: Option<u8>,
+    /// Ceiling of the priority fee taken from recent fees, micro-lamports per CU.
+    pub cu_price_max_micro_lamports: u64,
     /// Seconds to wait for a transaction's confirmation before resending.
     pub confirm_timeout_secs: u64,
     /// PPLNS window: `pplns_factor × 2^network_bits` weight units.
@@ -65,6 +71,8 @@ impl Default for ChainOptions {
         ChainOptions {
             cu_limit: 400_000,
             cu_price_micro_lamports: 1_000,
+            cu_price_percentile: None,
+            cu_price_max_micro_lamports: 1_000_000,
             confirm_timeout_secs: 30,
             pplns_factor: 2,
             credit_batch: 20,
@@ -146,12 +154,26 @@ impl PoolChain {
         let _ = self.events.send(e);
     }
 
+    /// The priority fee to pay now, micro-lamports per CU (see [`ChainOptions::cu_price_percentile`]).
+    pub async fn priority_fee(&self) -> u64 {
+        let floor = self.opts.cu_price_micro_lamports;
+        let Some(p) = self.opts.cu_price_percentile else { return floor };
+        let accounts = [self.pool, pda::trez_state()];
+        match self.chain.recent_priority_fees(&accounts).await {
+            Ok(fees) => percentile(fees, p).unwrap_or(floor).clamp(floor, self.opts.cu_price_max_micro_lamports.max(floor)),
+            Err(e) => {
+                warn!(error = %e, "recent prioritization fees unavailable; using the configured floor");
+                floor
+            }
+        }
+    }
+
     /// Send `ixs` with the compute budget, signed by the relayer (and `extra` signers), and wait for
     /// confirmation; one attempt with a fresh blockhash.
     pub async fn send(&self, ixs: &[Instruction], extra: &[&Keypair]) -> Result<Signature, ChainError> {
         let mut all = vec![
             solana_compute_budget_interface::ComputeBudgetInstruction::set_compute_unit_limit(self.opts.cu_limit),
-            solana_compute_budget_interface::ComputeBudgetInstruction::set_compute_unit_price(self.opts.cu_price_micro_lamports),
+            solana_compute_budget_interface::ComputeBudgetInstruction::set_compute_unit_price(self.priority_fee().await),
         ];
         all.extend_from_slice(ixs);
         let bh = self.chain.latest_blockhash().await?;
@@ -214,6 +236,16 @@ impl PoolChain {
     fn template(&self, s: &TrezState) -> Template {
         Template { challenge: s.challenge_number, block_count: s.block_count, network_bits: s.difficulty_high, miner_key: self.authority.to_bytes() }
     }
+}
+
+/// The `p`-th percentile (nearest rank, 1..=100) of `values`; None when empty.
+pub fn percentile(mut values: Vec<u64>, p: u8) -> Option<u64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_unstable();
+    let rank = ((p.clamp(1, 100) as usize * values.len()).div_ceil(100)).max(1);
+    values.get(rank - 1).copied()
 }
 
 /// Chain watcher: publish the TREZ state as a template on every change (subscription), and poll as a
@@ -615,4 +647,19 @@ pub async fn init_pool(chain: &dyn ChainClient, admin: &Keypair, mint: Pubkey, a
         admin: admin.pubkey().to_string(),
         relayer: args.relayer.to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percentile;
+
+    #[test]
+    fn percentile_nearest_rank() {
+        assert_eq!(percentile(vec![], 50), None);
+        assert_eq!(percentile(vec![7], 1), Some(7));
+        assert_eq!(percentile(vec![5, 1, 4, 2, 3], 50), Some(3));
+        assert_eq!(percentile(vec![5, 1, 4, 2, 3], 100), Some(5));
+        assert_eq!(percentile(vec![5, 1, 4, 2, 3], 1), Some(1));
+        assert_eq!(percentile((1..=100).collect(), 75), Some(75));
+    }
 }

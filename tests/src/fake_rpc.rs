@@ -195,6 +195,14 @@ async fn handle(chain: &Arc<EmbeddedChain>, slot: u64, method: &str, params: &Va
             ok(id, json!({"context": ctx(slot), "value": out}))
         }
         "getSlot" => ok(id, slot),
+        // A fee market: three recent fees (micro-lamports per CU).
+        "getRecentPrioritizationFees" => ok(
+            id,
+            [3_000u64, 5_000, 9_000]
+                .iter()
+                .map(|f| solana_rpc_client_types::response::RpcPrioritizationFee { slot, prioritization_fee: *f })
+                .collect::<Vec<_>>(),
+        ),
         "getBlockTime" => ok(id, chain.unix_time().await.map_err(e)?),
         "getSignaturesForAddress" => {
             let limit = params[1]["limit"].as_u64().unwrap_or(1000) as usize;

@@ -41,7 +41,13 @@ async fn rpc_chain_runs_init_pool_and_the_relayer_end_to_end() {
     let addrs = onchain::init_pool(rpc.as_ref(), &admin, mint, args).await.expect("init-pool over RPC");
     assert_eq!(rpc.errors.load(std::sync::atomic::Ordering::Relaxed), 1, "the dead URL failed once, then failover stuck");
 
-    let opts = ChainOptions { payout_interval_secs: 1, poll_interval_ms: 300, confirm_timeout_secs: 10, ..ChainOptions::default() };
+    let opts = ChainOptions {
+        payout_interval_secs: 1,
+        poll_interval_ms: 300,
+        confirm_timeout_secs: 10,
+        cu_price_percentile: Some(50),
+        ..ChainOptions::default()
+    };
     let pc = PoolChain::connect(rpc.clone() as Arc<dyn ChainClient>, relayer.clone(), addrs.pool.parse().unwrap(), opts).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::default();
@@ -91,4 +97,13 @@ async fn rpc_chain_runs_init_pool_and_the_relayer_end_to_end() {
     assert!(report.ok, "audit over RPC: {:?} {:?}", report.problems, report.rounds);
     assert!(report.payouts_checked >= 1 && !report.rounds.is_empty());
     assert!(fake.requests() > 20);
+
+    // The priority fee was the median of the recent fees the node reported (5000 micro-lamports per CU).
+    let (sig, _, _) = ledger.txs("payout").await.unwrap().remove(0);
+    let tx = chain.transaction(&sig.parse().unwrap()).expect("payout landed");
+    let price_ix = tx.transaction.message.instructions.iter().find(|ix| {
+        tx.transaction.message.account_keys[ix.program_id_index as usize] == solana_compute_budget_interface::ID && ix.data.first() == Some(&3)
+    });
+    let data = &price_ix.expect("a set_compute_unit_price instruction").data;
+    assert_eq!(u64::from_le_bytes(data[1..9].try_into().unwrap()), 5_000);
 }

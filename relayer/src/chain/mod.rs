@@ -77,6 +77,12 @@ pub trait ChainClient: Send + Sync + 'static {
     /// Cluster unix time, seconds.
     async fn unix_time(&self) -> Result<i64, ChainError>;
 
+    /// Recent prioritization fees paid by transactions writing `accounts`, micro-lamports per CU (empty when
+    /// the chain has no fee market, as the embedded chain).
+    async fn recent_priority_fees(&self, _accounts: &[Pubkey]) -> Result<Vec<u64>, ChainError> {
+        Ok(vec![])
+    }
+
     /// Send and wait until confirmed or failed (polling the status), up to `timeout`.
     async fn send_and_confirm(&self, tx: &Transaction, timeout: Duration) -> Result<Signature, ChainError> {
         let sig = self.send(tx).await?;

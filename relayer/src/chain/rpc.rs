@@ -213,6 +213,11 @@ impl ChainClient for RpcChain {
         Ok(out)
     }
 
+    async fn recent_priority_fees(&self, accounts: &[Pubkey]) -> Result<Vec<u64>, ChainError> {
+        let fees = self.with_failover(|c| async move { c.get_recent_prioritization_fees(accounts).await }).await?;
+        Ok(fees.into_iter().map(|f| f.prioritization_fee).collect())
+    }
+
     async fn unix_time(&self) -> Result<i64, ChainError> {
         let slot = self.with_failover(|c| async move { c.get_slot().await }).await?;
         self.with_failover(|c| async move { c.get_block_time(slot).await }).await
