@@ -1,4 +1,5 @@
-//! The audit: anyone holding the chain and the relayer's round records can check the pool.
+//! The audit: anyone holding the chain and the relayer's published record ([`PoolExport`], from the API or
+//! files) can check the pool, with no trust in the relayer.
 //!
 //! For every round: (1) re-verify each window share's proof of work with the pool authority as miner key and
 //! the share's own challenge and block_count; (2) recompute the window weights (newest first, oldest share in
@@ -14,7 +15,7 @@ use serde::Serialize;
 use solana_sdk::pubkey::Pubkey;
 use trez_sdk::{pda, RoundStatus};
 
-use crate::ledger::Ledger;
+use crate::export::{parse_leaf, PoolExport, WindowShare};
 use crate::onchain::{LoopError, PoolChain};
 use crate::pplns;
 
@@ -39,53 +40,75 @@ pub struct AuditReport {
     pub problems: Vec<String>,
 }
 
-/// Audit every round and member of the pool.
-pub async fn audit(pc: &PoolChain, ledger: &Ledger) -> Result<AuditReport, LoopError> {
+/// Audit the pool against its exported record (from the ledger, the API or files).
+pub async fn audit(pc: &PoolChain, export: &PoolExport) -> Result<AuditReport, LoopError> {
     let mut rounds = vec![];
     let mut expected_credit: BTreeMap<[u8; 32], u64> = BTreeMap::new();
-    for row in ledger.rounds().await? {
-        let bc = row.block_count;
+    for rec in &export.rounds {
+        let bc = rec.block_count;
         let mut problems = vec![];
-        let (_, leaves) = ledger.round(bc).await?.ok_or_else(|| LoopError::State(format!("round {bc} vanished")))?;
-        let window = ledger.round_window(bc).await?;
+        let leaves: Vec<pplns::Leaf> = match rec.leaves.iter().map(parse_leaf).collect::<Result<_, _>>() {
+            Ok(l) => l,
+            Err(e) => {
+                problems.push(e);
+                vec![]
+            }
+        };
+        // Parse the window shares.
+        let mut window: Vec<(WindowShare, [u8; 32], [u8; 32], u128)> = vec![];
+        for s in &rec.shares {
+            let wallet = s.wallet.parse::<Pubkey>().map(|k| k.to_bytes());
+            let challenge = hex::decode(&s.challenge).ok().and_then(|v| <[u8; 32]>::try_from(v).ok());
+            let weight = s.weight.parse::<u128>();
+            match (wallet, challenge, weight) {
+                (Ok(w), Some(c), Ok(wt)) => window.push((s.clone(), w, c, wt)),
+                _ => problems.push(format!("share seq {}: malformed record", s.seq)),
+            }
+        }
+        window.sort_by_key(|(s, ..)| s.seq);
         // (1) proof of work of every window share.
-        for (s, _) in &window {
-            let d = trez_pow::digest(&s.challenge, &pc.authority.to_bytes(), s.block_count, s.nonce);
+        for (s, _, challenge, _) in &window {
+            let d = trez_pow::digest(challenge, &pc.authority.to_bytes(), s.block_count, s.nonce);
             if !trez_pow::meets_difficulty(&d, s.bits) {
                 problems.push(format!("share seq {}: proof of work has {} zero bits, below its {} bits", s.seq, trez_pow::zero_bits(&d), s.bits));
             }
         }
         // (2) the window, recomputed from the window's own shares.
         let newest_first: Vec<pplns::Share> =
-            window.iter().rev().map(|(s, _)| pplns::Share { seq: s.seq, wallet: s.wallet, bits: s.bits }).collect();
-        if newest_first.first().map(|s| s.seq) != Some(row.share_seq) {
-            problems.push(format!("window does not end at the block-finding share {}", row.share_seq));
+            window.iter().rev().map(|(s, w, ..)| pplns::Share { seq: s.seq, wallet: *w, bits: s.bits }).collect();
+        if newest_first.first().map(|s| s.seq) != Some(rec.share_seq) {
+            problems.push(format!("window does not end at the block-finding share {}", rec.share_seq));
         }
-        let recomputed = pplns::window_size(row.pplns_factor, row.network_bits).and_then(|n| pplns::window(newest_first, n));
+        let recomputed = pplns::window_size(rec.pplns_factor, rec.network_bits).and_then(|n| pplns::window(newest_first, n));
         match recomputed {
             Err(e) => problems.push(format!("window: {e}")),
             Ok(w) => {
-                let stored: Vec<u128> = window.iter().rev().map(|(_, wt)| *wt).collect();
+                let stored: Vec<u128> = window.iter().rev().map(|(.., wt)| *wt).collect();
                 let computed: Vec<u128> = w.iter().map(|x| x.weight).collect();
                 if stored != computed {
                     problems.push("window weights differ from the PPLNS rule (a weight was changed or a share added/dropped)".into());
                 }
-                let distributable = row.reward.saturating_sub(row.fee);
+                let distributable = rec.reward.saturating_sub(rec.fee);
                 match pplns::leaves(&w, distributable) {
                     Err(e) => problems.push(format!("split: {e}")),
                     Ok(l) => {
                         if l.len() != leaves.len() {
-                            problems.push(format!("leaf count: recomputed {}, stored {}", l.len(), leaves.len()));
+                            problems.push(format!("leaf count: recomputed {}, published {}", l.len(), leaves.len()));
                         }
-                        for (a, b) in l.iter().zip(&leaves) {
-                            if a != b {
-                                problems.push(format!(
-                                    "leaf {}: recomputed (weight {}, shares {}, amount {}), stored (weight {}, shares {}, amount {})",
+                        for a in &l {
+                            match leaves.iter().find(|b| b.wallet == a.wallet) {
+                                None => problems.push(format!("leaf {}: missing from the published leaves", Pubkey::new_from_array(a.wallet))),
+                                Some(b) if a != b => problems.push(format!(
+                                    "leaf {}: recomputed (weight {}, shares {}, amount {}), published (weight {}, shares {}, amount {})",
                                     Pubkey::new_from_array(a.wallet), a.weight, a.shares, a.amount, b.weight, b.shares, b.amount
-                                ));
+                                )),
+                                Some(_) => {}
                             }
                         }
                         let root = pplns::merkle_root(&l);
+                        if hex::encode(root) != rec.leaves_root {
+                            problems.push("published root differs from the recomputed leaves' root".into());
+                        }
                         // (3) against the chain.
                         match pc.round(bc).await? {
                             None => problems.push("no Round account on-chain".into()),
@@ -96,8 +119,8 @@ pub async fn audit(pc: &PoolChain, ledger: &Ledger) -> Result<AuditReport, LoopE
                                 if r.leaf_count as usize != l.len() {
                                     problems.push(format!("on-chain leaf count {} vs recomputed {}", r.leaf_count, l.len()));
                                 }
-                                if (r.reward, r.fee) != (row.reward, row.fee) {
-                                    problems.push(format!("reward/fee on-chain {}/{} vs ledger {}/{}", r.reward, r.fee, row.reward, row.fee));
+                                if (r.reward, r.fee) != (rec.reward, rec.fee) {
+                                    problems.push(format!("reward/fee on-chain {}/{} vs published {}/{}", r.reward, r.fee, rec.reward, rec.fee));
                                 }
                                 if r.status != RoundStatus::Credited || r.credited != distributable {
                                     problems.push(format!("on-chain round {:?} with {} credited of {}", r.status, r.credited, distributable));
@@ -115,20 +138,22 @@ pub async fn audit(pc: &PoolChain, ledger: &Ledger) -> Result<AuditReport, LoopE
             block_count: bc,
             ok: problems.is_empty(),
             shares_checked: window.len(),
-            leaf_count: row.leaf_count,
-            reward: row.reward,
-            fee: row.fee,
-            leaves_root: hex::encode(row.leaves_root),
+            leaf_count: leaves.len() as u32,
+            reward: rec.reward,
+            fee: rec.fee,
+            leaves_root: rec.leaves_root.clone(),
             problems,
         });
     }
 
     // Members: credited = Σ leaves; paid = Σ recorded payouts; token accounts hold at least what was paid.
     let mut problems = vec![];
-    let payouts = ledger.payouts().await?;
     let mut paid: BTreeMap<[u8; 32], u64> = BTreeMap::new();
-    for (_, w, a) in &payouts {
-        *paid.entry(*w).or_default() += a;
+    for p in &export.payouts {
+        match p.wallet.parse::<Pubkey>() {
+            Ok(w) => *paid.entry(w.to_bytes()).or_default() += p.amount,
+            Err(_) => problems.push(format!("payout {}: malformed wallet", p.signature)),
+        }
     }
     let wallets: Vec<Pubkey> = expected_credit.keys().map(|w| Pubkey::new_from_array(*w)).collect();
     let members = pc.members(&wallets).await?;
@@ -159,7 +184,7 @@ pub async fn audit(pc: &PoolChain, ledger: &Ledger) -> Result<AuditReport, LoopE
     // Payout transactions are landed transactions that touch the escrow.
     let escrow = pda::escrow(&pc.pool);
     let history = pc.chain.history(&escrow, 10_000).await?;
-    let mut sigs: Vec<&String> = payouts.iter().map(|(s, _, _)| s).collect();
+    let mut sigs: Vec<&String> = export.payouts.iter().map(|p| &p.signature).collect();
     sigs.dedup();
     for s in &sigs {
         if !history.iter().any(|t| t.ok && &t.signature.to_string() == *s) {

@@ -14,6 +14,7 @@
 pub mod audit;
 pub mod chain;
 pub mod config;
+pub mod export;
 pub mod jobs;
 pub mod ledger;
 pub mod onchain;

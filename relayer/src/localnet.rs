@@ -277,7 +277,8 @@ pub async fn run(args: LocalnetArgs, shutdown: CancellationToken) -> Result<Opti
     }
     onchain::settle_all(&pc, &ledger).await?;
     onchain::payout_once(&pc, &ledger).await?;
-    let report = crate::audit::audit(&pc, &ledger).await?;
+    let record = crate::export::export(&ledger, &pc.pool).await?;
+    let report = crate::audit::audit(&pc, &record).await?;
     for r in &report.rounds {
         eprintln!("audit round {}: {} ({} shares re-verified, {} leaves)", r.block_count, if r.ok { "ok" } else { "MISMATCH" }, r.shares_checked, r.leaf_count);
         for p in &r.problems {

@@ -93,7 +93,8 @@ async fn rpc_chain_runs_init_pool_and_the_relayer_end_to_end() {
     miner.await.unwrap().unwrap();
     pipeline.stop().await.unwrap();
 
-    let report = trez_relayer::audit::audit(&pc, &ledger).await.unwrap();
+    let record = trez_relayer::export::export(&ledger, &pc.pool).await.unwrap();
+    let report = trez_relayer::audit::audit(&pc, &record).await.unwrap();
     assert!(report.ok, "audit over RPC: {:?} {:?}", report.problems, report.rounds);
     assert!(report.payouts_checked >= 1 && !report.rounds.is_empty());
     assert!(fake.requests() > 20);

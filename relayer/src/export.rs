@@ -1,0 +1,132 @@
+//! The pool's public record: per round, the leaves and the raw window shares; and the payouts. Served by the
+//! API (`/api/export`, `/api/rounds/{n}`), written by `trez-relayer export`, and read by `trez-relayer audit`.
+//! Keys are base58, hashes hex, u128 weights decimal strings (JSON numbers cannot hold them exactly).
+
+use serde::{Deserialize, Serialize};
+use solana_sdk::pubkey::Pubkey;
+
+use crate::ledger::{Ledger, LedgerError};
+use crate::pplns::Leaf;
+
+/// One leaf: (wallet, weight, share count, amount).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeafRecord {
+    pub wallet: String,
+    /// Expected hashes, u128 as a decimal string.
+    pub weight: String,
+    pub shares: u64,
+    /// Base units.
+    pub amount: u64,
+}
+
+/// One share of a round's PPLNS window.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WindowShare {
+    pub seq: i64,
+    pub wallet: String,
+    /// The job's challenge, hex.
+    pub challenge: String,
+    pub block_count: u64,
+    pub nonce: u64,
+    /// Share difficulty, bits.
+    pub bits: u32,
+    /// Weight counted in the window (the oldest share may count in part), decimal string.
+    pub weight: String,
+}
+
+/// A round as the relayer settled it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoundRecord {
+    pub block_count: u64,
+    /// Sequence of the block-finding share (the newest in the window).
+    pub share_seq: i64,
+    /// Network difficulty the block met, bits.
+    pub network_bits: u32,
+    pub pplns_factor: u64,
+    pub reward: u64,
+    pub fee: u64,
+    pub leaves_root: String,
+    pub status: String,
+    pub leaves: Vec<LeafRecord>,
+    /// Oldest first.
+    pub shares: Vec<WindowShare>,
+}
+
+/// One payout transfer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayoutRecord {
+    pub signature: String,
+    pub wallet: String,
+    pub amount: u64,
+}
+
+/// Everything an auditor needs besides the chain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PoolExport {
+    pub pool: String,
+    pub rounds: Vec<RoundRecord>,
+    pub payouts: Vec<PayoutRecord>,
+}
+
+fn key(b: &[u8; 32]) -> String {
+    Pubkey::new_from_array(*b).to_string()
+}
+
+/// Parse a leaf record back.
+pub fn parse_leaf(l: &LeafRecord) -> Result<Leaf, String> {
+    Ok(Leaf {
+        wallet: l.wallet.parse::<Pubkey>().map_err(|e| format!("leaf wallet {}: {e}", l.wallet))?.to_bytes(),
+        weight: l.weight.parse().map_err(|e| format!("leaf weight {}: {e}", l.weight))?,
+        shares: l.shares,
+        amount: l.amount,
+    })
+}
+
+/// One round from the ledger.
+pub async fn round_record(ledger: &Ledger, block_count: u64) -> Result<Option<RoundRecord>, LedgerError> {
+    let Some((row, leaves)) = ledger.round(block_count).await? else { return Ok(None) };
+    let window = ledger.round_window(block_count).await?;
+    Ok(Some(RoundRecord {
+        block_count,
+        share_seq: row.share_seq,
+        network_bits: row.network_bits,
+        pplns_factor: row.pplns_factor,
+        reward: row.reward,
+        fee: row.fee,
+        leaves_root: hex::encode(row.leaves_root),
+        status: row.status,
+        leaves: leaves
+            .iter()
+            .map(|l| LeafRecord { wallet: key(&l.wallet), weight: l.weight.to_string(), shares: l.shares, amount: l.amount })
+            .collect(),
+        shares: window
+            .iter()
+            .map(|(s, w)| WindowShare {
+                seq: s.seq,
+                wallet: key(&s.wallet),
+                challenge: hex::encode(s.challenge),
+                block_count: s.block_count,
+                nonce: s.nonce,
+                bits: s.bits,
+                weight: w.to_string(),
+            })
+            .collect(),
+    }))
+}
+
+/// The whole record of `pool` from the ledger.
+pub async fn export(ledger: &Ledger, pool: &Pubkey) -> Result<PoolExport, LedgerError> {
+    let mut rounds = vec![];
+    for r in ledger.rounds().await? {
+        if let Some(rec) = round_record(ledger, r.block_count).await? {
+            rounds.push(rec);
+        }
+    }
+    let payouts = ledger
+        .payouts()
+        .await?
+        .into_iter()
+        .map(|(signature, w, amount)| PayoutRecord { signature, wallet: key(&w), amount })
+        .collect();
+    Ok(PoolExport { pool: pool.to_string(), rounds, payouts })
+}
