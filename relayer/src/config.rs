@@ -13,6 +13,8 @@ use serde::Deserialize;
 pub struct ServerConfig {
     /// WebSocket listen address.
     pub listen: SocketAddr,
+    /// HTTP API and `/metrics` listen address (none: no API).
+    pub api_listen: Option<SocketAddr>,
     /// Most simultaneous connections.
     pub max_connections: usize,
     /// Most simultaneous connections from one IP address.
@@ -44,6 +46,7 @@ impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             listen: "0.0.0.0:7070".parse().expect("valid"),
+            api_listen: Some("0.0.0.0:7071".parse().expect("valid")),
             max_connections: 20_000,
             max_connections_per_ip: 256,
             handshake_timeout_secs: 10,

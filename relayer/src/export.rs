@@ -130,3 +130,20 @@ pub async fn export(ledger: &Ledger, pool: &Pubkey) -> Result<PoolExport, Ledger
         .collect();
     Ok(PoolExport { pool: pool.to_string(), rounds, payouts })
 }
+
+/// Load a published record from a relayer API base URL (`/api/export`) or a file written by `export`.
+pub async fn fetch(api: Option<&str>, file: Option<&std::path::Path>) -> anyhow::Result<PoolExport> {
+    use anyhow::Context;
+    match (api, file) {
+        (Some(url), _) => Ok(reqwest::get(format!("{}/api/export", url.trim_end_matches('/')))
+            .await
+            .context("fetching /api/export")?
+            .error_for_status()?
+            .json()
+            .await
+            .context("decoding /api/export")?),
+        (None, Some(f)) => Ok(serde_json::from_str(&std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?)
+            .with_context(|| format!("parsing {}", f.display()))?),
+        (None, None) => anyhow::bail!("give --api URL or --file PATH"),
+    }
+}

@@ -584,3 +584,47 @@ impl Ledger {
         .await
     }
 }
+
+/// A miner's activity in the ledger.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct MinerActivity {
+    /// Accepted shares, all time.
+    pub shares: u64,
+    /// Unix ms of the last accepted share.
+    pub last_share_ms: Option<i64>,
+    /// Worker names seen.
+    pub workers: Vec<String>,
+    /// Σ 2^bits of shares in the last `window_secs`, expected hashes.
+    pub recent_work: f64,
+}
+
+impl Ledger {
+    /// Activity of one wallet; `recent_work` over the last `window_secs`.
+    pub async fn miner_activity(&self, wallet: [u8; 32], window_secs: i64) -> Result<MinerActivity, LedgerError> {
+        self.call(move |c| {
+            let (shares, last): (i64, Option<i64>) =
+                c.query_row("SELECT count(*), max(created_ms) FROM shares WHERE wallet = ?1", [wallet.as_slice()], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            let mut st = c.prepare("SELECT DISTINCT worker FROM shares WHERE wallet = ?1 ORDER BY worker LIMIT 100")?;
+            let workers = st.query_map([wallet.as_slice()], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
+            let since = now_ms() - window_secs * 1000;
+            let mut st = c.prepare("SELECT bits FROM shares WHERE wallet = ?1 AND created_ms >= ?2")?;
+            let recent_work = st
+                .query_map(params![wallet.as_slice(), since], |r| r.get::<_, u32>(0))?
+                .try_fold(0f64, |acc, b| b.map(|b| acc + 2f64.powi(b as i32)))?;
+            Ok(MinerActivity { shares: shares as u64, last_share_ms: last, workers, recent_work })
+        })
+        .await
+    }
+
+    /// Σ 2^bits of all shares in the last `window_secs` and the number of distinct wallets among them.
+    pub async fn recent_work(&self, window_secs: i64) -> Result<(f64, u64), LedgerError> {
+        self.call(move |c| {
+            let since = now_ms() - window_secs * 1000;
+            let mut st = c.prepare("SELECT bits FROM shares WHERE created_ms >= ?1")?;
+            let work = st.query_map([since], |r| r.get::<_, u32>(0))?.try_fold(0f64, |acc, b| b.map(|b| acc + 2f64.powi(b as i32)))?;
+            let wallets: i64 = c.query_row("SELECT count(DISTINCT wallet) FROM shares WHERE created_ms >= ?1", [since], |r| r.get(0))?;
+            Ok((work, wallets as u64))
+        })
+        .await
+    }
+}

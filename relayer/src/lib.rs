@@ -11,6 +11,7 @@
 //!
 //! [`server::run`] is the testable entry point: tests bind `127.0.0.1:0` and call it with a shutdown future.
 
+pub mod api;
 pub mod audit;
 pub mod chain;
 pub mod config;

@@ -41,6 +41,13 @@ pub struct LocalnetArgs {
     /// WebSocket listen address (port 0: any free port, printed).
     #[arg(long, default_value = "127.0.0.1:0")]
     pub listen: SocketAddr,
+    /// Serve the embedded chain as Solana JSON-RPC here (PubSub on the next free port), so outside tools and
+    /// `trez-relayer audit` can inspect it (port 0: any free port, printed).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub rpc_listen: SocketAddr,
+    /// HTTP API listen address (port 0: any free port, printed).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub api_listen: SocketAddr,
     /// Initial TREZ network difficulty, bits.
     #[arg(long, default_value_t = 24)]
     pub difficulty: u32,
@@ -150,6 +157,9 @@ pub async fn run(args: LocalnetArgs, shutdown: CancellationToken) -> Result<Opti
     .await
     .context("initializing the pool")?;
     eprintln!("embedded chain ready: TREZ mint {mint}, pool {}, authority (miner key) {}, escrow {}", addrs.pool, addrs.authority, addrs.escrow);
+    let ws_rpc: SocketAddr = SocketAddr::new(args.rpc_listen.ip(), 0);
+    let rpc = crate::chain::serve::RpcServer::start(chain.clone(), args.rpc_listen, ws_rpc).await.context("serving JSON-RPC")?;
+    eprintln!("JSON-RPC {} (PubSub {})", rpc.http_url, rpc.ws_url);
 
     let tmp = tempfile::tempdir()?;
     let mut config = Config::default();
@@ -170,9 +180,14 @@ pub async fn run(args: LocalnetArgs, shutdown: CancellationToken) -> Result<Opti
     let ledger = Ledger::open(&config.ledger)?;
     let pc = PoolChain::connect(chain.clone() as Arc<dyn ChainClient>, relayer.clone(), addrs.pool.parse()?, opts).await?;
     let listener = tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
-    let pipeline = Pipeline::start(listener, config, pc.clone(), ledger.clone()).await?;
+    let api = tokio::net::TcpListener::bind(args.api_listen).await.with_context(|| format!("binding {}", args.api_listen))?;
+    let pipeline = Pipeline::start(listener, Some(api), config, pc.clone(), ledger.clone()).await?;
     let url = format!("ws://{}", pipeline.addr);
     eprintln!("relayer listening on {url}");
+    if let Some(a) = pipeline.api_addr {
+        eprintln!("API: http://{a}/api/pool  http://{a}/api/rounds  http://{a}/metrics");
+        eprintln!("audit from outside:  trez-relayer audit --rpc-url {} --pool {} --api http://{a}", rpc.http_url, addrs.pool);
+    }
     eprintln!("join from outside:  trez-miner mine --pool {url} --keypair <your Solana CLI keypair.json>");
 
     // Events.

@@ -45,6 +45,36 @@ enum Cmd {
         #[arg(long, env = "TREZ_LISTEN")]
         listen: Option<std::net::SocketAddr>,
     },
+    /// Audit a pool: re-verify every window share, recompute PPLNS and roots, compare with the chain, match
+    /// payouts. Exits non-zero on any mismatch, naming it.
+    Audit {
+        #[arg(long = "rpc-url", env = "TREZ_RPC_URL")]
+        rpc_url: String,
+        /// The pool account address.
+        #[arg(long)]
+        pool: String,
+        /// The relayer's API base URL (reads /api/export), e.g. http://host:7071.
+        #[arg(long, conflicts_with = "file")]
+        api: Option<String>,
+        /// A file written by `trez-relayer export`.
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the pool's published record (rounds with leaves and window shares, payouts) from a ledger file.
+    Export {
+        /// The relayer's SQLite ledger.
+        #[arg(long)]
+        db: PathBuf,
+        /// The pool address (recorded in the export).
+        #[arg(long)]
+        pool: String,
+        /// Only this round (`export-round`).
+        #[arg(long)]
+        round: Option<u64>,
+    },
     /// Create a pool for a deployed pool program (the admin keypair signs and pays).
     InitPool {
         #[arg(long = "rpc-url", env = "TREZ_RPC_URL")]
@@ -123,6 +153,49 @@ async fn main() -> Result<()> {
                 }
             }
         }
+        Cmd::Audit { rpc_url, pool, api, file, json } => {
+            let record = trez_relayer::export::fetch(api.as_deref(), file.as_deref()).await?;
+            let chain: Arc<dyn ChainClient> = Arc::new(RpcChain::new(&[rpc_url], None)?);
+            let pc = PoolChain::observe(chain, pool.parse().context("--pool: not a pubkey")?).await?;
+            let report = trez_relayer::audit::audit(&pc, &record).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                for r in &report.rounds {
+                    println!("round {:>8}: {} ({} shares re-verified, {} leaves, reward {}, fee {}, root {})", r.block_count, if r.ok { "ok" } else { "MISMATCH" }, r.shares_checked, r.leaf_count, r.reward, r.fee, r.leaves_root);
+                    for p in &r.problems {
+                        println!("    {p}");
+                    }
+                }
+                for p in &report.problems {
+                    println!("pool: {p}");
+                }
+                println!(
+                    "{}: {} rounds, {} members, {} payout transactions checked",
+                    if report.ok { "AUDIT OK" } else { "AUDIT FAILED" },
+                    report.rounds.len(),
+                    report.members_checked,
+                    report.payouts_checked
+                );
+            }
+            if !report.ok {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
+        Cmd::Export { db, pool, round } => {
+            let cfg = trez_relayer::config::LedgerConfig { path: db, ..Default::default() };
+            let ledger = Ledger::open(&cfg)?;
+            let pool: solana_sdk::pubkey::Pubkey = pool.parse().context("--pool: not a pubkey")?;
+            match round {
+                Some(n) => {
+                    let r = trez_relayer::export::round_record(&ledger, n).await?.with_context(|| format!("no round {n} in the ledger"))?;
+                    println!("{}", serde_json::to_string_pretty(&r)?);
+                }
+                None => println!("{}", serde_json::to_string_pretty(&trez_relayer::export::export(&ledger, &pool).await?)?),
+            }
+            Ok(())
+        }
         Cmd::InitPool { rpc_url, keypair, mint, relayer, fee_bps, max_fee_bps, fee_timelock, min_payout } => {
             let admin = read_keypair(&keypair)?;
             let chain = RpcChain::new(&[rpc_url], None)?;
@@ -164,7 +237,14 @@ async fn main() -> Result<()> {
             let ledger = Ledger::open(&cfg.ledger)?;
             let listener = tokio::net::TcpListener::bind(cfg.server.listen).await.with_context(|| format!("binding {}", cfg.server.listen))?;
             eprintln!("pool {pool}: relayer {} serving miners on ws://{}", relayer.pubkey(), listener.local_addr()?);
-            let pipeline = Pipeline::start(listener, cfg, pc, ledger).await?;
+            let api = match cfg.server.api_listen {
+                Some(a) => Some(tokio::net::TcpListener::bind(a).await.with_context(|| format!("binding the API on {a}"))?),
+                None => None,
+            };
+            if let Some(a) = &api {
+                eprintln!("API and metrics on http://{}", a.local_addr()?);
+            }
+            let pipeline = Pipeline::start(listener, api, cfg, pc, ledger).await?;
             shutdown_on_ctrl_c().cancelled().await;
             pipeline.stop().await
         }

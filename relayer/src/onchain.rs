@@ -150,6 +150,24 @@ impl PoolChain {
         }))
     }
 
+    /// A read-only view of `pool` (audit, dashboards): no relayer key is needed; sending is not possible.
+    pub async fn observe(chain: Arc<dyn ChainClient>, pool: Pubkey) -> Result<Arc<PoolChain>, LoopError> {
+        let acc = chain.get_account(&pool).await?.ok_or_else(|| LoopError::State(format!("pool {pool} does not exist")))?;
+        let p: Pool = decode(&acc.data)?;
+        let (events, _) = broadcast::channel(1);
+        Ok(Arc::new(PoolChain {
+            chain,
+            relayer: Arc::new(Keypair::new()),
+            pool,
+            mint: p.mint,
+            authority: p.authority,
+            opts: ChainOptions::default(),
+            events,
+            last_template_ms: AtomicU64::new(0),
+            settle_now: Notify::new(),
+        }))
+    }
+
     fn emit(&self, e: PoolEvent) {
         let _ = self.events.send(e);
     }

@@ -23,28 +23,42 @@ pub struct Pipeline {
     pub pc: Arc<PoolChain>,
     pub ledger: Ledger,
     pub addr: SocketAddr,
+    /// Where the HTTP API listens, if started.
+    pub api_addr: Option<SocketAddr>,
     cancel: CancellationToken,
     tasks: Vec<JoinHandle<()>>,
     server: JoinHandle<anyhow::Result<()>>,
 }
 
 impl Pipeline {
-    /// Start serving miners on `listener` and running the on-chain loop for `pc`.
-    pub async fn start(listener: TcpListener, config: Config, pc: Arc<PoolChain>, ledger: Ledger) -> anyhow::Result<Pipeline> {
+    /// Start serving miners on `listener`, the HTTP API on `api` (if any), and the on-chain loop for `pc`.
+    pub async fn start(listener: TcpListener, api: Option<TcpListener>, config: Config, pc: Arc<PoolChain>, ledger: Ledger) -> anyhow::Result<Pipeline> {
         let addr = listener.local_addr()?;
         let jobs = JobSource::new();
         let (sol_tx, sol_rx) = mpsc::channel(256);
         let shared = Shared::new(config, Key(pc.pool.to_bytes()), Key(pc.authority.to_bytes()), jobs.clone(), ledger.clone(), sol_tx);
         let cancel = CancellationToken::new();
-        let tasks = vec![
+        let mut tasks = vec![
             tokio::spawn(onchain::watch(pc.clone(), jobs, cancel.clone())),
             tokio::spawn(onchain::submit_solutions(pc.clone(), ledger.clone(), sol_rx, cancel.clone())),
             tokio::spawn(onchain::settle(pc.clone(), ledger.clone(), cancel.clone())),
             tokio::spawn(onchain::payouts(pc.clone(), ledger.clone(), cancel.clone())),
         ];
+        let api_addr = match api {
+            Some(l) => {
+                let addr = l.local_addr()?;
+                let router = crate::api::router(crate::api::ApiState { shared: shared.clone(), pc: pc.clone(), ledger: ledger.clone() });
+                let stop = cancel.clone();
+                tasks.push(tokio::spawn(async move {
+                    let _ = axum::serve(l, router).with_graceful_shutdown(async move { stop.cancelled().await }).await;
+                }));
+                Some(addr)
+            }
+            None => None,
+        };
         let stop = cancel.clone();
         let server = tokio::spawn(server::run(listener, shared.clone(), async move { stop.cancelled().await }));
-        Ok(Pipeline { shared, pc, ledger, addr, cancel, tasks, server })
+        Ok(Pipeline { shared, pc, ledger, addr, api_addr, cancel, tasks, server })
     }
 
     /// A token that stops everything when cancelled.

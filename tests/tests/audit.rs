@@ -14,6 +14,8 @@ fn args() -> LocalnetArgs {
         blocks: Some(2),
         json: true,
         listen: "127.0.0.1:0".parse().unwrap(),
+        api_listen: "127.0.0.1:0".parse().unwrap(),
+        rpc_listen: "127.0.0.1:0".parse().unwrap(),
         difficulty: 18,
         block_seconds: 5,
         reward: 50_000_000,

@@ -52,6 +52,8 @@ async fn localnet_three_miners_two_blocks_credited_paid_and_audited() {
         blocks: Some(2),
         json: true,
         listen: "127.0.0.1:0".parse().unwrap(),
+        api_listen: "127.0.0.1:0".parse().unwrap(),
+        rpc_listen: "127.0.0.1:0".parse().unwrap(),
         difficulty: 20,
         block_seconds: 5,
         reward: 50_000_000,

@@ -1,5 +1,5 @@
-//! The RPC `ChainClient` (solana-rpc-client + solana-pubsub-client) over real HTTP and WebSocket against a fake
-//! JSON-RPC/PubSub server backed by the embedded bank (`trez_tests::fake_rpc`): the `init-pool` code path
+//! The RPC `ChainClient` (solana-rpc-client + solana-pubsub-client) over real HTTP and WebSocket against the
+//! embedded bank served as JSON-RPC/PubSub (`trez_relayer::chain::serve`): the `init-pool` code path
 //! creates TREZ and the pool through it, the `run` code path (`Pipeline`) serves a real miner, lands a block,
 //! credits it and pays it, all through RPC; the first URL is dead (failover) and the server fails requests
 //! in the middle (retries). The audit then runs over RPC, following payouts through transaction history.
@@ -16,12 +16,13 @@ use trez_relayer::config::Config;
 use trez_relayer::onchain::{self, ChainOptions, PoolChain, PoolEvent, TrezGenesis};
 use trez_relayer::pipeline::Pipeline;
 use trez_relayer::Ledger;
-use trez_tests::fake_rpc::FakeRpc;
+use trez_relayer::chain::serve::RpcServer;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rpc_chain_runs_init_pool_and_the_relayer_end_to_end() {
     let chain = EmbeddedChain::start().await;
-    let fake = FakeRpc::start(chain.clone()).await;
+    let fake = RpcServer::start(chain.clone(), "127.0.0.1:0".parse().unwrap(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    fake.set_priority_fees(vec![3_000, 5_000, 9_000]);
     let dead = "http://127.0.0.1:9".to_string();
     let rpc = Arc::new(RpcChain::new(&[dead, fake.http_url.clone()], Some(&[fake.ws_url.clone()])).unwrap());
 
@@ -57,7 +58,7 @@ async fn rpc_chain_runs_init_pool_and_the_relayer_end_to_end() {
     let ledger = Ledger::open(&config.ledger).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let mut events = pc.events.subscribe();
-    let pipeline = Pipeline::start(listener, config, pc.clone(), ledger.clone()).await.unwrap();
+    let pipeline = Pipeline::start(listener, None, config, pc.clone(), ledger.clone()).await.unwrap();
 
     let cancel = CancellationToken::new();
     let miner = tokio::spawn(trez_miner::mine(

@@ -10,6 +10,7 @@
 
 pub mod embedded;
 pub mod rpc;
+pub mod serve;
 
 use std::time::Duration;
 
@@ -76,6 +77,11 @@ pub trait ChainClient: Send + Sync + 'static {
     async fn history(&self, address: &Pubkey, limit: usize) -> Result<Vec<TxRecord>, ChainError>;
     /// Cluster unix time, seconds.
     async fn unix_time(&self) -> Result<i64, ChainError>;
+
+    /// Transport errors seen so far (metrics).
+    fn error_count(&self) -> u64 {
+        0
+    }
 
     /// Recent prioritization fees paid by transactions writing `accounts`, micro-lamports per CU (empty when
     /// the chain has no fee market, as the embedded chain).

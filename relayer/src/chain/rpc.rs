@@ -213,6 +213,10 @@ impl ChainClient for RpcChain {
         Ok(out)
     }
 
+    fn error_count(&self) -> u64 {
+        self.errors.load(Ordering::Relaxed) as u64
+    }
+
     async fn recent_priority_fees(&self, accounts: &[Pubkey]) -> Result<Vec<u64>, ChainError> {
         let fees = self.with_failover(|c| async move { c.get_recent_prioritization_fees(accounts).await }).await?;
         Ok(fees.into_iter().map(|f| f.prioritization_fee).collect())

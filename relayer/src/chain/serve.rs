@@ -1,7 +1,8 @@
-//! A fake Solana JSON-RPC (HTTP) and PubSub (WebSocket) server on loopback, backed by the embedded bank, that
-//! answers with the real Solana payload types (`solana-rpc-client-types`, `solana-account-decoder-client-types`,
-//! `solana-transaction-status-client-types`), so the relayer's `RpcChain` is tested over real HTTP and
-//! WebSocket exchanges. It can fail the next N HTTP requests with 500s to exercise retries and failover.
+//! The embedded chain served as Solana JSON-RPC (HTTP) and PubSub (WebSocket) on loopback, answering with the
+//! real Solana payload types (`solana-rpc-client-types`, `solana-account-decoder-client-types`,
+//! `solana-transaction-status-client-types`). `localnet` serves it so outside tools (the `audit` command, a
+//! wallet, `solana account`) can inspect the local pool; tests use it to run the relayer's `RpcChain` over real
+//! HTTP and WebSocket exchanges, and can make it fail the next N HTTP requests with 500s.
 //!
 //! Methods: getAccountInfo, getMultipleAccounts, getLatestBlockhash, sendTransaction (with a preflight
 //! failure payload), getSignatureStatuses, getSlot, getBlockTime, getSignaturesForAddress, getTransaction;
@@ -31,11 +32,11 @@ use solana_transaction_status_client_types::{
     TransactionConfirmationStatus, TransactionStatus,
 };
 use tokio_tungstenite::tungstenite::Message;
-use trez_relayer::chain::embedded::EmbeddedChain;
-use trez_relayer::chain::{ChainClient, TxStatus};
+use super::embedded::EmbeddedChain;
+use super::{ChainClient, TxStatus};
 
-/// The fake server's handle.
-pub struct FakeRpc {
+/// A running JSON-RPC/PubSub server.
+pub struct RpcServer {
     pub http_url: String,
     pub ws_url: String,
     state: Arc<FakeState>,
@@ -45,32 +46,44 @@ struct FakeState {
     chain: Arc<EmbeddedChain>,
     fail_next: AtomicU64,
     requests: AtomicU64,
+    /// What `getRecentPrioritizationFees` reports (the embedded chain has no fee market: empty).
+    priority_fees: std::sync::Mutex<Vec<u64>>,
 }
 
-impl FakeRpc {
-    /// Serve `chain` on two loopback ports (HTTP JSON-RPC and PubSub).
-    pub async fn start(chain: Arc<EmbeddedChain>) -> FakeRpc {
-        let state = Arc::new(FakeState { chain, fail_next: AtomicU64::new(0), requests: AtomicU64::new(0) });
-        let http = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let http_addr = http.local_addr().expect("addr");
+impl RpcServer {
+    /// Serve `chain` on `http` (JSON-RPC) and `ws` (PubSub).
+    pub async fn start(chain: Arc<EmbeddedChain>, http: SocketAddr, ws: SocketAddr) -> std::io::Result<RpcServer> {
+        let state = Arc::new(FakeState {
+            chain,
+            fail_next: AtomicU64::new(0),
+            requests: AtomicU64::new(0),
+            priority_fees: std::sync::Mutex::new(vec![]),
+        });
+        let http = tokio::net::TcpListener::bind(http).await?;
+        let http_addr = http.local_addr()?;
         let app = axum::Router::new().route("/", axum::routing::post(rpc)).with_state(state.clone());
         tokio::spawn(async move {
             let _ = axum::serve(http, app).await;
         });
-        let ws = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let ws_addr: SocketAddr = ws.local_addr().expect("addr");
+        let ws = tokio::net::TcpListener::bind(ws).await?;
+        let ws_addr: SocketAddr = ws.local_addr()?;
         let ws_state = state.clone();
         tokio::spawn(async move {
             while let Ok((stream, _)) = ws.accept().await {
                 tokio::spawn(pubsub(stream, ws_state.clone()));
             }
         });
-        FakeRpc { http_url: format!("http://{http_addr}"), ws_url: format!("ws://{ws_addr}"), state }
+        Ok(RpcServer { http_url: format!("http://{http_addr}"), ws_url: format!("ws://{ws_addr}"), state })
     }
 
     /// Answer the next `n` HTTP requests with 500 Internal Server Error.
     pub fn fail_next(&self, n: u64) {
         self.state.fail_next.store(n, Ordering::SeqCst);
+    }
+
+    /// Set what `getRecentPrioritizationFees` reports, micro-lamports per CU (tests of the fee logic).
+    pub fn set_priority_fees(&self, fees: Vec<u64>) {
+        *self.state.priority_fees.lock().unwrap_or_else(|e| e.into_inner()) = fees;
     }
 
     /// HTTP requests served so far.
@@ -120,15 +133,16 @@ async fn rpc(State(st): State<Arc<FakeState>>, Json(req): Json<Value>) -> Respon
     let params = req["params"].clone();
     let chain = &st.chain;
     let slot = chain.slot();
-    let body = match handle(chain, slot, req["method"].as_str().unwrap_or(""), &params, &id).await {
+    let fees = st.priority_fees.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let body = match handle(chain, slot, req["method"].as_str().unwrap_or(""), &params, &id, fees).await {
         Ok(v) => v,
         Err(message) => err(&id, -32602, &message, None),
     };
     Json(body).into_response()
 }
 
-async fn handle(chain: &Arc<EmbeddedChain>, slot: u64, method: &str, params: &Value, id: &Value) -> Result<Value, String> {
-    let e = |x: trez_relayer::chain::ChainError| x.to_string();
+async fn handle(chain: &Arc<EmbeddedChain>, slot: u64, method: &str, params: &Value, id: &Value, fees: Vec<u64>) -> Result<Value, String> {
+    let e = |x: super::ChainError| x.to_string();
     Ok(match method {
         "getAccountInfo" => {
             let acc = chain.get_account(&pubkey(&params[0])?).await.map_err(e)?;
@@ -195,11 +209,9 @@ async fn handle(chain: &Arc<EmbeddedChain>, slot: u64, method: &str, params: &Va
             ok(id, json!({"context": ctx(slot), "value": out}))
         }
         "getSlot" => ok(id, slot),
-        // A fee market: three recent fees (micro-lamports per CU).
         "getRecentPrioritizationFees" => ok(
             id,
-            [3_000u64, 5_000, 9_000]
-                .iter()
+            fees.iter()
                 .map(|f| solana_rpc_client_types::response::RpcPrioritizationFee { slot, prioritization_fee: *f })
                 .collect::<Vec<_>>(),
         ),

@@ -1,0 +1,205 @@
+//! The relayer's HTTP API (axum): JSON for miners, auditors and dashboards, and Prometheus `/metrics`.
+//!
+//! | route | what |
+//! |---|---|
+//! | `GET /health` | liveness and template age |
+//! | `GET /api/pool` | fee, cap, pending fee change, difficulties, block_count, hashrate estimate, miners online, escrow, owed, solvency margin |
+//! | `GET /api/miners/{wallet}` | hashrate, shares, rejects (pool-wide by reason), credited, paid, pending, last share, workers |
+//! | `GET /api/rounds`, `GET /api/rounds/{n}` | settled rounds; one round with its leaves and window shares |
+//! | `GET /api/payouts` | payout transfers with signatures |
+//! | `GET /api/export` | the whole published record the `audit` command checks |
+//! | `GET /metrics` | Prometheus text |
+//!
+//! Amounts are base units; difficulties bits; hashrates hashes per second (estimated from share work over
+//! the last 10 minutes).
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use prometheus::{Encoder, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder};
+use serde_json::json;
+use solana_sdk::pubkey::Pubkey;
+use trez_protocol::RejectReason;
+use trez_sdk::pda;
+
+use crate::export;
+use crate::ledger::{now_ms, Ledger};
+use crate::onchain::PoolChain;
+use crate::server::Shared;
+
+/// Seconds of share history behind hashrate estimates.
+pub const HASHRATE_WINDOW_SECS: i64 = 600;
+
+/// What the handlers read.
+#[derive(Clone)]
+pub struct ApiState {
+    pub shared: Arc<Shared>,
+    pub pc: Arc<PoolChain>,
+    pub ledger: Ledger,
+}
+
+/// The router.
+pub fn router(state: ApiState) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/api/pool", get(pool))
+        .route("/api/miners/{wallet}", get(miner))
+        .route("/api/rounds", get(rounds))
+        .route("/api/rounds/{n}", get(round))
+        .route("/api/payouts", get(payouts))
+        .route("/api/export", get(export_all))
+        .route("/metrics", get(metrics))
+        .with_state(state)
+}
+
+/// An error answered as `{ "error": message }` with a status code.
+pub struct ApiError(StatusCode, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(json!({ "error": self.1 }))).into_response()
+    }
+}
+
+fn internal(e: impl std::fmt::Display) -> ApiError {
+    ApiError(StatusCode::SERVICE_UNAVAILABLE, e.to_string())
+}
+
+fn template_age_ms(pc: &PoolChain) -> Option<i64> {
+    let last = pc.last_template_ms.load(Ordering::Relaxed) as i64;
+    (last > 0).then(|| now_ms() - last)
+}
+
+async fn health(State(s): State<ApiState>) -> impl IntoResponse {
+    Json(json!({ "ok": true, "template_age_ms": template_age_ms(&s.pc), "connections": s.shared.stats.connections.load(Ordering::Relaxed) }))
+}
+
+async fn pool(State(s): State<ApiState>) -> Result<Json<serde_json::Value>, ApiError> {
+    let p = s.pc.pool_account().await.map_err(internal)?;
+    let t = s.pc.trez_state().await.map_err(internal)?;
+    let escrow = s.pc.token_balance(&pda::escrow(&s.pc.pool)).await.map_err(internal)?;
+    let owed = p.owed().map_err(|e| internal(format!("{e:?}")))?;
+    let (work, miners) = s.ledger.recent_work(HASHRATE_WINDOW_SECS).await.map_err(internal)?;
+    Ok(Json(json!({
+        "pool": s.pc.pool.to_string(),
+        "authority": s.pc.authority.to_string(),
+        "mint": s.pc.mint.to_string(),
+        "fee_bps": p.fee_bps,
+        "max_fee_bps": p.max_fee_bps,
+        "pending_fee": (p.pending_fee_effective_ts != 0).then(|| json!({ "fee_bps": p.pending_fee_bps, "effective_ts": p.pending_fee_effective_ts })),
+        "min_payout": p.min_payout,
+        "share_difficulty_initial": s.shared.config.vardiff.initial_bits,
+        "network_difficulty": t.difficulty_high,
+        "block_count": t.block_count,
+        "hashrate": work / HASHRATE_WINDOW_SECS as f64,
+        "miners_online": miners,
+        "connections": s.shared.stats.connections.load(Ordering::Relaxed),
+        "received": p.received,
+        "credited": p.credited,
+        "fees_accrued": p.fees_accrued,
+        "fees_withdrawn": p.fees_withdrawn,
+        "paid": p.paid,
+        "escrow_balance": escrow,
+        "owed": owed,
+        "solvency_margin": escrow as i128 - owed as i128,
+        "template_age_ms": template_age_ms(&s.pc),
+    })))
+}
+
+async fn miner(State(s): State<ApiState>, Path(wallet): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
+    let w: Pubkey = wallet.parse().map_err(|_| ApiError(StatusCode::BAD_REQUEST, format!("not a wallet address: {wallet}")))?;
+    let act = s.ledger.miner_activity(w.to_bytes(), HASHRATE_WINDOW_SECS).await.map_err(internal)?;
+    let member = s.pc.members(&[w]).await.map_err(internal)?.pop().flatten();
+    let rejected: serde_json::Map<String, serde_json::Value> =
+        RejectReason::ALL.iter().map(|r| (r.as_str().to_string(), json!(s.shared.stats.rejected(*r)))).collect();
+    Ok(Json(json!({
+        "wallet": w.to_string(),
+        "hashrate": act.recent_work / HASHRATE_WINDOW_SECS as f64,
+        "shares_accepted": act.shares,
+        "pool_rejects_by_reason": rejected,
+        "last_share_ms": act.last_share_ms,
+        "workers": act.workers,
+        "registered": member.is_some(),
+        "credited": member.as_ref().map(|m| m.credited).unwrap_or(0),
+        "paid": member.as_ref().map(|m| m.paid).unwrap_or(0),
+        "pending": member.as_ref().map(|m| m.pending()).unwrap_or(0),
+    })))
+}
+
+async fn rounds(State(s): State<ApiState>) -> Result<Json<serde_json::Value>, ApiError> {
+    let rows = s.ledger.rounds().await.map_err(internal)?;
+    Ok(Json(json!(rows
+        .iter()
+        .map(|r| json!({
+            "block_count": r.block_count,
+            "reward": r.reward,
+            "fee": r.fee,
+            "network_bits": r.network_bits,
+            "leaves_root": hex::encode(r.leaves_root),
+            "leaf_count": r.leaf_count,
+            "status": r.status,
+        }))
+        .collect::<Vec<_>>())))
+}
+
+async fn round(State(s): State<ApiState>, Path(n): Path<u64>) -> Result<Json<export::RoundRecord>, ApiError> {
+    match export::round_record(&s.ledger, n).await.map_err(internal)? {
+        Some(r) => Ok(Json(r)),
+        None => Err(ApiError(StatusCode::NOT_FOUND, format!("no round {n}"))),
+    }
+}
+
+async fn payouts(State(s): State<ApiState>) -> Result<Json<Vec<export::PayoutRecord>>, ApiError> {
+    Ok(Json(export::export(&s.ledger, &s.pc.pool).await.map_err(internal)?.payouts))
+}
+
+async fn export_all(State(s): State<ApiState>) -> Result<Json<export::PoolExport>, ApiError> {
+    Ok(Json(export::export(&s.ledger, &s.pc.pool).await.map_err(internal)?))
+}
+
+fn gauge(reg: &Registry, name: &str, help: &str, v: i64) {
+    if let Ok(g) = IntGauge::new(name, help) {
+        g.set(v);
+        let _ = reg.register(Box::new(g));
+    }
+}
+
+async fn metrics(State(s): State<ApiState>) -> Response {
+    let reg = Registry::new();
+    let st = &s.shared.stats;
+    gauge(&reg, "trez_connections", "Open miner connections", st.connections.load(Ordering::Relaxed) as i64);
+    gauge(&reg, "trez_shares_accepted_total", "Shares accepted and durable", st.accepted.load(Ordering::Relaxed) as i64);
+    gauge(&reg, "trez_blocks_found_total", "Block-meeting shares found", st.blocks.load(Ordering::Relaxed) as i64);
+    if let Ok(v) = IntGaugeVec::new(Opts::new("trez_shares_rejected_total", "Shares rejected, by reason"), &["reason"]) {
+        for r in RejectReason::ALL {
+            v.with_label_values(&[r.as_str()]).set(st.rejected(r) as i64);
+        }
+        let _ = reg.register(Box::new(v));
+    }
+    if let Some(age) = template_age_ms(&s.pc) {
+        gauge(&reg, "trez_template_age_ms", "Milliseconds since the last TREZ state update", age);
+    }
+    if let Ok(sols) = s.ledger.all_solutions().await {
+        let lost = sols.iter().filter(|x| x.status == "lost").count() as i64;
+        gauge(&reg, "trez_blocks_lost_total", "Solutions recorded lost", lost);
+    }
+    gauge(&reg, "trez_chain_errors_total", "Chain (RPC) errors", s.pc.chain.error_count() as i64);
+    if let Ok(p) = s.pc.pool_account().await {
+        gauge(&reg, "trez_credited_base_units", "Pool lifetime credited", p.credited as i64);
+        gauge(&reg, "trez_paid_base_units", "Pool lifetime paid", p.paid as i64);
+        if let (Ok(escrow), Ok(owed)) = (s.pc.token_balance(&pda::escrow(&s.pc.pool)).await, p.owed()) {
+            gauge(&reg, "trez_escrow_base_units", "Escrow balance", escrow as i64);
+            gauge(&reg, "trez_escrow_solvency_margin_base_units", "Escrow balance minus everything owed", escrow as i64 - owed as i64);
+        }
+    }
+    let mut buf = vec![];
+    if TextEncoder::new().encode(&reg.gather(), &mut buf).is_err() {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], buf).into_response()
+}

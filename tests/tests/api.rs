@@ -1,0 +1,127 @@
+//! The relayer's HTTP API and metrics on a live pipeline (embedded chain, real miner): every endpoint answers,
+//! its numbers match the chain, bad input gets a coded 4xx, and the record served at `/api/export` audits OK
+//! (what `trez-relayer audit --api` does).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use solana_sdk::signature::{Keypair, Signer};
+use tokio_util::sync::CancellationToken;
+use trez_relayer::chain::embedded::EmbeddedChain;
+use trez_relayer::chain::rpc::RpcChain;
+use trez_relayer::chain::serve::RpcServer;
+use trez_relayer::chain::ChainClient;
+use trez_relayer::config::Config;
+use trez_relayer::export::PoolExport;
+use trez_relayer::onchain::{self, ChainOptions, PoolChain, PoolEvent, TrezGenesis};
+use trez_relayer::pipeline::Pipeline;
+use trez_relayer::Ledger;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_endpoints_match_the_chain_and_the_export_audits() {
+    let chain = EmbeddedChain::start().await;
+    let admin = Keypair::new();
+    let relayer = Arc::new(Keypair::new());
+    chain.airdrop(&admin.pubkey(), 10_000_000_000).await.unwrap();
+    chain.airdrop(&relayer.pubkey(), 10_000_000_000).await.unwrap();
+    let g = TrezGenesis { difficulty: 16, min_difficulty: 8, max_difficulty: 40, base_reward: 50_000_000, target_block_seconds: 60 };
+    let mint = onchain::init_trez(chain.as_ref(), &admin, g).await.unwrap();
+    let args = trez_sdk::pool::InitializePoolArgs { relayer: relayer.pubkey(), fee_bps: 200, max_fee_bps: 500, fee_timelock_seconds: 0, min_payout: 1 };
+    let addrs = onchain::init_pool(chain.as_ref(), &admin, mint, args).await.unwrap();
+    let opts = ChainOptions { payout_interval_secs: 1, poll_interval_ms: 200, ..ChainOptions::default() };
+    let pc = PoolChain::connect(chain.clone() as Arc<dyn ChainClient>, relayer, addrs.pool.parse().unwrap(), opts).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::default();
+    config.ledger.path = dir.path().join("l.db");
+    config.ledger.fsync = false;
+    config.vardiff.initial_bits = 12;
+    let ledger = Ledger::open(&config.ledger).unwrap();
+    let ws = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let api = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mut events = pc.events.subscribe();
+    let p = Pipeline::start(ws, Some(api), config, pc.clone(), ledger.clone()).await.unwrap();
+    let base = format!("http://{}", p.api_addr.unwrap());
+
+    let wallet = trez_miner::Wallet::generate();
+    let cancel = CancellationToken::new();
+    let miner = tokio::spawn(trez_miner::mine(
+        trez_miner::MinerConfig {
+            pool_url: format!("ws://{}", p.addr),
+            wallet: wallet.clone(),
+            worker: "api-rig".into(),
+            threads: 1,
+            kernel: trez_miner::kernels::best(),
+            max_backoff: Duration::from_millis(500),
+        },
+        Arc::new(trez_miner::MinerStats::default()),
+        cancel.clone(),
+    ));
+    let (mut credited, mut paid) = (false, false);
+    while !(credited && paid) {
+        match tokio::time::timeout(Duration::from_secs(120), events.recv()).await.expect("events in time").unwrap() {
+            PoolEvent::RoundCredited { .. } => credited = true,
+            PoolEvent::Paid { .. } if credited => paid = true,
+            _ => {}
+        }
+    }
+    cancel.cancel();
+    miner.await.unwrap().unwrap();
+
+    let http = reqwest::Client::new();
+    let get = |path: &str| {
+        let http = http.clone();
+        let url = format!("{base}{path}");
+        async move { http.get(url).send().await.unwrap() }
+    };
+    assert_eq!(get("/health").await.json::<serde_json::Value>().await.unwrap()["ok"], true);
+
+    let pool: serde_json::Value = get("/api/pool").await.json().await.unwrap();
+    let onchain_pool = pc.pool_account().await.unwrap();
+    assert_eq!(pool["fee_bps"], 200);
+    assert_eq!(pool["max_fee_bps"], 500);
+    assert_eq!(pool["paid"], onchain_pool.paid);
+    assert_eq!(pool["credited"], onchain_pool.credited);
+    assert_eq!(pool["block_count"], pc.trez_state().await.unwrap().block_count);
+    assert!(pool["solvency_margin"].as_i64().unwrap() >= 0);
+    assert!(pool["hashrate"].as_f64().unwrap() > 0.0);
+
+    let me: serde_json::Value = get(&format!("/api/miners/{}", wallet.key())).await.json().await.unwrap();
+    let member = pc.members(&[wallet.public.into()]).await.unwrap().pop().flatten().expect("member");
+    assert_eq!(me["credited"], member.credited);
+    assert_eq!(me["paid"], member.paid);
+    assert_eq!(me["workers"][0], "api-rig");
+    assert!(me["shares_accepted"].as_u64().unwrap() >= 1);
+
+    let rounds: serde_json::Value = get("/api/rounds").await.json().await.unwrap();
+    let n = rounds[0]["block_count"].as_u64().unwrap();
+    let one: serde_json::Value = get(&format!("/api/rounds/{n}")).await.json().await.unwrap();
+    assert_eq!(one["leaves"][0]["wallet"], wallet.key().to_string());
+    assert!(!one["shares"].as_array().unwrap().is_empty());
+    let payouts: serde_json::Value = get("/api/payouts").await.json().await.unwrap();
+    assert!(!payouts.as_array().unwrap().is_empty());
+
+    // Bad input: coded 4xx, nothing else.
+    assert_eq!(get("/api/miners/not-a-wallet").await.status(), 400);
+    assert_eq!(get("/api/rounds/999999").await.status(), 404);
+
+    let metrics = get("/metrics").await.text().await.unwrap();
+    for name in ["trez_connections", "trez_shares_accepted_total", "trez_shares_rejected_total{reason=\"stale\"}", "trez_blocks_found_total", "trez_escrow_solvency_margin_base_units", "trez_template_age_ms", "trez_paid_base_units"] {
+        assert!(metrics.contains(name), "metrics lack {name}:\n{metrics}");
+    }
+
+    // The served record audits OK.
+    let export: PoolExport = get("/api/export").await.json().await.unwrap();
+    let report = trez_relayer::audit::audit(&pc, &export).await.unwrap();
+    assert!(report.ok, "{:?}", report);
+
+    // What `trez-relayer audit --rpc-url … --pool … --api …` does: a read-only view over JSON-RPC (the chain
+    // served as localnet serves it) and the record fetched from the API.
+    let served = RpcServer::start(chain.clone(), "127.0.0.1:0".parse().unwrap(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let rpc: Arc<dyn ChainClient> = Arc::new(RpcChain::new(&[served.http_url.clone()], Some(&[served.ws_url.clone()])).unwrap());
+    let observed = PoolChain::observe(rpc, pc.pool).await.unwrap();
+    let record = trez_relayer::export::fetch(Some(&base), None).await.unwrap();
+    let report = trez_relayer::audit::audit(&observed, &record).await.unwrap();
+    assert!(report.ok, "audit over RPC + API: {:?}", report);
+    assert!(report.payouts_checked >= 1);
+    p.stop().await.unwrap();
+}
