@@ -96,7 +96,7 @@ async fn pool(State(s): State<ApiState>) -> Result<Json<serde_json::Value>, ApiE
         "share_difficulty_initial": s.shared.config.vardiff.initial_bits,
         "network_difficulty": t.difficulty_high,
         "block_count": t.block_count,
-        "hashrate": work / HASHRATE_WINDOW_SECS as f64,
+        "hashrate": work,
         "miners_online": miners,
         "connections": s.shared.stats.connections.load(Ordering::Relaxed),
         "received": p.received,

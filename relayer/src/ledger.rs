@@ -616,14 +616,18 @@ impl Ledger {
         .await
     }
 
-    /// Σ 2^bits of all shares in the last `window_secs` and the number of distinct wallets among them.
+    /// Pool hashrate estimate (Σ 2^bits of the shares of the last `window_secs`, per second of the span they
+    /// cover, hashes/s) and the number of distinct wallets among them.
     pub async fn recent_work(&self, window_secs: i64) -> Result<(f64, u64), LedgerError> {
         self.call(move |c| {
             let since = now_ms() - window_secs * 1000;
             let mut st = c.prepare("SELECT bits FROM shares WHERE created_ms >= ?1")?;
             let work = st.query_map([since], |r| r.get::<_, u32>(0))?.try_fold(0f64, |acc, b| b.map(|b| acc + 2f64.powi(b as i32)))?;
-            let wallets: i64 = c.query_row("SELECT count(DISTINCT wallet) FROM shares WHERE created_ms >= ?1", [since], |r| r.get(0))?;
-            Ok((work, wallets as u64))
+            let (wallets, oldest): (i64, Option<i64>) =
+                c.query_row("SELECT count(DISTINCT wallet), min(created_ms) FROM shares WHERE created_ms >= ?1", [since], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            // Work per second over the span actually covered (a young pool has less than the full window).
+            let span_ms = oldest.map(|o| (now_ms() - o).max(1_000)).unwrap_or(window_secs * 1000);
+            Ok((work * 1000.0 / span_ms as f64, wallets as u64))
         })
         .await
     }

@@ -586,10 +586,17 @@ pub async fn payout_once(pc: &PoolChain, ledger: &Ledger) -> Result<Vec<Signatur
             }
         }
         let pairs: Vec<(Pubkey, Pubkey)> = chunk.iter().map(|(w, _)| (*w, pda::ata(w, &pc.mint))).collect();
+        let ws: Vec<Pubkey> = chunk.iter().map(|(w, _)| *w).collect();
+        // `payout` transfers what is owed when it executes, which can exceed what was read above if a credit
+        // batch lands in between: record what the chain says was paid (paid after − paid before).
+        let before: Vec<u64> = pc.members(&ws).await?.iter().map(|m| m.as_ref().map(|m| m.paid).unwrap_or(0)).collect();
         let ix = pool_ix::payout(pc.pool, pc.mint, &pairs);
         let sig = pc.send_retry(&[ix], pc.opts.send_attempts).await?;
-        let amount: u64 = chunk.iter().map(|(_, a)| a).sum();
-        ledger.record_payouts(sig.to_string(), chunk.iter().map(|(w, a)| (w.to_bytes(), *a)).collect()).await?;
+        let after: Vec<u64> = pc.members(&ws).await?.iter().map(|m| m.as_ref().map(|m| m.paid).unwrap_or(0)).collect();
+        let paid: Vec<([u8; 32], u64)> =
+            ws.iter().zip(before.iter().zip(&after)).map(|(w, (b, a))| (w.to_bytes(), a.saturating_sub(*b))).filter(|(_, x)| *x > 0).collect();
+        let amount: u64 = paid.iter().map(|(_, a)| a).sum();
+        ledger.record_payouts(sig.to_string(), paid).await?;
         info!(%sig, members = chunk.len(), amount, "paid members");
         pc.emit(PoolEvent::Paid { members: chunk.len(), amount, signature: sig.to_string() });
         sigs.push(sig);

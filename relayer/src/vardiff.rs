@@ -4,7 +4,7 @@
 //! `[T / tolerance, T × tolerance]` nothing changes. Outside, the difficulty moves by `round(log2(r / T))` bits
 //! (at most 4 per step; −2 when no share came at all), clamped to `[min_bits, max_bits]`. A change applies to
 //! the next job only; shares of jobs already issued are judged at the difficulty they were issued with.
-//! A connection far above target (a fresh fast miner) is retargeted early, after one second
+//! A connection far above target (a fresh fast miner) is retargeted early, after 250 ms
 //! ([`Vardiff::retarget_early`]).
 
 use std::time::{Duration, Instant};
@@ -15,6 +15,8 @@ use crate::config::VardiffConfig;
 pub const MAX_STEP_BITS: i64 = 4;
 /// How far above the target (beyond the tolerance) a connection must be for an early retarget.
 pub const EARLY_FACTOR: f64 = 4.0;
+/// The earliest an early retarget may happen in a window.
+pub const EARLY_AFTER: Duration = Duration::from_millis(250);
 
 #[derive(Clone, Debug)]
 pub struct Vardiff {
@@ -48,12 +50,12 @@ impl Vardiff {
         self.apply(now, elapsed)
     }
 
-    /// Called after each accepted share: retarget before the window is over when, after at least one second,
+    /// Called after each accepted share: retarget before the window is over when, after [`EARLY_AFTER`],
     /// the connection already sent more than [`EARLY_FACTOR`] × tolerance × the expected shares (a fresh fast
     /// miner would otherwise hit the rate limit for a whole window).
     pub fn retarget_early(&mut self, now: Instant) -> Option<u32> {
         let elapsed = now.saturating_duration_since(self.window_start);
-        if elapsed < Duration::from_secs(1) {
+        if elapsed < EARLY_AFTER {
             return None;
         }
         let expected = self.cfg.target_shares_per_min * elapsed.as_secs_f64() / 60.0;
@@ -122,7 +124,7 @@ mod tests {
         for _ in 0..200 {
             v.on_share();
         }
-        assert_eq!(v.retarget_early(t0 + Duration::from_millis(500)), None, "under a second: wait");
+        assert_eq!(v.retarget_early(t0 + Duration::from_millis(100)), None, "too early in the window: wait");
         let up = v.retarget_early(t0 + Duration::from_secs(2)).expect("raised early");
         assert!(up > 16);
     }
