@@ -22,7 +22,8 @@ pub struct KernelRate {
 pub struct BenchReport {
     pub per_kernel: Vec<KernelRate>,
     pub selected: KernelRate,
-    /// Best kernel's bare compressions per second on one thread, halved: the nonces/s limit.
+    /// Best kernel's bare compression throughput on one thread (two compressions per nonce, nothing else),
+    /// nonces/s: the limit.
     pub raw_limit_nonces_per_sec: f64,
     /// Selected kernel on one thread / raw limit.
     pub fraction_of_limit: f64,
@@ -63,7 +64,7 @@ pub fn rate(kernel: Kernel, threads: usize, dur: Duration) -> f64 {
     total.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64()
 }
 
-/// The raw limit of `kernel` on one thread, nonces/s (bare compressions / 2).
+/// The raw limit of `kernel` on one thread, nonces/s (its two compressions per nonce and nothing else).
 pub fn raw_limit(kernel: Kernel, dur: Duration) -> f64 {
     let mid = bench_mid();
     let start = Instant::now();

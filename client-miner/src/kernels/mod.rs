@@ -11,7 +11,7 @@
 //! (and the equivalence tests guard against that).
 //!
 //! Kernels, picked at run time by CPU features ([`best`]):
-//! - [`Kernel::Avx512`]: 16 nonces per vector (AVX-512F), one lane per nonce;
+//! - [`Kernel::Avx512`]: 16 nonces per vector (AVX-512F + BW), one lane per nonce;
 //! - [`Kernel::ShaNi`]: SHA-NI with 4 independent nonces interleaved (one stream is latency-bound);
 //! - [`Kernel::Portable`]: plain Rust, any CPU.
 //!
@@ -132,9 +132,9 @@ impl Kernel {
         count
     }
 
-    /// The kernel's raw outer compressions of `count` nonces' worth of blocks, for the "limit" in `bench`:
-    /// the same work without the nonce-specific message setup or filtering. Returns a value to keep the
-    /// optimizer honest.
+    /// The kernel's bare compression throughput for `count` nonces (the two compressions per nonce, with no
+    /// prefilter, candidate handling or chunk bookkeeping): the ceiling `bench` compares the real scan with.
+    /// Returns a value to keep the optimizer honest.
     pub fn raw_compressions(self, mid: &Midstate, count: u64) -> u32 {
         match self {
             #[cfg(target_arch = "x86_64")]

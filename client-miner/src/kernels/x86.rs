@@ -15,7 +15,7 @@ pub(crate) fn has_sha_ni() -> bool {
 }
 
 pub(crate) fn has_avx512() -> bool {
-    std::is_x86_feature_detected!("avx512f")
+    std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512bw")
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -100,14 +100,13 @@ pub(crate) fn scan_sha_ni(mid: &Midstate, start: u64, count: u64, bits: u32, fou
 }
 
 pub(crate) fn raw_sha_ni(mid: &Midstate, count: u64) -> u32 {
-    let block = outer_words(block_count_words(mid.block_count), &IV);
-    let blocks = [block; LANES];
-    let mut states = [mid.state; LANES];
-    for _ in 0..(count * 2).div_ceil(LANES as u64) {
-        // SAFETY: reached only when `has_sha_ni()`.
-        unsafe { compress_sha_ni(&mut states, &blocks) };
+    let mut acc = 0u32;
+    for i in 0..count.div_ceil(LANES as u64) {
+        // The two compressions per nonce alone (4 interleaved), no prefilter or candidate handling.
+        let n = i * LANES as u64;
+        acc ^= digest_sha_ni(mid, [n, n + 1, n + 2, n + 3])[0][5];
     }
-    states[0][0]
+    acc
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -125,54 +124,93 @@ unsafe fn xor3(a: __m512i, b: __m512i, c: __m512i) -> __m512i {
     _mm512_ternarylogic_epi32::<0x96>(a, b, c)
 }
 
-/// 16 compressions, one per lane: `state` and `w` are word-sliced (vector i = word i of every lane).
+/// 16 compressions, one per lane: `state` and `w` are word-sliced (vector i = word i of every lane). The 64
+/// rounds are unrolled by a macro so the message schedule and working variables stay in the 32 vector
+/// registers (a rolled loop indexes `w` through memory).
 #[target_feature(enable = "avx512f")]
 unsafe fn compress_avx512(state: &mut [__m512i; 8], w: &mut [__m512i; 16]) {
     let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = *state;
-    for t in 0..64 {
-        if t >= 16 {
-            let w15 = w[(t + 1) % 16];
-            let w2 = w[(t + 14) % 16];
-            let s0 = xor3(_mm512_ror_epi32::<7>(w15), _mm512_ror_epi32::<18>(w15), _mm512_srli_epi32::<3>(w15));
-            let s1 = xor3(_mm512_ror_epi32::<17>(w2), _mm512_ror_epi32::<19>(w2), _mm512_srli_epi32::<10>(w2));
-            w[t % 16] = _mm512_add_epi32(_mm512_add_epi32(w[t % 16], s0), _mm512_add_epi32(w[(t + 9) % 16], s1));
-        }
-        let s1 = xor3(_mm512_ror_epi32::<6>(e), _mm512_ror_epi32::<11>(e), _mm512_ror_epi32::<25>(e));
-        let ch = _mm512_ternarylogic_epi32::<0xCA>(e, f, g);
-        let t1 = _mm512_add_epi32(
-            _mm512_add_epi32(_mm512_add_epi32(h, s1), _mm512_add_epi32(ch, splat(K[t]))),
-            w[t % 16],
-        );
-        let s0 = xor3(_mm512_ror_epi32::<2>(a), _mm512_ror_epi32::<13>(a), _mm512_ror_epi32::<22>(a));
-        let maj = _mm512_ternarylogic_epi32::<0xE8>(a, b, c);
-        let t2 = _mm512_add_epi32(s0, maj);
-        h = g;
-        g = f;
-        f = e;
-        e = _mm512_add_epi32(d, t1);
-        d = c;
-        c = b;
-        b = a;
-        a = _mm512_add_epi32(t1, t2);
+    macro_rules! round {
+        ($t:expr) => {{
+            const T: usize = $t;
+            if T >= 16 {
+                let w15 = w[(T + 1) % 16];
+                let w2 = w[(T + 14) % 16];
+                let s0 = xor3(_mm512_ror_epi32::<7>(w15), _mm512_ror_epi32::<18>(w15), _mm512_srli_epi32::<3>(w15));
+                let s1 = xor3(_mm512_ror_epi32::<17>(w2), _mm512_ror_epi32::<19>(w2), _mm512_srli_epi32::<10>(w2));
+                w[T % 16] = _mm512_add_epi32(_mm512_add_epi32(w[T % 16], s0), _mm512_add_epi32(w[(T + 9) % 16], s1));
+            }
+            let s1 = xor3(_mm512_ror_epi32::<6>(e), _mm512_ror_epi32::<11>(e), _mm512_ror_epi32::<25>(e));
+            let ch = _mm512_ternarylogic_epi32::<0xCA>(e, f, g);
+            let t1 = _mm512_add_epi32(_mm512_add_epi32(_mm512_add_epi32(h, s1), _mm512_add_epi32(ch, splat(K[T]))), w[T % 16]);
+            let s0 = xor3(_mm512_ror_epi32::<2>(a), _mm512_ror_epi32::<13>(a), _mm512_ror_epi32::<22>(a));
+            let maj = _mm512_ternarylogic_epi32::<0xE8>(a, b, c);
+            h = g;
+            g = f;
+            f = e;
+            e = _mm512_add_epi32(d, t1);
+            d = c;
+            c = b;
+            b = a;
+            a = _mm512_add_epi32(t1, _mm512_add_epi32(s0, maj));
+        }};
     }
+    macro_rules! rounds8 {
+        ($base:expr) => {
+            round!($base);
+            round!($base + 1);
+            round!($base + 2);
+            round!($base + 3);
+            round!($base + 4);
+            round!($base + 5);
+            round!($base + 6);
+            round!($base + 7);
+        };
+    }
+    rounds8!(0);
+    rounds8!(8);
+    rounds8!(16);
+    rounds8!(24);
+    rounds8!(32);
+    rounds8!(40);
+    rounds8!(48);
+    rounds8!(56);
     for (s, v) in state.iter_mut().zip([a, b, c, d, e, f, g, h]) {
         *s = _mm512_add_epi32(*s, v);
     }
 }
 
+/// Byte-swap every 32-bit lane (big-endian message words from little-endian nonce bytes). AVX-512BW.
+#[inline(always)]
+unsafe fn bswap32(x: __m512i) -> __m512i {
+    let idx = _mm512_set_epi8(
+        12, 13, 14, 15, 8, 9, 10, 11, 4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11, 4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8,
+        9, 10, 11, 4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11, 4, 5, 6, 7, 0, 1, 2, 3,
+    );
+    _mm512_shuffle_epi8(x, idx)
+}
+
 /// Word-sliced final states of nonces `base .. base + 16`.
-#[target_feature(enable = "avx512f")]
+#[target_feature(enable = "avx512f,avx512bw")]
 unsafe fn states_avx512(mid: &Midstate, base: u64) -> [__m512i; 8] {
-    let mut lo = [0u32; W16];
-    let mut hi = [0u32; W16];
-    for i in 0..W16 {
-        let w = inner_words(base.wrapping_add(i as u64));
-        lo[i] = w[0];
-        hi[i] = w[1];
-    }
+    let (w0, w1) = if (base as u32) <= u32::MAX - (W16 as u32 - 1) {
+        // The low word does not wrap within the step: lanes are base_lo + 0..16 with one shared high word.
+        let lanes = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+        let lo = _mm512_add_epi32(splat(base as u32), lanes);
+        (bswap32(lo), splat(((base >> 32) as u32).swap_bytes()))
+    } else {
+        let mut lo = [0u32; W16];
+        let mut hi = [0u32; W16];
+        for i in 0..W16 {
+            let n = base.wrapping_add(i as u64);
+            lo[i] = (n as u32).swap_bytes();
+            hi[i] = ((n >> 32) as u32).swap_bytes();
+        }
+        (_mm512_loadu_si512(lo.as_ptr() as *const _), _mm512_loadu_si512(hi.as_ptr() as *const _))
+    };
     let mut w = [splat(0); 16];
-    w[0] = _mm512_loadu_si512(lo.as_ptr() as *const _);
-    w[1] = _mm512_loadu_si512(hi.as_ptr() as *const _);
+    w[0] = w0;
+    w[1] = w1;
     w[2] = splat(0x8000_0000);
     w[15] = splat(64);
     let mut inner = IV.map(|x| splat(x));
@@ -190,6 +228,22 @@ unsafe fn states_avx512(mid: &Midstate, base: u64) -> [__m512i; 8] {
     outer
 }
 
+/// Lanes whose h5 passes the prefilter for `bits` (see `super::prefilter`), as a bit mask.
+#[target_feature(enable = "avx512f,avx512bw")]
+unsafe fn prefilter_mask(h5: __m512i, bits: u32) -> u16 {
+    let b = bits.min(32);
+    if b == 0 {
+        return u16::MAX;
+    }
+    // leading_zeros(bswap(h5)) >= b  <=>  bswap(h5) < 2^(32-b)  (b = 32: bswap(h5) == 0).
+    let x = bswap32(h5);
+    if b == 32 {
+        _mm512_cmpeq_epi32_mask(x, splat(0))
+    } else {
+        _mm512_cmplt_epu32_mask(x, splat(1u32 << (32 - b)))
+    }
+}
+
 /// Final states of nonces `base .. base + 16`, lane-major. Caller guarantees AVX-512F.
 pub(crate) fn digest_avx512(mid: &Midstate, base: u64) -> Vec<[u32; 8]> {
     let mut words = [[0u32; W16]; 8];
@@ -204,35 +258,30 @@ pub(crate) fn digest_avx512(mid: &Midstate, base: u64) -> Vec<[u32; 8]> {
 }
 
 pub(crate) fn scan_avx512(mid: &Midstate, start: u64, count: u64, bits: u32, found: &mut Vec<u64>) {
-    let mut h5 = [0u32; W16];
     let mut n = start;
     let end = start + count;
     while n < end {
-        // SAFETY: reached only when `has_avx512()`; the store writes 16 u32 into an array of 16.
-        unsafe {
-            let st = states_avx512(mid, n);
-            _mm512_storeu_si512(h5.as_mut_ptr() as *mut _, st[5]);
-        }
-        for (l, &word) in h5.iter().enumerate() {
-            if prefilter(word, bits) {
-                found.push(n + l as u64);
-            }
+        // SAFETY: reached only when `has_avx512()` (AVX-512F and BW).
+        let mut mask = unsafe { prefilter_mask(states_avx512(mid, n)[5], bits) };
+        while mask != 0 {
+            found.push(n + mask.trailing_zeros() as u64);
+            mask &= mask - 1;
         }
         n += W16 as u64;
     }
 }
 
 pub(crate) fn raw_avx512(mid: &Midstate, count: u64) -> u32 {
-    let block = outer_words(block_count_words(mid.block_count), &IV);
     let mut out = [0u32; W16];
     // SAFETY: reached only when `has_avx512()`; the store writes 16 u32 into an array of 16.
     unsafe {
-        let mut state = mid.state.map(|x| splat(x));
-        for _ in 0..(count * 2).div_ceil(W16 as u64) {
-            let mut w = block.map(|x| splat(x));
-            compress_avx512(&mut state, &mut w);
+        let mut acc = splat(0);
+        for i in 0..count.div_ceil(W16 as u64) {
+            // The two compressions per nonce alone: no prefilter, no candidate handling, no chunk loop.
+            let st = states_avx512(mid, i * W16 as u64);
+            acc = _mm512_xor_si512(acc, st[5]);
         }
-        _mm512_storeu_si512(out.as_mut_ptr() as *mut _, state[0]);
+        _mm512_storeu_si512(out.as_mut_ptr() as *mut _, acc);
     }
     out[0]
 }
