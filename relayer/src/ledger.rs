@@ -285,7 +285,8 @@ fn writer(mut conn: Connection, mut rx: mpsc::Receiver<Cmd>, max_batch: usize) {
     tracing::debug!("ledger writer stopped");
 }
 
-/// A solution row.
+/// A solution row: a block-meeting share the submitter must land (`pending`), landed (`confirmed`) or could
+/// not (`lost`, with the reason).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SolutionRow {
     pub id: i64,

@@ -7,9 +7,17 @@
 //! - [`jobs`]: the job source fed by the chain watcher: templates, epochs, disjoint nonce ranges;
 //! - [`ledger`]: rusqlite on its own thread, WAL, group commit; all SQL;
 //! - [`vardiff`]: per-connection share difficulty;
+//! - [`chain`]: the `ChainClient` trait with its RPC and embedded implementations, and the embedded chain
+//!   served as JSON-RPC;
+//! - [`onchain`]: chain watcher, solution submitter, PPLNS settlement, payout crank, pool creation;
+//! - [`pplns`]: the PPLNS window, split and merkle root;
+//! - [`export`], [`audit`]: the published record and the audit over it;
+//! - [`api`]: JSON API and Prometheus metrics; [`pipeline`]: everything for one pool under one shutdown;
+//! - `localnet` (feature `localnet`, default): the whole pool on the embedded chain with in-process miners;
 //! - [`config`]: the TOML/env/flag configuration.
 //!
-//! [`server::run`] is the testable entry point: tests bind `127.0.0.1:0` and call it with a shutdown future.
+//! [`server::run`] and [`pipeline::Pipeline::start`] are the testable entry points: tests bind `127.0.0.1:0`
+//! and call them with a shutdown signal.
 
 pub mod api;
 pub mod audit;

@@ -309,18 +309,7 @@ pub async fn submit_solutions(pc: Arc<PoolChain>, ledger: Ledger, mut rx: mpsc::
             _ = cancel.cancelled() => return,
             s = rx.recv() => match s { Some(s) => s, None => return },
         };
-        let row = SolutionRow {
-            id: sol.id,
-            share_seq: sol.share_seq,
-            wallet: sol.wallet,
-            challenge: sol.challenge,
-            block_count: sol.block_count,
-            nonce: sol.nonce,
-            status: "pending".into(),
-            reason: None,
-            signature: None,
-        };
-        submit_one(&pc, &ledger, &row, &cancel).await;
+        submit_one(&pc, &ledger, &sol, &cancel).await;
     }
 }
 

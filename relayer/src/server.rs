@@ -24,17 +24,9 @@ use crate::jobs::{JobSource, Work};
 use crate::ledger::{Ledger, NewShare, Recorded};
 use crate::vardiff::Vardiff;
 
-/// A block-meeting share, durable in the ledger, handed to the solution submitter.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Solution {
-    /// `solutions.id` in the ledger.
-    pub id: i64,
-    pub share_seq: i64,
-    pub wallet: [u8; 32],
-    pub challenge: [u8; 32],
-    pub block_count: u64,
-    pub nonce: u64,
-}
+/// A block-meeting share, durable in the ledger (`solutions` row, status `pending`), handed to the solution
+/// submitter.
+pub use crate::ledger::SolutionRow as Solution;
 
 /// Counters for logs, the API and metrics.
 #[derive(Debug, Default)]
@@ -600,6 +592,9 @@ impl Session {
                     challenge: share.challenge,
                     block_count: share.block_count,
                     nonce: share.nonce,
+                    status: "pending".into(),
+                    reason: None,
+                    signature: None,
                 }),
                 _ => None,
             };

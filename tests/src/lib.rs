@@ -295,3 +295,45 @@ pub fn mine(challenge: &[u8; 32], key: &Pubkey, block_count: u64, bits: u32, wan
         .find(|&n| trez_pow::meets_difficulty(&mid.digest(n), bits) == want)
         .expect("nonce space exhausted")
 }
+
+/// `localnet` options for tests: 3 one-thread miners, 2 blocks, low difficulty, every port picked by the OS.
+pub fn localnet_args(difficulty: u32) -> trez_relayer::localnet::LocalnetArgs {
+    trez_relayer::localnet::LocalnetArgs {
+        miners: 3,
+        threads: Some(1),
+        blocks: Some(2),
+        json: true,
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        api_listen: "127.0.0.1:0".parse().expect("addr"),
+        rpc_listen: "127.0.0.1:0".parse().expect("addr"),
+        difficulty,
+        block_seconds: 5,
+        reward: 50_000_000,
+        fee_bps: 250,
+        max_fee_bps: 1_000,
+        min_payout: 1,
+        payout_interval: 2,
+        pplns_factor: 2,
+        db: None,
+        timeout: 300,
+    }
+}
+
+/// Start one bundled miner (one thread, the best kernel) against `pool_url`; cancel the token to stop it.
+pub fn spawn_miner(
+    pool_url: String,
+    wallet: trez_miner::Wallet,
+    worker: &str,
+) -> (tokio::task::JoinHandle<anyhow::Result<()>>, tokio_util::sync::CancellationToken) {
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let cfg = trez_miner::MinerConfig {
+        pool_url,
+        wallet,
+        worker: worker.into(),
+        threads: 1,
+        kernel: trez_miner::kernels::best(),
+        max_backoff: std::time::Duration::from_millis(500),
+    };
+    let handle = tokio::spawn(trez_miner::mine(cfg, std::sync::Arc::new(trez_miner::MinerStats::default()), cancel.clone()));
+    (handle, cancel)
+}

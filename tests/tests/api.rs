@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use solana_sdk::signature::{Keypair, Signer};
-use tokio_util::sync::CancellationToken;
 use trez_relayer::chain::embedded::EmbeddedChain;
 use trez_relayer::chain::rpc::RpcChain;
 use trez_relayer::chain::serve::RpcServer;
@@ -43,19 +42,8 @@ async fn api_endpoints_match_the_chain_and_the_export_audits() {
     let base = format!("http://{}", p.api_addr.unwrap());
 
     let wallet = trez_miner::Wallet::generate();
-    let cancel = CancellationToken::new();
-    let miner = tokio::spawn(trez_miner::mine(
-        trez_miner::MinerConfig {
-            pool_url: format!("ws://{}", p.addr),
-            wallet: wallet.clone(),
-            worker: "api-rig".into(),
-            threads: 1,
-            kernel: trez_miner::kernels::best(),
-            max_backoff: Duration::from_millis(500),
-        },
-        Arc::new(trez_miner::MinerStats::default()),
-        cancel.clone(),
-    ));
+    let (miner, cancel) = trez_tests::spawn_miner(format!("ws://{}", p.addr), wallet.clone(), "api-rig");
+
     let (mut credited, mut paid) = (false, false);
     while !(credited && paid) {
         match tokio::time::timeout(Duration::from_secs(120), events.recv()).await.expect("events in time").unwrap() {

@@ -8,25 +8,7 @@ use trez_relayer::export::{self, PoolExport};
 use trez_relayer::localnet::{self, LocalnetArgs};
 
 fn args() -> LocalnetArgs {
-    LocalnetArgs {
-        miners: 3,
-        threads: Some(1),
-        blocks: Some(2),
-        json: true,
-        listen: "127.0.0.1:0".parse().unwrap(),
-        api_listen: "127.0.0.1:0".parse().unwrap(),
-        rpc_listen: "127.0.0.1:0".parse().unwrap(),
-        difficulty: 18,
-        block_seconds: 5,
-        reward: 50_000_000,
-        fee_bps: 250,
-        max_fee_bps: 1_000,
-        min_payout: 1,
-        payout_interval: 2,
-        pplns_factor: 2,
-        db: None,
-        timeout: 300,
-    }
+    trez_tests::localnet_args(18)
 }
 
 fn problems(r: &AuditReport) -> String {

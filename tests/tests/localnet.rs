@@ -46,25 +46,7 @@ fn pplns(shares: &[(i64, [u8; 32], u32)], block_seq: i64, factor: u64, network_b
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn localnet_three_miners_two_blocks_credited_paid_and_audited() {
-    let args = LocalnetArgs {
-        miners: 3,
-        threads: Some(1),
-        blocks: Some(2),
-        json: true,
-        listen: "127.0.0.1:0".parse().unwrap(),
-        api_listen: "127.0.0.1:0".parse().unwrap(),
-        rpc_listen: "127.0.0.1:0".parse().unwrap(),
-        difficulty: 20,
-        block_seconds: 5,
-        reward: 50_000_000,
-        fee_bps: 250,
-        max_fee_bps: 1_000,
-        min_payout: 1,
-        payout_interval: 2,
-        pplns_factor: 2,
-        db: None,
-        timeout: 300,
-    };
+    let args: LocalnetArgs = trez_tests::localnet_args(20);
     let finished = localnet::run(args, CancellationToken::new()).await.expect("localnet ran").expect("a summary");
     let (s, pc, ledger) = (&finished.summary, &finished.pc, &finished.ledger);
     assert!(s.audit_ok, "audit: {:?}", s.audit_problems);

@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use solana_sdk::signature::{Keypair, Signer};
-use tokio_util::sync::CancellationToken;
 use trez_relayer::chain::embedded::EmbeddedChain;
 use trez_relayer::chain::rpc::RpcChain;
 use trez_relayer::chain::ChainClient;
@@ -60,19 +59,8 @@ async fn rpc_chain_runs_init_pool_and_the_relayer_end_to_end() {
     let mut events = pc.events.subscribe();
     let pipeline = Pipeline::start(listener, None, config, pc.clone(), ledger.clone()).await.unwrap();
 
-    let cancel = CancellationToken::new();
-    let miner = tokio::spawn(trez_miner::mine(
-        trez_miner::MinerConfig {
-            pool_url: format!("ws://{}", pipeline.addr),
-            wallet: trez_miner::Wallet::generate(),
-            worker: "rpc".into(),
-            threads: 1,
-            kernel: trez_miner::kernels::best(),
-            max_backoff: Duration::from_millis(500),
-        },
-        Arc::new(trez_miner::MinerStats::default()),
-        cancel.clone(),
-    ));
+    let (miner, cancel) = trez_tests::spawn_miner(format!("ws://{}", pipeline.addr), trez_miner::Wallet::generate(), "rpc");
+
 
     let (mut credited, mut paid) = (false, false);
     let mut failed_once = false;
