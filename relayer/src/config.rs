@@ -149,8 +149,9 @@ impl Config {
     /// Checks the values make sense together; the message names the field.
     pub fn validate(&self) -> Result<(), String> {
         let v = &self.vardiff;
-        if !(v.min_bits <= v.initial_bits && v.initial_bits <= v.max_bits && v.max_bits <= 192) {
-            return Err("vardiff: need min_bits <= initial_bits <= max_bits <= 192".into());
+        // PPLNS weighs shares as 2^bits in u128 arithmetic, up to 100 bits (crate::pplns::MAX_WEIGHT_BITS).
+        if !(v.min_bits <= v.initial_bits && v.initial_bits <= v.max_bits && v.max_bits <= crate::pplns::MAX_WEIGHT_BITS) {
+            return Err(format!("vardiff: need min_bits <= initial_bits <= max_bits <= {}", crate::pplns::MAX_WEIGHT_BITS));
         }
         if v.target_shares_per_min <= 0.0 || v.tolerance <= 1.0 {
             return Err("vardiff: target_shares_per_min > 0 and tolerance > 1 required".into());
@@ -206,5 +207,9 @@ mod tests {
         let mut c = Config::default();
         c.vardiff.min_bits = 50;
         assert!(c.validate().unwrap_err().contains("vardiff"));
+        // Shares above PPLNS's weight limit could never be settled.
+        let mut c = Config::default();
+        c.vardiff.max_bits = crate::pplns::MAX_WEIGHT_BITS + 1;
+        assert!(c.validate().unwrap_err().contains("max_bits"));
     }
 }
