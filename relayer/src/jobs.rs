@@ -98,6 +98,7 @@ impl JobSource {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::strategy::Strategy;
 
     fn t(c: u8, bc: u64, bits: u32) -> Template {
         Template { challenge: [c; 32], block_count: bc, network_bits: bits, miner_key: [9; 32] }
@@ -122,6 +123,31 @@ mod tests {
         // New challenge: fresh ranges.
         assert!(src.publish(t(2, 1, 21)));
         assert_eq!(src.current().unwrap().next_range().unwrap().0, 0);
+    }
+
+    proptest::proptest! {
+        /// Any interleaving of range grants and republishes (same challenge, new network difficulty) never
+        /// hands out overlapping ranges while the challenge is open.
+        #[test]
+        fn ranges_never_overlap(ops in proptest::collection::vec(proptest::prop_oneof![proptest::strategy::Just(None), (8u32..40).prop_map(Some)], 1..300)) {
+            use proptest::prelude::*;
+            let src = JobSource::new();
+            src.publish(t(1, 0, 20));
+            let mut granted: Vec<(u64, u64)> = vec![];
+            for op in ops {
+                match op {
+                    None => granted.push(src.current().unwrap().next_range().unwrap()),
+                    Some(bits) => { src.publish(t(1, 0, bits)); }
+                }
+            }
+            granted.sort();
+            for pair in granted.windows(2) {
+                prop_assert!(pair[0].1 <= pair[1].0, "overlap: {:?} and {:?}", pair[0], pair[1]);
+            }
+            for (a, b) in &granted {
+                prop_assert!(a < b);
+            }
+        }
     }
 
     #[test]

@@ -494,3 +494,40 @@ async fn shutdown_drains_and_loses_no_acked_share() {
     }
     r.stop().await;
 }
+
+#[tokio::test]
+async fn connection_caps_refuse_with_a_code_and_keep_serving_admitted_miners() {
+    for (per_ip, total) in [(2usize, 100usize), (100, 2)] {
+        let dir = tempfile::tempdir().unwrap();
+        let r = Relayer::start(&dir.path().join("l.db"), |c| {
+            c.server.max_connections_per_ip = per_ip;
+            c.server.max_connections = total;
+        })
+        .await;
+        r.publish(1, 60);
+        let mut a = Client::connect(r.addr).await;
+        a.auth().await;
+        let mut b = Client::connect(r.addr).await;
+        b.auth().await;
+        // The third is refused with a coded error and closed.
+        let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}", r.addr)).await.unwrap();
+        assert_eq!(codes_until_close(&mut ws).await, vec![ErrorCode::TooManyConnections], "per_ip {per_ip}, total {total}");
+        // The admitted ones keep working.
+        let (job_id, ..) = a.job();
+        let n = a.find(0, 4, 60);
+        assert!(accepted(&a.submit(&job_id, n).await));
+        // Closing one frees a slot.
+        drop(b);
+        let mut c = None;
+        for _ in 0..50 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            if r.shared.stats.connections.load(std::sync::atomic::Ordering::Relaxed) < 2 {
+                c = Some(Client::connect(r.addr).await);
+                break;
+            }
+        }
+        let mut c = c.expect("a slot frees up after a disconnect");
+        c.auth().await;
+        r.stop().await;
+    }
+}
