@@ -531,3 +531,191 @@ async fn connection_caps_refuse_with_a_code_and_keep_serving_admitted_miners() {
         r.stop().await;
     }
 }
+
+/// What a hostile input must get back.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Expect {
+    /// An `error` frame with this code, then the connection closes.
+    Fatal(ErrorCode),
+    /// An `error` frame with this code; the connection stays usable.
+    Error(ErrorCode),
+    /// A rejecting `ack` with this reason.
+    Reject(RejectReason),
+}
+
+#[tokio::test]
+async fn hostile_input_catalogue_gets_coded_answers_changes_nothing_and_honest_miners_keep_mining() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = Relayer::start(&dir.path().join("l.db"), |c| {
+        c.server.max_connections_per_ip = 40;
+        c.server.handshake_timeout_secs = 1;
+        c.server.ban_min_submits = 1_000_000;
+    })
+    .await;
+    r.publish(1, 60);
+    let mut honest = Client::connect(r.addr).await;
+    honest.auth().await;
+    let mut honest_from = 0u64;
+    let before = r.ledger.share_count().await.unwrap();
+
+    let big = u64::MAX.to_string() + "0";
+    let long_worker = "w".repeat(65);
+    // (name, authenticate first?, frame, expected answer)
+    let text_cases: Vec<(&str, bool, Message, Expect)> = vec![
+        ("oversized frame", false, Message::text("x".repeat(64 * 1024)), Expect::Fatal(ErrorCode::FrameTooLarge)),
+        ("binary garbage", false, Message::binary(vec![0u8, 159, 146, 150]), Expect::Fatal(ErrorCode::InvalidFrame)),
+        ("invalid JSON", false, Message::text("{\"type\":"), Expect::Fatal(ErrorCode::InvalidFrame)),
+        ("empty frame", false, Message::text(""), Expect::Fatal(ErrorCode::InvalidFrame)),
+        ("deeply nested JSON", false, Message::text("[".repeat(2000) + &"]".repeat(2000)), Expect::Fatal(ErrorCode::InvalidFrame)),
+        ("JSON array, not an object", true, Message::text("[1,2,3]"), Expect::Error(ErrorCode::InvalidMessage)),
+        ("unknown message type", true, Message::text(r#"{"type":"getwork"}"#), Expect::Error(ErrorCode::InvalidMessage)),
+        ("missing fields", true, Message::text(r#"{"type":"submit","id":1}"#), Expect::Error(ErrorCode::InvalidMessage)),
+        ("nonce above u64", true, Message::text(format!(r#"{{"type":"submit","id":1,"job_id":"1.1","nonce":{big}}}"#)), Expect::Error(ErrorCode::InvalidMessage)),
+        ("negative nonce", true, Message::text(r#"{"type":"submit","id":1,"job_id":"1.1","nonce":-5}"#), Expect::Error(ErrorCode::InvalidMessage)),
+        ("float nonce", true, Message::text(r#"{"type":"submit","id":1,"job_id":"1.1","nonce":1.5}"#), Expect::Error(ErrorCode::InvalidMessage)),
+        ("string nonce", true, Message::text(r#"{"type":"submit","id":1,"job_id":"1.1","nonce":"7"}"#), Expect::Error(ErrorCode::InvalidMessage)),
+        ("client-sent digest", true, Message::text(r#"{"type":"submit","id":1,"job_id":"1.1","nonce":7,"digest":"00"}"#), Expect::Error(ErrorCode::InvalidMessage)),
+        ("negative id", true, Message::text(r#"{"type":"submit","id":-1,"job_id":"1.1","nonce":7}"#), Expect::Error(ErrorCode::InvalidMessage)),
+        ("wallet not base58", false, Message::text(r#"{"type":"auth","wallet":"0OIl","worker":"w","client":"c","signature":"1"}"#), Expect::Error(ErrorCode::InvalidMessage)),
+        ("signature of the wrong length", false, Message::text(format!(r#"{{"type":"auth","wallet":"{}","worker":"w","client":"c","signature":"3vQB7B6MrGQZaxCuFg4oh"}}"#, Key([5; 32]))), Expect::Error(ErrorCode::InvalidMessage)),
+        ("unknown job", true, Message::text(r#"{"type":"submit","id":1,"job_id":"nope","nonce":7}"#), Expect::Reject(RejectReason::UnknownJob)),
+        ("submit before auth", false, Message::text(r#"{"type":"submit","id":1,"job_id":"1.1","nonce":7}"#), Expect::Reject(RejectReason::NotAuthorized)),
+    ];
+    let mut kinds = 0;
+    for (name, authed, frame, expect) in text_cases {
+        let mut c = Client::connect(r.addr).await;
+        if authed {
+            c.auth().await;
+        }
+        c.ws.send(frame).await.unwrap_or_else(|e| panic!("{name}: send: {e}"));
+        check(&mut c, name, expect).await;
+        kinds += 1;
+        honest_from = honest_share(&mut honest, honest_from, name).await;
+    }
+
+    // Cases that need a real session state.
+    let mut c = Client::connect(r.addr).await;
+    c.auth().await;
+    let (job_id, _, _, _, end) = c.job();
+    let hostile_submits: Vec<(&str, u64, Expect)> = vec![
+        ("nonce out of range", end, Expect::Reject(RejectReason::OutOfRange)),
+        ("nonce u64::MAX", u64::MAX, Expect::Reject(RejectReason::OutOfRange)),
+        ("low-difficulty share", c.find(0, 0, 4), Expect::Reject(RejectReason::LowDifficulty)),
+    ];
+    for (name, nonce, expect) in hostile_submits {
+        let ack = c.submit(&job_id, nonce).await;
+        assert_eq!(reason(&ack), match expect { Expect::Reject(r) => Some(r), _ => None }, "{name}: {ack:?}");
+        kinds += 1;
+        honest_from = honest_share(&mut honest, honest_from, name).await;
+    }
+    // Duplicate of an accepted share (the one share this connection may write).
+    let good = c.find(0, 4, 60);
+    assert!(accepted(&c.submit(&job_id, good).await));
+    assert_eq!(reason(&c.submit(&job_id, good).await), Some(RejectReason::Duplicate), "duplicate");
+    kinds += 1;
+    // A second auth on an authorized connection.
+    let m = c.auth_msg(&POOL, &c.nonce.clone());
+    c.send(&m).await;
+    assert!(matches!(c.recv().await, ServerMsg::Error { code: ErrorCode::AlreadyAuthorized, .. }), "second auth");
+    kinds += 1;
+
+    // Auth attacks.
+    let mut c = Client::connect(r.addr).await;
+    let (wallet, signature) = proto::sign_auth(&c.secret, &POOL, &c.nonce, "w");
+    c.send(&ClientMsg::Auth { wallet, worker: "w".into(), client: "c".into(), signature: proto::Sig([7; 64]) }).await;
+    check(&mut c, "forged signature", Expect::Fatal(ErrorCode::AuthFailed)).await;
+    let _ = signature;
+    let a = Client::connect(r.addr).await;
+    let captured = a.auth_msg(&POOL, &a.nonce);
+    let mut b = Client::connect(r.addr).await;
+    b.send(&captured).await;
+    check(&mut b, "auth replayed on another connection", Expect::Fatal(ErrorCode::AuthFailed)).await;
+    let mut c = Client::connect(r.addr).await;
+    let m = c.auth_msg(&Key([42; 32]), &c.nonce.clone());
+    c.send(&m).await;
+    check(&mut c, "auth for another pool", Expect::Fatal(ErrorCode::AuthFailed)).await;
+    for (name, worker) in [("control characters in the worker name", "a\u{7}b".to_string()), ("worker name over 64 bytes", long_worker.clone())] {
+        let mut c = Client::connect(r.addr).await;
+        let (wallet, signature) = proto::sign_auth(&c.secret, &POOL, &c.nonce, &worker);
+        c.send(&ClientMsg::Auth { wallet, worker, client: "c".into(), signature }).await;
+        check(&mut c, name, Expect::Fatal(ErrorCode::InvalidWorker)).await;
+    }
+    kinds += 5;
+    honest_from = honest_share(&mut honest, honest_from, "auth attacks").await;
+    // Unicode in worker names is fine.
+    let mut c = Client::connect(r.addr).await;
+    let (wallet, signature) = proto::sign_auth(&c.secret, &POOL, &c.nonce, "矿工⛏");
+    c.send(&ClientMsg::Auth { wallet, worker: "矿工⛏".into(), client: "c".into(), signature }).await;
+    assert!(matches!(c.recv().await, ServerMsg::Authorized { .. }), "unicode worker accepted");
+
+    // Flood of pings: rate limited and dropped.
+    let mut c = Client::connect(r.addr).await;
+    for _ in 0..400 {
+        if c.ws.send(Message::text(r#"{"type":"ping"}"#)).await.is_err() {
+            break;
+        }
+    }
+    // A flooder that doesn't read fills its send queue with pongs and is dropped as a slow consumer (no room
+    // left for an error frame); one that reads gets `rate_limited`. Either way: closed.
+    let codes = codes_until_close(&mut c.ws).await;
+    assert!(codes.iter().all(|c| *c == ErrorCode::RateLimited), "ping flood: {codes:?}");
+    kinds += 1;
+    // Slowloris: TCP connection that never completes the WebSocket handshake; half-open: WebSocket that never
+    // authenticates. Both are cut at the handshake timeout.
+    let mut raw = tokio::net::TcpStream::connect(r.addr).await.unwrap();
+    let mut buf = [0u8; 64];
+    let n = tokio::time::timeout(Duration::from_secs(5), tokio::io::AsyncReadExt::read(&mut raw, &mut buf)).await.expect("slowloris cut in time");
+    assert_eq!(n.unwrap_or(0), 0, "slowloris connection closed");
+    let mut half = Client::connect(r.addr).await;
+    assert_eq!(codes_until_close(&mut half.ws).await, vec![ErrorCode::HandshakeTimeout], "half-open");
+    kinds += 2;
+    // Many connections from one IP: beyond the cap, refused with a code.
+    let mut held = vec![];
+    let mut refused = 0;
+    for _ in 0..60 {
+        let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}", r.addr)).await.unwrap();
+        match tokio::time::timeout(Duration::from_secs(5), ws.next()).await.unwrap() {
+            Some(Ok(Message::Text(t))) if matches!(proto::decode_server(t.as_str()), Ok(ServerMsg::Error { code: ErrorCode::TooManyConnections, .. })) => refused += 1,
+            _ => held.push(ws),
+        }
+    }
+    assert!(refused > 0, "connections beyond the per-IP cap are refused");
+    kinds += 1;
+    drop(held);
+
+    assert!(kinds >= 25, "catalogue has {kinds} kinds");
+    // Nothing but the honest shares and the one valid share was written.
+    let after = r.ledger.share_count().await.unwrap();
+    assert_eq!(after - before, honest.next_id as i64 + 1, "only honest shares were written");
+    r.stop().await;
+}
+
+/// Expect `e` on `c` after a hostile frame.
+async fn check(c: &mut Client, name: &str, e: Expect) {
+    match e {
+        Expect::Fatal(code) => assert_eq!(codes_until_close(&mut c.ws).await, vec![code], "{name}"),
+        Expect::Error(code) => match c.recv().await {
+            ServerMsg::Error { code: got, .. } => assert_eq!(got, code, "{name}"),
+            other => panic!("{name}: expected error {code:?}, got {other:?}"),
+        },
+        Expect::Reject(reason_want) => {
+            let got = loop {
+                match c.recv().await {
+                    m @ ServerMsg::Ack { .. } => break m,
+                    ServerMsg::Job { .. } | ServerMsg::Authorized { .. } => continue,
+                    other => panic!("{name}: expected ack, got {other:?}"),
+                }
+            };
+            assert_eq!(reason(&got), Some(reason_want), "{name}");
+        }
+    }
+}
+
+/// The honest miner submits one more valid share; it must be accepted. Returns the next search offset.
+async fn honest_share(honest: &mut Client, from: u64, after: &str) -> u64 {
+    let (job_id, _, _, start, _) = honest.job();
+    let n = honest.find(from, 4, 60);
+    let ack = honest.submit(&job_id, n).await;
+    assert!(accepted(&ack), "honest share after {after:?}: {ack:?}");
+    n - start + 1
+}
