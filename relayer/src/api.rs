@@ -9,6 +9,7 @@
 //! | `GET /api/payouts` | payout transfers with signatures |
 //! | `GET /api/export` | the whole published record the `audit` command checks |
 //! | `GET /metrics` | Prometheus text |
+//! | `GET /`, `GET /miner/{wallet}` | the HTML dashboard (`crate::dashboard`) |
 //!
 //! Amounts are base units; difficulties bits; hashrates hashes per second (estimated from share work over
 //! the last 10 minutes).
@@ -54,11 +55,14 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/payouts", get(payouts))
         .route("/api/export", get(export_all))
         .route("/metrics", get(metrics))
+        .route("/", get(crate::dashboard::index))
+        .route("/miner", get(crate::dashboard::miner_query))
+        .route("/miner/{wallet}", get(crate::dashboard::miner))
         .with_state(state)
 }
 
 /// An error answered as `{ "error": message }` with a status code.
-pub struct ApiError(StatusCode, String);
+pub struct ApiError(pub StatusCode, pub String);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -66,7 +70,7 @@ impl IntoResponse for ApiError {
     }
 }
 
-fn internal(e: impl std::fmt::Display) -> ApiError {
+pub(crate) fn internal(e: impl std::fmt::Display) -> ApiError {
     ApiError(StatusCode::SERVICE_UNAVAILABLE, e.to_string())
 }
 

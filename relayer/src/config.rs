@@ -15,6 +15,8 @@ pub struct ServerConfig {
     pub listen: SocketAddr,
     /// HTTP API and `/metrics` listen address (none: no API).
     pub api_listen: Option<SocketAddr>,
+    /// Cluster name used in the dashboard's explorer links (`mainnet-beta`, `devnet`, `custom`).
+    pub explorer_cluster: String,
     /// Most simultaneous connections.
     pub max_connections: usize,
     /// Most simultaneous connections from one IP address.
@@ -47,6 +49,7 @@ impl Default for ServerConfig {
         ServerConfig {
             listen: "0.0.0.0:7070".parse().expect("valid"),
             api_listen: Some("0.0.0.0:7071".parse().expect("valid")),
+            explorer_cluster: "devnet".into(),
             max_connections: 20_000,
             max_connections_per_ip: 256,
             handshake_timeout_secs: 10,

@@ -23,6 +23,7 @@ pub mod api;
 pub mod audit;
 pub mod chain;
 pub mod config;
+pub mod dashboard;
 pub mod export;
 pub mod jobs;
 pub mod ledger;

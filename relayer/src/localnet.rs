@@ -169,6 +169,7 @@ pub async fn run(args: LocalnetArgs, shutdown: CancellationToken) -> Result<Opti
     config.vardiff.min_bits = config.vardiff.min_bits.min(config.vardiff.initial_bits);
     config.vardiff.retarget_secs = 10;
     config.server.stale_grace_secs = 2;
+    config.server.explorer_cluster = format!("custom&customUrl={}", rpc.http_url);
     config.validate().map_err(anyhow::Error::msg)?;
     let opts = ChainOptions {
         payout_interval_secs: args.payout_interval,

@@ -88,6 +88,33 @@ async fn api_endpoints_match_the_chain_and_the_export_audits() {
     let payouts: serde_json::Value = get("/api/payouts").await.json().await.unwrap();
     assert!(!payouts.as_array().unwrap().is_empty());
 
+    // The dashboard shows the same numbers as the API.
+    let cell = |page: &str, id: &str| -> String {
+        let start = page.find(&format!("id=\"{id}\">")).unwrap_or_else(|| panic!("no #{id}")) + id.len() + 6;
+        page[start..].split('<').next().unwrap().to_string()
+    };
+    // The pipeline is live (the crank may still pay): compare a page and an API read taken back to back, and
+    // retry if a transaction landed in between.
+    let mut same = false;
+    for _ in 0..5 {
+        let html = get("/").await.text().await.unwrap();
+        let pool_now: serde_json::Value = get("/api/pool").await.json().await.unwrap();
+        let mine = get(&format!("/miner/{}", wallet.key())).await.text().await.unwrap();
+        let me_now: serde_json::Value = get(&format!("/api/miners/{}", wallet.key())).await.json().await.unwrap();
+        let pool_ids = ["fee_bps", "network_difficulty", "escrow_balance", "owed", "solvency_margin", "credited", "paid", "miners_online"];
+        let miner_ids = ["credited", "paid", "pending", "shares_accepted"];
+        if pool_ids.iter().all(|id| cell(&html, id) == pool_now[*id].to_string())
+            && miner_ids.iter().all(|id| cell(&mine, id) == me_now[*id].to_string())
+        {
+            assert!(html.contains("explorer.solana.com/tx/"), "payout explorer links");
+            assert_eq!(cell(&mine, "workers"), "api-rig");
+            same = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    assert!(same, "the dashboard shows the API's numbers");
+
     // Bad input: coded 4xx, nothing else.
     assert_eq!(get("/api/miners/not-a-wallet").await.status(), 400);
     assert_eq!(get("/api/rounds/999999").await.status(), 404);

@@ -1,0 +1,130 @@
+//! The operator and miner dashboard: plain server-rendered HTML over the same data as the JSON API (no
+//! scripts). `/` shows the pool, recent rounds and payouts (with explorer links); `/miner/{wallet}` one
+//! miner. Every value that comes from a miner (worker names) is HTML-escaped.
+
+use axum::extract::{Path, State};
+use axum::response::Html;
+use solana_sdk::pubkey::Pubkey;
+use trez_sdk::pda;
+
+use crate::api::{ApiError, ApiState};
+
+/// Escape text for HTML.
+pub fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+}
+
+/// A transaction link on the Solana explorer (cluster from `[server].explorer_cluster`).
+fn tx_link(sig: &str, cluster: &str) -> String {
+    let sig = esc(sig);
+    format!(r#"<a href="https://explorer.solana.com/tx/{sig}?cluster={}">{}…</a>"#, esc(cluster), &sig[..sig.len().min(12)])
+}
+
+fn page(title: &str, body: &str) -> Html<String> {
+    Html(format!(
+        r#"<!doctype html><html><head><meta charset="utf-8"><title>{t}</title>
+<style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:70em}}table{{border-collapse:collapse}}td,th{{padding:.2em .8em;border-bottom:1px solid #ddd;text-align:left}}code{{font-size:.9em}}</style>
+</head><body><h1>{t}</h1>{body}</body></html>"#,
+        t = esc(title)
+    ))
+}
+
+fn tokens(base_units: u64) -> String {
+    format!("{}.{:06}", base_units / 1_000_000, base_units % 1_000_000)
+}
+
+/// `/`: pool overview, rounds, payouts.
+pub async fn index(State(s): State<ApiState>) -> Result<Html<String>, ApiError> {
+    let cluster = s.shared.config.server.explorer_cluster.clone();
+    let p = s.pc.pool_account().await.map_err(crate::api::internal)?;
+    let t = s.pc.trez_state().await.map_err(crate::api::internal)?;
+    let escrow = s.pc.token_balance(&pda::escrow(&s.pc.pool)).await.map_err(crate::api::internal)?;
+    let owed = p.owed().map_err(|e| crate::api::internal(format!("{e:?}")))?;
+    let (hashrate, miners) = s.ledger.recent_work(crate::api::HASHRATE_WINDOW_SECS).await.map_err(crate::api::internal)?;
+    let mut body = format!(
+        r#"<table id="pool">
+<tr><th>pool</th><td><code>{pool}</code></td></tr>
+<tr><th>miner key (authority)</th><td><code>{auth}</code></td></tr>
+<tr><th>fee</th><td id="fee_bps">{fee}</td><td>bps (cap {cap})</td></tr>
+<tr><th>network difficulty</th><td id="network_difficulty">{diff}</td><td>bits, TREZ block {bc}</td></tr>
+<tr><th>hashrate</th><td id="hashrate">{hr:.0}</td><td>H/s</td></tr>
+<tr><th>miners online</th><td id="miners_online">{miners}</td></tr>
+<tr><th>escrow</th><td id="escrow_balance">{escrow}</td><td>base units ({escrow_t} TREZ)</td></tr>
+<tr><th>owed</th><td id="owed">{owed}</td><td>base units</td></tr>
+<tr><th>solvency margin</th><td id="solvency_margin">{margin}</td><td>base units</td></tr>
+<tr><th>credited / paid</th><td id="credited">{credited}</td><td id="paid">{paid}</td></tr>
+</table>
+<form action="/miner" method="get"><p>Miner: <input name="wallet" size="48"> <button>show</button></p></form>"#,
+        pool = s.pc.pool,
+        auth = s.pc.authority,
+        fee = p.fee_bps,
+        cap = p.max_fee_bps,
+        diff = t.difficulty_high,
+        bc = t.block_count,
+        hr = hashrate,
+        escrow_t = tokens(escrow),
+        margin = escrow as i128 - owed as i128,
+        credited = p.credited,
+        paid = p.paid,
+    );
+    body += "<h2>Rounds</h2><table id=\"rounds\"><tr><th>block</th><th>reward</th><th>fee</th><th>members</th><th>root</th><th>status</th></tr>";
+    for r in s.ledger.rounds().await.map_err(crate::api::internal)?.iter().rev().take(50) {
+        body += &format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}…</code></td><td>{}</td></tr>",
+            r.block_count,
+            r.reward,
+            r.fee,
+            r.leaf_count,
+            &hex::encode(r.leaves_root)[..16],
+            esc(&r.status)
+        );
+    }
+    body += "</table><h2>Payouts</h2><table id=\"payouts\"><tr><th>transaction</th><th>wallet</th><th>amount</th></tr>";
+    for (sig, w, amount) in s.ledger.payouts().await.map_err(crate::api::internal)?.iter().rev().take(100) {
+        let w = Pubkey::new_from_array(*w);
+        body += &format!(r#"<tr><td>{}</td><td><a href="/miner/{w}"><code>{w}</code></a></td><td>{amount}</td></tr>"#, tx_link(sig, &cluster));
+    }
+    body += "</table>";
+    Ok(page("TREZ pool", &body))
+}
+
+/// `/miner?wallet=…` redirects to `/miner/{wallet}`.
+pub async fn miner_query(axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>) -> axum::response::Redirect {
+    let w = q.get("wallet").map(|w| w.trim().to_string()).unwrap_or_default();
+    axum::response::Redirect::to(&format!("/miner/{}", esc(&w)))
+}
+
+/// `/miner/{wallet}`: one miner.
+pub async fn miner(State(s): State<ApiState>, Path(wallet): Path<String>) -> Result<Html<String>, ApiError> {
+    let w: Pubkey = wallet.parse().map_err(|_| ApiError(axum::http::StatusCode::BAD_REQUEST, format!("not a wallet address: {wallet}")))?;
+    let act = s.ledger.miner_activity(w.to_bytes(), crate::api::HASHRATE_WINDOW_SECS).await.map_err(crate::api::internal)?;
+    let m = s.pc.members(&[w]).await.map_err(crate::api::internal)?.pop().flatten();
+    let workers: Vec<String> = act.workers.iter().map(|x| esc(x)).collect();
+    let body = format!(
+        r#"<p><a href="/">← pool</a></p><table id="miner">
+<tr><th>wallet</th><td><code>{w}</code></td></tr>
+<tr><th>hashrate</th><td id="hashrate">{hr:.0}</td><td>H/s (last 10 min)</td></tr>
+<tr><th>shares accepted</th><td id="shares_accepted">{shares}</td></tr>
+<tr><th>credited</th><td id="credited">{credited}</td><td>base units</td></tr>
+<tr><th>paid</th><td id="paid">{paid}</td><td>base units</td></tr>
+<tr><th>pending</th><td id="pending">{pending}</td><td>base units</td></tr>
+<tr><th>workers</th><td id="workers">{workers}</td></tr>
+</table>"#,
+        hr = act.recent_work / crate::api::HASHRATE_WINDOW_SECS as f64,
+        shares = act.shares,
+        credited = m.as_ref().map(|m| m.credited).unwrap_or(0),
+        paid = m.as_ref().map(|m| m.paid).unwrap_or(0),
+        pending = m.as_ref().map(|m| m.pending()).unwrap_or(0),
+        workers = workers.join(", "),
+    );
+    Ok(page("TREZ pool: miner", &body))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(super::esc(r#"<script>alert('x')</script>&"#), "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;");
+        assert_eq!(super::tokens(1_234_567), "1.234567");
+    }
+}
