@@ -112,10 +112,6 @@ impl Engine {
     pub fn hashes(&self) -> u64 {
         self.inner.hashes.load(Ordering::Relaxed)
     }
-
-    pub fn threads(&self) -> usize {
-        self.threads.len()
-    }
 }
 
 impl Drop for Engine {

@@ -153,20 +153,6 @@ impl Ledger {
         .await
     }
 
-    /// Whether (challenge, nonce) is in the ledger.
-    pub async fn contains(&self, challenge: [u8; 32], nonce: u64) -> Result<bool, LedgerError> {
-        self.call(move |c| {
-            c.query_row(
-                "SELECT 1 FROM shares WHERE challenge = ?1 AND nonce = ?2",
-                params![challenge.as_slice(), nonce as i64],
-                |_| Ok(()),
-            )
-            .optional()
-            .map(|o| o.is_some())
-        })
-        .await
-    }
-
     /// Wait until everything queued so far is committed.
     pub async fn flush(&self) -> Result<(), LedgerError> {
         self.call(|_| Ok(())).await

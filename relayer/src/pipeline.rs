@@ -61,11 +61,6 @@ impl Pipeline {
         Ok(Pipeline { shared, pc, ledger, addr, api_addr, cancel, tasks, server })
     }
 
-    /// A token that stops everything when cancelled.
-    pub fn cancel_token(&self) -> CancellationToken {
-        self.cancel.clone()
-    }
-
     /// Stop accepting, answer in-flight submits, flush the ledger, stop the on-chain tasks.
     pub async fn stop(self) -> anyhow::Result<()> {
         self.cancel.cancel();

@@ -35,8 +35,6 @@ pub struct Stats {
     pub authorized: AtomicU64,
     pub accepted: AtomicU64,
     pub blocks: AtomicU64,
-    /// Sum of accepted share weights in units of 2^0 hashes, saturating (hashrate estimate).
-    pub accepted_work: AtomicU64,
     rejected: [AtomicU64; RejectReason::ALL.len()],
 }
 
@@ -62,8 +60,6 @@ pub struct Shared {
     pub stats: Stats,
     per_ip: Mutex<HashMap<IpAddr, usize>>,
     bans: Mutex<HashMap<IpAddr, Instant>>,
-    /// Wallets that authenticated (the settler registers their Member accounts).
-    pub wallets: Mutex<HashSet<[u8; 32]>>,
 }
 
 impl Shared {
@@ -78,7 +74,6 @@ impl Shared {
             stats: Stats::default(),
             per_ip: Mutex::new(HashMap::new()),
             bans: Mutex::new(HashMap::new()),
-            wallets: Mutex::new(HashSet::new()),
         })
     }
 
@@ -229,8 +224,8 @@ struct IssuedJob {
 /// Most jobs a connection remembers (older ones answer `unknown_job`).
 const JOBS_KEPT: usize = 8;
 
-/// Result of a share's durable commit: (submit id, share bits, outcome, solution when a block).
-type Done = (u64, u32, Result<Recorded, crate::ledger::LedgerError>, Option<Solution>);
+/// Result of a share's durable commit: (submit id, outcome, solution when a block).
+type Done = (u64, Result<Recorded, crate::ledger::LedgerError>, Option<Solution>);
 type Pending = std::pin::Pin<Box<dyn Future<Output = Done> + Send>>;
 
 /// One miner connection.
@@ -243,8 +238,8 @@ struct Session {
     vardiff: Vardiff,
     jobs: VecDeque<(String, IssuedJob)>,
     next_job: u64,
-    /// Epoch and range of the current challenge for this connection.
-    range: Option<(u64, [u8; 32], (u64, u64))>,
+    /// The challenge this connection's nonce range belongs to, and the range.
+    range: Option<([u8; 32], (u64, u64))>,
     /// Nonces submitted per challenge (cleared when the challenge is over).
     seen: HashMap<[u8; 32], HashSet<u64>>,
     submits: u64,
@@ -330,9 +325,7 @@ impl Session {
     }
 
     fn close(&mut self) {
-        if !self.closing {
-            self.closing = true;
-        }
+        self.closing = true;
         let _ = self.out.try_send(Message::Close(None));
     }
 
@@ -463,7 +456,6 @@ impl Session {
         }
         info!(peer = %self.peer, %wallet, worker, client, "miner authorized");
         self.shared.stats.authorized.fetch_add(1, Ordering::Relaxed);
-        self.shared.wallets.lock().unwrap_or_else(|e| e.into_inner()).insert(wallet.0);
         let share_bits = self.vardiff.bits();
         self.wallet = Some((wallet, worker.clone()));
         if let Flow::Close = self.send(&ServerMsg::Authorized { wallet, worker, share_bits }) {
@@ -477,7 +469,7 @@ impl Session {
         let Some(work) = self.shared.jobs.current() else { return };
         let t = work.template;
         let range = match self.range {
-            Some((_, challenge, range)) if challenge == t.challenge => range,
+            Some((challenge, range)) if challenge == t.challenge => range,
             _ => match work.next_range() {
                 Some(r) => r,
                 None => {
@@ -486,8 +478,8 @@ impl Session {
                 }
             },
         };
-        let clean = clean && self.range.is_none_or(|(_, c, _)| c != t.challenge);
-        self.range = Some((work.epoch, t.challenge, range));
+        let clean = clean && self.range.is_none_or(|(c, _)| c != t.challenge);
+        self.range = Some((t.challenge, range));
         self.next_job += 1;
         let job_id = format!("{}.{}", work.epoch, self.next_job);
         let share_bits = self.vardiff.bits();
@@ -598,18 +590,17 @@ impl Session {
                 }),
                 _ => None,
             };
-            (id, share.bits, res, solution)
+            (id, res, solution)
         }))
     }
 
     /// A share's commit finished: ack it (and hand a block to the submitter).
-    fn finish(&mut self, (id, bits, res, solution): Done) {
+    fn finish(&mut self, (id, res, solution): Done) {
         match res {
             Ok(Recorded::Accepted { .. }) => {
                 let shared = self.shared.clone();
                 let st = &shared.stats;
                 st.accepted.fetch_add(1, Ordering::Relaxed);
-                st.accepted_work.fetch_add(1u64.checked_shl(bits).unwrap_or(u64::MAX), Ordering::Relaxed);
                 self.vardiff.on_share();
                 if let Some(bits) = self.vardiff.retarget_early(Instant::now()) {
                     let _ = self.send(&ServerMsg::SetDifficulty { share_bits: bits });

@@ -641,7 +641,7 @@ async fn hostile_input_catalogue_gets_coded_answers_changes_nothing_and_honest_m
         check(&mut c, name, Expect::Fatal(ErrorCode::InvalidWorker)).await;
     }
     kinds += 5;
-    honest_from = honest_share(&mut honest, honest_from, "auth attacks").await;
+    honest_share(&mut honest, honest_from, "auth attacks").await;
     // Unicode in worker names is fine.
     let mut c = Client::connect(r.addr).await;
     let (wallet, signature) = proto::sign_auth(&c.secret, &POOL, &c.nonce, "矿工⛏");

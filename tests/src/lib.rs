@@ -337,3 +337,40 @@ pub fn spawn_miner(
     let handle = tokio::spawn(trez_miner::mine(cfg, std::sync::Arc::new(trez_miner::MinerStats::default()), cancel.clone()));
     (handle, cancel)
 }
+
+/// Fund a fresh admin and relayer on `chain`, then create TREZ (6-decimal mint, `difficulty` bits, 50 TREZ
+/// reward) and a pool (`fee_bps` under a `max_fee_bps` cap, no fee timelock, 1 base unit minimum payout)
+/// through `via`: the embedded chain itself, or an RPC client over it. Returns the relayer key and addresses.
+pub async fn new_pool(
+    chain: &trez_relayer::chain::embedded::EmbeddedChain,
+    via: &dyn trez_relayer::chain::ChainClient,
+    difficulty: u32,
+    fee_bps: u16,
+    max_fee_bps: u16,
+) -> (std::sync::Arc<Keypair>, trez_relayer::onchain::PoolAddresses) {
+    use trez_relayer::onchain;
+    let admin = Keypair::new();
+    let relayer = std::sync::Arc::new(Keypair::new());
+    chain.airdrop(&admin.pubkey(), 10_000_000_000).await.expect("fund admin");
+    chain.airdrop(&relayer.pubkey(), 10_000_000_000).await.expect("fund relayer");
+    let g = onchain::TrezGenesis {
+        difficulty,
+        min_difficulty: (difficulty / 2).max(1),
+        max_difficulty: 40,
+        base_reward: 50_000_000,
+        target_block_seconds: 60,
+    };
+    let mint = onchain::init_trez(via, &admin, g).await.expect("initialize TREZ");
+    let args = pool::InitializePoolArgs { relayer: relayer.pubkey(), fee_bps, max_fee_bps, fee_timelock_seconds: 0, min_payout: 1 };
+    let addrs = onchain::init_pool(via, &admin, mint, args).await.expect("initialize the pool");
+    (relayer, addrs)
+}
+
+/// A relayer configuration for tests: ledger in `dir` without fsync, initial share difficulty `bits`.
+pub fn relayer_config(dir: &std::path::Path, initial_bits: u32) -> trez_relayer::config::Config {
+    let mut config = trez_relayer::config::Config::default();
+    config.ledger.path = dir.join("l.db");
+    config.ledger.fsync = false;
+    config.vardiff.initial_bits = initial_bits;
+    config
+}

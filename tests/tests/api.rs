@@ -5,35 +5,23 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use solana_sdk::signature::{Keypair, Signer};
 use trez_relayer::chain::embedded::EmbeddedChain;
 use trez_relayer::chain::rpc::RpcChain;
 use trez_relayer::chain::serve::RpcServer;
 use trez_relayer::chain::ChainClient;
-use trez_relayer::config::Config;
 use trez_relayer::export::PoolExport;
-use trez_relayer::onchain::{self, ChainOptions, PoolChain, PoolEvent, TrezGenesis};
+use trez_relayer::onchain::{ChainOptions, PoolChain, PoolEvent};
 use trez_relayer::pipeline::Pipeline;
 use trez_relayer::Ledger;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_endpoints_match_the_chain_and_the_export_audits() {
     let chain = EmbeddedChain::start().await;
-    let admin = Keypair::new();
-    let relayer = Arc::new(Keypair::new());
-    chain.airdrop(&admin.pubkey(), 10_000_000_000).await.unwrap();
-    chain.airdrop(&relayer.pubkey(), 10_000_000_000).await.unwrap();
-    let g = TrezGenesis { difficulty: 16, min_difficulty: 8, max_difficulty: 40, base_reward: 50_000_000, target_block_seconds: 60 };
-    let mint = onchain::init_trez(chain.as_ref(), &admin, g).await.unwrap();
-    let args = trez_sdk::pool::InitializePoolArgs { relayer: relayer.pubkey(), fee_bps: 200, max_fee_bps: 500, fee_timelock_seconds: 0, min_payout: 1 };
-    let addrs = onchain::init_pool(chain.as_ref(), &admin, mint, args).await.unwrap();
+    let (relayer, addrs) = trez_tests::new_pool(&chain, chain.as_ref(), 16, 200, 500).await;
     let opts = ChainOptions { payout_interval_secs: 1, poll_interval_ms: 200, ..ChainOptions::default() };
     let pc = PoolChain::connect(chain.clone() as Arc<dyn ChainClient>, relayer, addrs.pool.parse().unwrap(), opts).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::default();
-    config.ledger.path = dir.path().join("l.db");
-    config.ledger.fsync = false;
-    config.vardiff.initial_bits = 12;
+    let config = trez_tests::relayer_config(dir.path(), 12);
     let ledger = Ledger::open(&config.ledger).unwrap();
     let ws = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let api = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

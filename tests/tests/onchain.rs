@@ -18,7 +18,7 @@ use tokio_util::sync::CancellationToken;
 use trez_relayer::chain::embedded::EmbeddedChain;
 use trez_relayer::chain::{ChainClient, ChainError, TxRecord, TxStatus};
 use trez_relayer::ledger::{Ledger, NewShare, Recorded};
-use trez_relayer::onchain::{self, ChainOptions, PoolChain, TrezGenesis};
+use trez_relayer::onchain::{self, ChainOptions, PoolChain};
 use trez_relayer::{config::LedgerConfig, pplns};
 use trez_sdk::{pda, RoundStatus};
 
@@ -105,20 +105,7 @@ fn opts() -> ChainOptions {
 impl World {
     async fn new() -> World {
         let chain = EmbeddedChain::start().await;
-        let admin = Keypair::new();
-        let relayer = Arc::new(Keypair::new());
-        chain.airdrop(&admin.pubkey(), 10_000_000_000).await.unwrap();
-        chain.airdrop(&relayer.pubkey(), 10_000_000_000).await.unwrap();
-        let g = TrezGenesis { difficulty: 8, min_difficulty: 4, max_difficulty: 40, base_reward: 50_000_000, target_block_seconds: 180 };
-        let mint = onchain::init_trez(chain.as_ref(), &admin, g).await.unwrap();
-        let args = trez_sdk::pool::InitializePoolArgs {
-            relayer: relayer.pubkey(),
-            fee_bps: 300,
-            max_fee_bps: 1_000,
-            fee_timelock_seconds: 0,
-            min_payout: 1,
-        };
-        let addrs = onchain::init_pool(chain.as_ref(), &admin, mint, args).await.unwrap();
+        let (relayer, addrs) = trez_tests::new_pool(&chain, chain.as_ref(), 8, 300, 1_000).await;
         let dir = tempfile::tempdir().unwrap();
         let ledger = Ledger::open(&LedgerConfig { path: dir.path().join("l.db"), max_batch: 64, fsync: false }).unwrap();
         let pool: Pubkey = addrs.pool.parse().unwrap();

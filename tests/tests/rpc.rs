@@ -7,12 +7,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use solana_sdk::signature::{Keypair, Signer};
 use trez_relayer::chain::embedded::EmbeddedChain;
 use trez_relayer::chain::rpc::RpcChain;
 use trez_relayer::chain::ChainClient;
-use trez_relayer::config::Config;
-use trez_relayer::onchain::{self, ChainOptions, PoolChain, PoolEvent, TrezGenesis};
+use trez_relayer::onchain::{ChainOptions, PoolChain, PoolEvent};
 use trez_relayer::pipeline::Pipeline;
 use trez_relayer::Ledger;
 use trez_relayer::chain::serve::RpcServer;
@@ -25,20 +23,8 @@ async fn rpc_chain_runs_init_pool_and_the_relayer_end_to_end() {
     let dead = "http://127.0.0.1:9".to_string();
     let rpc = Arc::new(RpcChain::new(&[dead, fake.http_url.clone()], Some(&[fake.ws_url.clone()])).unwrap());
 
-    let admin = Keypair::new();
-    let relayer = Arc::new(Keypair::new());
-    chain.airdrop(&admin.pubkey(), 10_000_000_000).await.unwrap();
-    chain.airdrop(&relayer.pubkey(), 10_000_000_000).await.unwrap();
-    let g = TrezGenesis { difficulty: 16, min_difficulty: 8, max_difficulty: 40, base_reward: 50_000_000, target_block_seconds: 60 };
-    let mint = onchain::init_trez(rpc.as_ref(), &admin, g).await.expect("init TREZ over RPC");
-    let args = trez_sdk::pool::InitializePoolArgs {
-        relayer: relayer.pubkey(),
-        fee_bps: 100,
-        max_fee_bps: 500,
-        fee_timelock_seconds: 0,
-        min_payout: 1,
-    };
-    let addrs = onchain::init_pool(rpc.as_ref(), &admin, mint, args).await.expect("init-pool over RPC");
+    // TREZ and the pool are created through RPC: the `init-pool` code path.
+    let (relayer, addrs) = trez_tests::new_pool(&chain, rpc.as_ref(), 16, 100, 500).await;
     assert_eq!(rpc.errors.load(std::sync::atomic::Ordering::Relaxed), 1, "the dead URL failed once, then failover stuck");
 
     let opts = ChainOptions {
@@ -50,10 +36,7 @@ async fn rpc_chain_runs_init_pool_and_the_relayer_end_to_end() {
     };
     let pc = PoolChain::connect(rpc.clone() as Arc<dyn ChainClient>, relayer.clone(), addrs.pool.parse().unwrap(), opts).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::default();
-    config.ledger.path = dir.path().join("l.db");
-    config.ledger.fsync = false;
-    config.vardiff.initial_bits = 12;
+    let config = trez_tests::relayer_config(dir.path(), 12);
     let ledger = Ledger::open(&config.ledger).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let mut events = pc.events.subscribe();
