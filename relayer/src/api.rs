@@ -175,6 +175,7 @@ fn gauge(reg: &Registry, name: &str, help: &str, v: i64) {
 
 async fn metrics(State(s): State<ApiState>) -> Response {
     let reg = Registry::new();
+    crate::metrics::register(&reg);
     let st = &s.shared.stats;
     gauge(&reg, "trez_connections", "Open miner connections", st.connections.load(Ordering::Relaxed) as i64);
     gauge(&reg, "trez_shares_accepted_total", "Shares accepted and durable", st.accepted.load(Ordering::Relaxed) as i64);

@@ -4,10 +4,13 @@
 //! For every round: (1) re-verify each window share's proof of work with the pool authority as miner key and
 //! the share's own challenge and block_count; (2) recompute the window weights (newest first, oldest share in
 //! part), the PPLNS split and the merkle root; (3) compare them with the stored leaves and the on-chain Round
-//! (root, leaf count, reward, fee, credited, status). Then: each member's on-chain `credited` equals the sum
-//! of its leaves, each member's on-chain `paid` equals the payouts recorded for it, every payout signature is
-//! a landed transaction touching the escrow, the member's token account holds at least what it was paid, and
-//! the pool invariant holds against the escrow balance. Every mismatch is named.
+//! (root, leaf count, reward, fee, credited, status). Then (4) follow the escrow's transaction history: decode
+//! every `transfer_checked` out of the escrow (outer and inner instructions, SPL Token instruction 12) and
+//! attribute it to the pool instruction that made it (`payout`, `claim`, `withdraw_fees`). Each member's
+//! on-chain `credited` must equal the sum of its leaves and its `paid` the sum of transfers to it; every
+//! published payout must be such a transfer (signature, wallet, amount) and every crank transfer published;
+//! the pool's `paid` and `fees_withdrawn` must equal the transfers, and the pool invariant must hold against
+//! the escrow balance. Every mismatch is named.
 
 use std::collections::BTreeMap;
 
@@ -37,6 +40,8 @@ pub struct AuditReport {
     pub rounds: Vec<RoundVerdict>,
     pub members_checked: usize,
     pub payouts_checked: usize,
+    /// `transfer_checked`s out of the escrow decoded from its history (payouts, claims, fee withdrawals).
+    pub transfers_checked: usize,
     pub problems: Vec<String>,
 }
 
@@ -146,15 +151,60 @@ pub async fn audit(pc: &PoolChain, export: &PoolExport) -> Result<AuditReport, L
         });
     }
 
-    // Members: credited = Σ leaves; paid = Σ recorded payouts; token accounts hold at least what was paid.
+    // The escrow's token movements, decoded from its transaction history (outer and inner instructions).
     let mut problems = vec![];
-    let mut paid: BTreeMap<[u8; 32], u64> = BTreeMap::new();
+    let escrow = pda::escrow(&pc.pool);
+    let history = pc.chain.history(&escrow, HISTORY_LIMIT).await?;
+    let member_wallet: BTreeMap<Pubkey, Pubkey> =
+        expected_credit.keys().map(|w| Pubkey::new_from_array(*w)).map(|w| (pda::member(&pc.pool, &w), w)).collect();
+    let mut transfers: Vec<EscrowTransfer> = vec![];
+    for rec in history.iter().filter(|t| t.ok) {
+        match escrow_transfers(rec, &escrow, &member_wallet) {
+            Ok(t) => transfers.extend(t),
+            Err(p) => problems.push(p),
+        }
+    }
+    let mut chain_paid: BTreeMap<Pubkey, u64> = BTreeMap::new();
+    let mut fees_moved = 0u64;
+    for t in &transfers {
+        match (&t.kind, t.wallet) {
+            (TransferKind::Payout | TransferKind::Claim, Some(w)) => *chain_paid.entry(w).or_default() += t.amount,
+            (TransferKind::Payout | TransferKind::Claim, None) => problems.push(format!(
+                "transfer {}: {} base units from escrow to {} for a member outside the audited rounds",
+                t.signature, t.amount, t.destination
+            )),
+            (TransferKind::Fees, _) => fees_moved += t.amount,
+        }
+    }
+
+    // Every published payout is a payout transfer of that signature, wallet and amount; every crank payout
+    // transfer is published (a member's own claims are not the relayer's to publish).
+    let mut published: Vec<(String, Pubkey, u64)> = vec![];
     for p in &export.payouts {
         match p.wallet.parse::<Pubkey>() {
-            Ok(w) => *paid.entry(w.to_bytes()).or_default() += p.amount,
+            Ok(w) => published.push((p.signature.clone(), w, p.amount)),
             Err(_) => problems.push(format!("payout {}: malformed wallet", p.signature)),
         }
     }
+    let mut crank: Vec<(String, Pubkey, u64)> = transfers
+        .iter()
+        .filter(|t| t.kind == TransferKind::Payout)
+        .filter_map(|t| t.wallet.map(|w| (t.signature.to_string(), w, t.amount)))
+        .collect();
+    crank.sort();
+    published.sort();
+    for p in &published {
+        if crank.binary_search(p).is_err() {
+            problems.push(format!("payout {} of {} to {}: no such transfer_checked from the escrow", p.0, p.2, p.1));
+        }
+    }
+    for c in &crank {
+        if published.binary_search(c).is_err() {
+            problems.push(format!("payout {} of {} to {}: transferred from the escrow but missing from the published payouts", c.0, c.2, c.1));
+        }
+    }
+
+    // Members: credited = Σ leaves; paid = Σ transfers to it (payouts and claims); token accounts hold it.
     let wallets: Vec<Pubkey> = expected_credit.keys().map(|w| Pubkey::new_from_array(*w)).collect();
     let members = pc.members(&wallets).await?;
     let mut total_paid = 0u64;
@@ -167,30 +217,13 @@ pub async fn audit(pc: &PoolChain, export: &PoolExport) -> Result<AuditReport, L
         if m.credited != want {
             problems.push(format!("member {w}: on-chain credited {} vs Σ leaves {}", m.credited, want));
         }
-        let recorded = paid.get(&w.to_bytes()).copied().unwrap_or(0);
-        if m.paid != recorded {
-            problems.push(format!("member {w}: on-chain paid {} vs recorded payouts {}", m.paid, recorded));
+        let moved = chain_paid.get(w).copied().unwrap_or(0);
+        if m.paid != moved {
+            problems.push(format!("member {w}: on-chain paid {} vs Σ transfer_checked to it {}", m.paid, moved));
         }
         total_paid += m.paid;
-        if m.paid > 0 {
-            let ata = pda::ata(w, &pc.mint);
-            match pc.token_balance(&ata).await {
-                Ok(b) if b >= m.paid => {}
-                Ok(b) => problems.push(format!("member {w}: token account holds {b} but was paid {}", m.paid)),
-                Err(e) => problems.push(format!("member {w}: token account unreadable: {e}")),
-            }
-        }
     }
-    // Payout transactions are landed transactions that touch the escrow.
-    let escrow = pda::escrow(&pc.pool);
-    let history = pc.chain.history(&escrow, 10_000).await?;
-    let mut sigs: Vec<&String> = export.payouts.iter().map(|p| &p.signature).collect();
-    sigs.dedup();
-    for s in &sigs {
-        if !history.iter().any(|t| t.ok && &t.signature.to_string() == *s) {
-            problems.push(format!("payout {s}: not found among the escrow's landed transactions"));
-        }
-    }
+    let sigs: std::collections::BTreeSet<&String> = published.iter().map(|p| &p.0).collect();
     let pool = pc.pool_account().await?;
     let escrow_balance = pc.token_balance(&escrow).await?;
     if pool.invariant(escrow_balance).is_err() {
@@ -199,6 +232,96 @@ pub async fn audit(pc: &PoolChain, export: &PoolExport) -> Result<AuditReport, L
     if pool.paid != total_paid {
         problems.push(format!("pool paid {} vs Σ member paid {}", pool.paid, total_paid));
     }
+    if pool.fees_withdrawn != fees_moved {
+        problems.push(format!("pool fees_withdrawn {} vs Σ withdraw_fees transfers {}", pool.fees_withdrawn, fees_moved));
+    }
     let ok = problems.is_empty() && rounds.iter().all(|r| r.ok);
-    Ok(AuditReport { ok, rounds, members_checked: wallets.len(), payouts_checked: sigs.len(), problems })
+    Ok(AuditReport {
+        ok,
+        rounds,
+        members_checked: wallets.len(),
+        payouts_checked: sigs.len(),
+        transfers_checked: transfers.len(),
+        problems,
+    })
+}
+
+/// Most escrow transactions the audit reads (newest first).
+pub const HISTORY_LIMIT: usize = 1_000_000;
+
+/// Why tokens left the escrow, by the pool instruction that moved them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransferKind {
+    /// The relayer's (permissionless) `payout` crank.
+    Payout,
+    /// A member's own `claim`.
+    Claim,
+    /// The admin's `withdraw_fees`.
+    Fees,
+}
+
+/// One `transfer_checked` out of the escrow.
+#[derive(Debug, Clone)]
+pub struct EscrowTransfer {
+    pub signature: solana_sdk::signature::Signature,
+    pub kind: TransferKind,
+    /// Destination token account.
+    pub destination: Pubkey,
+    /// The member's wallet (payout, claim) when the Member is one of the audited ones.
+    pub wallet: Option<Pubkey>,
+    /// Base units.
+    pub amount: u64,
+}
+
+/// SPL Token instruction tags (the Token and Token-2022 programs share them).
+const TOKEN_TRANSFER: u8 = 3;
+const TOKEN_TRANSFER_CHECKED: u8 = 12;
+
+/// The escrow's outgoing token transfers in one landed transaction. Each must be a `transfer_checked`
+/// (tag 12: amount u64 LE, decimals; accounts source, mint, destination, authority) invoked by a pool
+/// `payout`, `claim` or `withdraw_fees`; anything else moving escrow tokens is returned as a problem.
+pub fn escrow_transfers(
+    rec: &crate::chain::TxRecord,
+    escrow: &Pubkey,
+    member_wallet: &BTreeMap<Pubkey, Pubkey>,
+) -> Result<Vec<EscrowTransfer>, String> {
+    use anchor_lang::Discriminator;
+    let sig = rec.signature;
+    let outer = &rec.transaction.message.instructions;
+    let keys = &rec.transaction.message.account_keys;
+    let mut out = vec![];
+    for (index, program, accounts, data) in rec.instructions() {
+        let token = program == trez_sdk::ids::TOKEN || program == trez_sdk::ids::TOKEN_2022;
+        if !token || accounts.first() != Some(escrow) {
+            continue;
+        }
+        match data.first() {
+            Some(&TOKEN_TRANSFER_CHECKED) if data.len() >= 10 && accounts.len() >= 3 => {}
+            Some(&TOKEN_TRANSFER) => return Err(format!("transaction {sig}: a plain `transfer` (not transfer_checked) from the escrow")),
+            _ => continue, // other escrow-sourced instructions (none the pool issues) move no tokens out
+        }
+        let amount = u64::from_le_bytes(data[1..9].try_into().map_err(|_| format!("transaction {sig}: short transfer_checked"))?);
+        let destination = accounts[2];
+        let Some(o) = outer.get(index as usize) else { continue };
+        let o_program = keys.get(o.program_id_index as usize).copied();
+        let o_accounts: Vec<Pubkey> = o.accounts.iter().filter_map(|&i| keys.get(i as usize).copied()).collect();
+        if o_program != Some(trez_sdk::ids::POOL) {
+            return Err(format!("transaction {sig}: escrow tokens moved by an instruction of {o_program:?}, not the pool program"));
+        }
+        let (kind, member) = if o.data.starts_with(trez_pool::instruction::Payout::DISCRIMINATOR) {
+            // Accounts: pool, authority, escrow, mint, token_program, then (Member, destination) pairs.
+            let member = o_accounts.iter().skip(5).collect::<Vec<_>>().chunks(2).find(|p| p.get(1) == Some(&&destination)).map(|p| *p[0]);
+            (TransferKind::Payout, member)
+        } else if o.data.starts_with(trez_pool::instruction::Claim::DISCRIMINATOR) {
+            // Accounts: wallet, pool, member, authority, escrow, mint, destination, token_program.
+            (TransferKind::Claim, o_accounts.get(2).copied())
+        } else if o.data.starts_with(trez_pool::instruction::WithdrawFees::DISCRIMINATOR) {
+            (TransferKind::Fees, None)
+        } else {
+            return Err(format!("transaction {sig}: escrow tokens moved by an unexpected pool instruction"));
+        };
+        let wallet = member.and_then(|m| member_wallet.get(&m).copied());
+        out.push(EscrowTransfer { signature: sig, kind, destination, wallet, amount });
+    }
+    Ok(out)
 }

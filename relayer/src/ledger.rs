@@ -217,6 +217,7 @@ fn insert_share(tx: &rusqlite::Transaction, s: &NewShare, now: i64) -> rusqlite:
 
 fn commit_shares(conn: &mut Connection, batch: Vec<(NewShare, oneshot::Sender<Result<Recorded, String>>)>) {
     let now = now_ms();
+    let _commit = crate::metrics::latency().ledger_commit.start_timer();
     let result = (|| -> rusqlite::Result<Vec<Recorded>> {
         let tx = conn.transaction()?;
         let mut out = Vec::with_capacity(batch.len());

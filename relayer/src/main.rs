@@ -171,11 +171,12 @@ async fn main() -> Result<()> {
                     println!("pool: {p}");
                 }
                 println!(
-                    "{}: {} rounds, {} members, {} payout transactions checked",
+                    "{}: {} rounds, {} members, {} payout transactions, {} escrow transfer_checked checked",
                     if report.ok { "AUDIT OK" } else { "AUDIT FAILED" },
                     report.rounds.len(),
                     report.members_checked,
-                    report.payouts_checked
+                    report.payouts_checked,
+                    report.transfers_checked
                 );
             }
             if !report.ok {

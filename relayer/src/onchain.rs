@@ -14,7 +14,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anchor_lang::AccountDeserialize;
 use serde::Serialize;
@@ -317,6 +317,7 @@ pub async fn submit_solutions(pc: Arc<PoolChain>, ledger: Ledger, mut rx: mpsc::
 /// still open.
 pub async fn submit_one(pc: &PoolChain, ledger: &Ledger, s: &SolutionRow, cancel: &CancellationToken) {
     let ix = pool_ix::submit_solution(pc.relayer.pubkey(), pc.pool, pc.mint, s.block_count, s.nonce);
+    let started = Instant::now();
     let mut wait = Duration::from_millis(200);
     loop {
         if cancel.is_cancelled() {
@@ -355,6 +356,7 @@ pub async fn submit_one(pc: &PoolChain, ledger: &Ledger, s: &SolutionRow, cancel
         }
         match pc.send(std::slice::from_ref(&ix), &[]).await {
             Ok(sig) => {
+                crate::metrics::latency().solution_submit.observe(started.elapsed().as_secs_f64());
                 match pc.round(s.block_count).await {
                     Ok(Some(round)) => confirmed(pc, ledger, s, &round, Some(sig)).await,
                     _ => warn!(%sig, "submit confirmed but the round is not readable yet"),

@@ -525,6 +525,8 @@ impl Session {
             return None;
         };
         self.submits += 1;
+        let received = Instant::now();
+        let _validation = crate::metrics::latency().share_validation.start_timer();
         if !self.bucket.take() {
             self.reject(id, RejectReason::RateLimited);
             return None;
@@ -576,6 +578,7 @@ impl Session {
         let ledger = self.shared.ledger.clone();
         Some(Box::pin(async move {
             let res = ledger.record(share.clone()).await;
+            crate::metrics::latency().share_ack.observe(received.elapsed().as_secs_f64());
             let solution = match &res {
                 Ok(Recorded::Accepted { seq, solution: Some(sid) }) => Some(Solution {
                     id: *sid,

@@ -374,3 +374,42 @@ pub fn relayer_config(dir: &std::path::Path, initial_bits: u32) -> trez_relayer:
     config.vardiff.initial_bits = initial_bits;
     config
 }
+
+/// The Chromium binary for browser tests: `$CHROMIUM`, else `/usr/bin/chromium`; `None` when absent.
+/// `scripts/test.sh` installs Debian's `chromium` and sets `TREZ_REQUIRE_BROWSER=1`, so under the README
+/// test command a missing browser fails the test instead of skipping the browser part.
+pub fn chromium() -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("CHROMIUM").map(std::path::PathBuf::from).unwrap_or_else(|| "/usr/bin/chromium".into());
+    if path.exists() {
+        return Some(path);
+    }
+    assert!(std::env::var("TREZ_REQUIRE_BROWSER").as_deref() != Ok("1"), "TREZ_REQUIRE_BROWSER=1 but no Chromium at {}", path.display());
+    eprintln!("note: no Chromium at {} (set CHROMIUM); the dashboard is checked over HTTP only", path.display());
+    None
+}
+
+/// Load `url` in headless Chromium and return the DOM it built (`--dump-dom`), with the flags a closed
+/// network needs (no background networking, sync, component updates or QUIC) and a fresh profile.
+pub async fn render(chromium: &std::path::Path, url: &str) -> String {
+    let profile = tempfile::tempdir().expect("profile dir");
+    let out = tokio::process::Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("--dump-dom")
+        .arg(url)
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(std::time::Duration::from_secs(60), out).await.expect("chromium finished").expect("chromium ran");
+    assert!(out.status.success(), "chromium failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("utf-8 DOM")
+}

@@ -83,11 +83,25 @@ async fn api_endpoints_match_the_chain_and_the_export_audits() {
     };
     // The pipeline is live (the crank may still pay): compare a page and an API read taken back to back, and
     // retry if a transaction landed in between.
+    // The pages are loaded in headless Chromium (the DOM it built) when it is installed, which the README
+    // test command ensures.
+    let browser = trez_tests::chromium();
+    let page = |path: String| {
+        let url = format!("{base}{path}");
+        let browser = browser.clone();
+        let http = http.clone();
+        async move {
+            match &browser {
+                Some(b) => trez_tests::render(b, &url).await,
+                None => http.get(url).send().await.unwrap().text().await.unwrap(),
+            }
+        }
+    };
     let mut same = false;
     for _ in 0..5 {
-        let html = get("/").await.text().await.unwrap();
+        let html = page("/".into()).await;
         let pool_now: serde_json::Value = get("/api/pool").await.json().await.unwrap();
-        let mine = get(&format!("/miner/{}", wallet.key())).await.text().await.unwrap();
+        let mine = page(format!("/miner/{}", wallet.key())).await;
         let me_now: serde_json::Value = get(&format!("/api/miners/{}", wallet.key())).await.json().await.unwrap();
         let pool_ids = ["fee_bps", "network_difficulty", "escrow_balance", "owed", "solvency_margin", "credited", "paid", "miners_online"];
         let miner_ids = ["credited", "paid", "pending", "shares_accepted"];
@@ -110,6 +124,18 @@ async fn api_endpoints_match_the_chain_and_the_export_audits() {
     let metrics = get("/metrics").await.text().await.unwrap();
     for name in ["trez_connections", "trez_shares_accepted_total", "trez_shares_rejected_total{reason=\"stale\"}", "trez_blocks_found_total", "trez_escrow_solvency_margin_base_units", "trez_template_age_ms", "trez_paid_base_units"] {
         assert!(metrics.contains(name), "metrics lack {name}:\n{metrics}");
+    }
+    // Latency histograms have observations from this run (a block was found, submitted and acked).
+    for h in ["trez_share_validation_seconds", "trez_share_ack_seconds", "trez_ledger_commit_seconds", "trez_solution_submit_seconds"] {
+        let count: u64 = metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{h}_count ")))
+            .unwrap_or_else(|| panic!("no {h}_count in:\n{metrics}"))
+            .trim()
+            .parse()
+            .unwrap();
+        assert!(count > 0, "{h} has no observations");
+        assert!(metrics.contains(&format!("{h}_bucket{{le=\"+Inf\"}} {count}")), "{h}: +Inf bucket must equal the count");
     }
 
     // The served record audits OK.

@@ -1,6 +1,6 @@
 //! The audit over a published pool record: a clean localnet run audits OK, and each tampering of the record
-//! (a share's nonce, a window weight, an amount shifted between two miners, a dropped leaf, a missing payout)
-//! is detected and named.
+//! (a share's nonce, a window weight, an amount shifted between two miners, a dropped leaf, a missing payout,
+//! an inflated payout) is detected and named.
 
 use tokio_util::sync::CancellationToken;
 use trez_relayer::audit::{audit, AuditReport};
@@ -74,7 +74,14 @@ async fn clean_record_audits_ok_and_every_tampering_is_named() {
             Box::new(|e: &mut PoolExport| {
                 e.payouts.pop();
             }),
-            "vs recorded payouts",
+            "missing from the published payouts",
+        ),
+        (
+            "a payout's amount inflated",
+            Box::new(|e: &mut PoolExport| {
+                e.payouts[0].amount += 1;
+            }),
+            "no such transfer_checked",
         ),
     ];
     for (name, tamper, expect) in cases {

@@ -2,7 +2,8 @@
 //! embedded bank served as JSON-RPC/PubSub (`trez_relayer::chain::serve`): the `init-pool` code path
 //! creates TREZ and the pool through it, the `run` code path (`Pipeline`) serves a real miner, lands a block,
 //! credits it and pays it, all through RPC; the first URL is dead (failover) and the server fails requests
-//! in the middle (retries). The audit then runs over RPC, following payouts through transaction history.
+//! in the middle (retries). One miner claims its balance itself, the crank pays the other, and the audit then
+//! runs over RPC, decoding both `transfer_checked`s from the escrow's transaction history.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,6 +15,8 @@ use trez_relayer::onchain::{ChainOptions, PoolChain, PoolEvent};
 use trez_relayer::pipeline::Pipeline;
 use trez_relayer::Ledger;
 use trez_relayer::chain::serve::RpcServer;
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::{Keypair, Signer};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rpc_chain_runs_init_pool_and_the_relayer_end_to_end() {
@@ -27,8 +30,9 @@ async fn rpc_chain_runs_init_pool_and_the_relayer_end_to_end() {
     let (relayer, addrs) = trez_tests::new_pool(&chain, rpc.as_ref(), 16, 100, 500).await;
     assert_eq!(rpc.errors.load(std::sync::atomic::Ordering::Relaxed), 1, "the dead URL failed once, then failover stuck");
 
+    // The crank is left to this test (an hour's interval), so a member can claim first.
     let opts = ChainOptions {
-        payout_interval_secs: 1,
+        payout_interval_secs: 3_600,
         poll_interval_ms: 300,
         confirm_timeout_secs: 10,
         cu_price_percentile: Some(50),
@@ -42,34 +46,68 @@ async fn rpc_chain_runs_init_pool_and_the_relayer_end_to_end() {
     let mut events = pc.events.subscribe();
     let pipeline = Pipeline::start(listener, None, config, pc.clone(), ledger.clone()).await.unwrap();
 
-    let (miner, cancel) = trez_tests::spawn_miner(format!("ws://{}", pipeline.addr), trez_miner::Wallet::generate(), "rpc");
+    let (a, b) = (trez_miner::Wallet::generate(), trez_miner::Wallet::generate());
+    let a_key = Keypair::new_from_array(a.secret);
+    let wallets = [a_key.pubkey(), Pubkey::new_from_array(b.public)];
+    let (miner_a, cancel_a) = trez_tests::spawn_miner(format!("ws://{}", pipeline.addr), a, "rpc-a");
+    let (miner_b, cancel_b) = trez_tests::spawn_miner(format!("ws://{}", pipeline.addr), b, "rpc-b");
 
-
-    let (mut credited, mut paid) = (false, false);
+    // Mine until a credited round owes both miners something.
     let mut failed_once = false;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(180);
-    while !(credited && paid) {
-        let ev = tokio::time::timeout_at(deadline, events.recv()).await.expect("a block credited and paid in time").unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(240);
+    loop {
+        let ev = tokio::time::timeout_at(deadline, events.recv()).await.expect("a round crediting both miners in time").unwrap();
         match ev {
             PoolEvent::BlockSubmitted { .. } if !failed_once => {
                 // The node falls over for a few requests right after a block: settlement must still finish.
                 fake.fail_next(4);
                 failed_once = true;
             }
-            PoolEvent::RoundCredited { .. } => credited = true,
-            PoolEvent::Paid { .. } if credited => paid = true,
+            PoolEvent::RoundCredited { .. } => {
+                let m = pc.members(&wallets).await.unwrap();
+                if m.iter().all(|m| m.as_ref().is_some_and(|m| m.pending() > 0)) {
+                    break;
+                }
+            }
             _ => {}
         }
     }
-    cancel.cancel();
-    miner.await.unwrap().unwrap();
+    cancel_a.cancel();
+    cancel_b.cancel();
+    miner_a.await.unwrap().unwrap();
+    miner_b.await.unwrap().unwrap();
     pipeline.stop().await.unwrap();
+
+    // Miner A claims its balance itself (the relayer only pays the fee); the crank then pays miner B.
+    let mint = pc.mint;
+    let a_ata = trez_sdk::pda::ata(&wallets[0], &mint);
+    let create = spl_associated_token_account_interface::instruction::create_associated_token_account_idempotent(
+        &relayer.pubkey(),
+        &wallets[0],
+        &mint,
+        &trez_sdk::ids::TOKEN,
+    );
+    let claim_sig = pc.send(&[create, trez_sdk::pool::claim(wallets[0], pc.pool, mint, a_ata)], &[&a_key]).await.unwrap();
+    let paid = trez_relayer::onchain::payout_once(&pc, &ledger).await.unwrap();
+    assert_eq!(paid.len(), 1, "one crank payout (miner B)");
+    let members = pc.members(&wallets).await.unwrap();
+    assert!(members.iter().all(|m| m.as_ref().unwrap().pending() == 0), "both paid in full");
 
     let record = trez_relayer::export::export(&ledger, &pc.pool).await.unwrap();
     let report = trez_relayer::audit::audit(&pc, &record).await.unwrap();
     assert!(report.ok, "audit over RPC: {:?} {:?}", report.problems, report.rounds);
-    assert!(report.payouts_checked >= 1 && !report.rounds.is_empty());
+    assert!(!report.rounds.is_empty());
+    assert_eq!(report.payouts_checked, 1, "the crank's payout");
+    assert_eq!(report.transfers_checked, 2, "the claim and the payout, decoded from the escrow's inner instructions");
     assert!(fake.requests() > 20);
+
+    // Publishing the member's own claim as a relayer payout is caught: no crank transfer matches it.
+    let mut forged = record.clone();
+    let claimed = members[0].as_ref().unwrap().paid;
+    forged.payouts.push(trez_relayer::export::PayoutRecord { signature: claim_sig.to_string(), wallet: wallets[0].to_string(), amount: claimed });
+    let report = trez_relayer::audit::audit(&pc, &forged).await.unwrap();
+    assert!(!report.ok);
+    assert!(report.problems.iter().any(|p| p.contains("no such transfer_checked")), "{:?}", report.problems);
 
     // The priority fee was the median of the recent fees the node reported (5000 micro-lamports per CU).
     let (sig, _, _) = ledger.txs("payout").await.unwrap().remove(0);

@@ -20,6 +20,8 @@ pub mod ids {
     pub const POOL: Pubkey = trez_pool::ID;
     /// SPL Token.
     pub const TOKEN: Pubkey = spl_token_interface::ID;
+    /// SPL Token-2022 (the pool accepts mints of either token program).
+    pub const TOKEN_2022: Pubkey = anchor_lang::pubkey!("TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb");
     /// SPL Associated Token Account.
     pub const ATA: Pubkey = spl_associated_token_account_interface::program::ID;
 }

@@ -21,7 +21,7 @@ use solana_sdk::signature::{Keypair, Signature, Signer};
 use solana_sdk::transaction::Transaction;
 use tokio::sync::{broadcast, mpsc};
 
-use super::{custom_code, ChainClient, ChainError, TxRecord, TxStatus};
+use super::{custom_code, ChainClient, ChainError, InnerIx, TxRecord, TxStatus};
 
 /// Native processor of the TREZ replica.
 ///
@@ -72,6 +72,8 @@ pub struct EmbeddedChain {
     slot: AtomicU64,
     records: Mutex<Records>,
     changed: broadcast::Sender<()>,
+    /// Held from simulation to processing, so the recorded inner instructions are the processed ones.
+    sending: tokio::sync::Mutex<()>,
 }
 
 fn wall_unix() -> i64 {
@@ -93,6 +95,7 @@ impl EmbeddedChain {
             slot: AtomicU64::new(slot),
             records: Mutex::new(Records::default()),
             changed,
+            sending: tokio::sync::Mutex::new(()),
         });
         chain.advance().await;
         tokio::spawn(ticker(Arc::downgrade(&chain)));
@@ -131,10 +134,34 @@ impl EmbeddedChain {
     /// recorded for history and wakes account subscribers; a failed one changes nothing.
     pub async fn process(&self, tx: &Transaction) -> Result<(Signature, Result<(), solana_sdk::transaction::TransactionError>, Vec<String>), ChainError> {
         let sig = tx.signatures.first().copied().unwrap_or_default();
+        let _sending = self.sending.lock().await;
+        // The bank records invoked instructions only when simulating, so a transaction that can move tokens
+        // (it names a token program) is simulated first, on the same state, to keep them for history.
+        let inner = if tx.message.account_keys.iter().any(|k| *k == trez_sdk::ids::TOKEN || *k == trez_sdk::ids::TOKEN_2022) {
+            match self.banks.simulate_transaction(tx.clone()).await {
+                Ok(sim) => sim.simulation_details.and_then(|d| d.inner_instructions).unwrap_or_default(),
+                Err(_) => vec![],
+            }
+        } else {
+            vec![]
+        };
         let res = self.banks.process_transaction_with_metadata(tx.clone()).await.map_err(rpc_err)?;
         let logs = res.metadata.map(|m| m.log_messages).unwrap_or_default();
         if res.result.is_ok() {
-            self.record(tx, TxStatus::Confirmed { slot: self.slot.load(Ordering::Acquire) });
+            // One list per transaction instruction, in instruction order.
+            let inner = inner
+                .into_iter()
+                .enumerate()
+                .flat_map(|(index, group)| {
+                    group.into_iter().map(move |i| InnerIx {
+                        index: u8::try_from(index).unwrap_or(u8::MAX),
+                        program_id_index: i.instruction.program_id_index,
+                        accounts: i.instruction.accounts,
+                        data: i.instruction.data,
+                    })
+                })
+                .collect();
+            self.record(tx, TxStatus::Confirmed { slot: self.slot.load(Ordering::Acquire) }, inner);
             let _ = self.changed.send(());
         }
         Ok((sig, res.result, logs))
@@ -151,7 +178,7 @@ impl EmbeddedChain {
         self.slot.load(Ordering::Acquire)
     }
 
-    fn record(&self, tx: &Transaction, status: TxStatus) {
+    fn record(&self, tx: &Transaction, status: TxStatus, inner: Vec<InnerIx>) {
         let sig = tx.signatures.first().copied().unwrap_or_default();
         let mut r = self.records.lock().unwrap_or_else(|e| e.into_inner());
         let (slot, ok) = match &status {
@@ -162,7 +189,7 @@ impl EmbeddedChain {
         if r.history.len() >= HISTORY_CAP {
             r.history.drain(..HISTORY_CAP / 10);
         }
-        r.history.push(TxRecord { signature: sig, slot, ok, transaction: tx.clone() });
+        r.history.push(TxRecord { signature: sig, slot, ok, transaction: tx.clone(), inner });
     }
 }
 

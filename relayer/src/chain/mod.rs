@@ -57,6 +57,46 @@ pub struct TxRecord {
     pub slot: u64,
     pub ok: bool,
     pub transaction: Transaction,
+    /// The instructions its instructions invoked (CPIs), in execution order, as the RPC's
+    /// `meta.innerInstructions` gives them. Empty when the node did not record them.
+    pub inner: Vec<InnerIx>,
+}
+
+/// One invoked (inner) instruction of a transaction; account and program indices point into the
+/// transaction's `account_keys`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InnerIx {
+    /// Index of the transaction instruction that (directly or not) invoked it.
+    pub index: u8,
+    pub program_id_index: u8,
+    pub accounts: Vec<u8>,
+    pub data: Vec<u8>,
+}
+
+impl TxRecord {
+    /// Every instruction, outer and inner, resolved to keys: (index of the outer instruction, program id,
+    /// account keys, data). Indices outside `account_keys` make the instruction skipped.
+    pub fn instructions(&self) -> Vec<(u8, Pubkey, Vec<Pubkey>, &[u8])> {
+        let keys = &self.transaction.message.account_keys;
+        let resolve = |p: u8, a: &[u8]| -> Option<(Pubkey, Vec<Pubkey>)> {
+            let program = *keys.get(p as usize)?;
+            let accounts = a.iter().map(|&i| keys.get(i as usize).copied()).collect::<Option<Vec<_>>>()?;
+            Some((program, accounts))
+        };
+        let mut out = vec![];
+        for (i, ix) in self.transaction.message.instructions.iter().enumerate() {
+            let Ok(index) = u8::try_from(i) else { break };
+            if let Some((p, a)) = resolve(ix.program_id_index, &ix.accounts) {
+                out.push((index, p, a, ix.data.as_slice()));
+            }
+            for inner in self.inner.iter().filter(|x| x.index == index) {
+                if let Some((p, a)) = resolve(inner.program_id_index, &inner.accounts) {
+                    out.push((index, p, a, inner.data.as_slice()));
+                }
+            }
+        }
+        out
+    }
 }
 
 /// Everything the relayer needs from a chain.

@@ -18,11 +18,12 @@ use solana_sdk::hash::Hash;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Signature;
 use solana_sdk::transaction::Transaction;
-use solana_transaction_status_client_types::UiTransactionEncoding;
+use solana_transaction_status_client_types::option_serializer::OptionSerializer;
+use solana_transaction_status_client_types::{UiInnerInstructions, UiInstruction, UiTransactionEncoding};
 use tokio::sync::mpsc;
 use tracing::{debug, warn};
 
-use super::{custom_code, ChainClient, ChainError, TxRecord, TxStatus};
+use super::{custom_code, ChainClient, ChainError, InnerIx, TxRecord, TxStatus};
 
 /// RPC chain client with failover over `urls`.
 pub struct RpcChain {
@@ -187,16 +188,29 @@ impl ChainClient for RpcChain {
     }
 
     async fn history(&self, address: &Pubkey, limit: usize) -> Result<Vec<TxRecord>, ChainError> {
-        let sigs = self
-            .with_failover(|c| async move {
-                let cfg = solana_rpc_client::rpc_client::GetConfirmedSignaturesForAddress2Config {
-                    limit: Some(limit.min(1000)),
-                    commitment: Some(CommitmentConfig::confirmed()),
-                    ..Default::default()
-                };
-                c.get_signatures_for_address_with_config(address, cfg).await
-            })
-            .await?;
+        // getSignaturesForAddress pages by at most 1,000, newest first; `before` continues from the last.
+        let mut sigs = vec![];
+        let mut before: Option<Signature> = None;
+        while sigs.len() < limit {
+            let want = (limit - sigs.len()).min(1000);
+            let page = self
+                .with_failover(|c| async move {
+                    let cfg = solana_rpc_client::rpc_client::GetConfirmedSignaturesForAddress2Config {
+                        before,
+                        limit: Some(want),
+                        commitment: Some(CommitmentConfig::confirmed()),
+                        ..Default::default()
+                    };
+                    c.get_signatures_for_address_with_config(address, cfg).await
+                })
+                .await?;
+            let n = page.len();
+            before = page.last().and_then(|s| s.signature.parse().ok());
+            sigs.extend(page);
+            if n < 1000 || before.is_none() {
+                break;
+            }
+        }
         let mut out = Vec::with_capacity(sigs.len());
         for s in sigs {
             let Ok(signature) = s.signature.parse::<Signature>() else { continue };
@@ -206,9 +220,13 @@ impl ChainClient for RpcChain {
                 max_supported_transaction_version: Some(0),
             };
             let tx = self.with_failover(|c| async move { c.get_transaction_with_config(&signature, tcfg).await }).await?;
+            let inner = match tx.transaction.meta.as_ref().map(|m| &m.inner_instructions) {
+                Some(OptionSerializer::Some(groups)) => inner_from_ui(groups),
+                _ => vec![],
+            };
             let Some(vtx) = tx.transaction.transaction.decode() else { continue };
             let Some(transaction) = vtx.into_legacy_transaction() else { continue };
-            out.push(TxRecord { signature, slot: tx.slot, ok: s.err.is_none(), transaction });
+            out.push(TxRecord { signature, slot: tx.slot, ok: s.err.is_none(), transaction, inner });
         }
         Ok(out)
     }
@@ -226,4 +244,19 @@ impl ChainClient for RpcChain {
         let slot = self.with_failover(|c| async move { c.get_slot().await }).await?;
         self.with_failover(|c| async move { c.get_block_time(slot).await }).await
     }
+}
+
+/// The RPC's `innerInstructions` (compiled form, base58 data) as [`InnerIx`]; parsed forms are skipped.
+fn inner_from_ui(groups: &[UiInnerInstructions]) -> Vec<InnerIx> {
+    let mut out = vec![];
+    for g in groups {
+        for ix in &g.instructions {
+            if let UiInstruction::Compiled(c) = ix {
+                if let Ok(data) = bs58::decode(&c.data).into_vec() {
+                    out.push(InnerIx { index: g.index, program_id_index: c.program_id_index, accounts: c.accounts.clone(), data });
+                }
+            }
+        }
+    }
+    out
 }

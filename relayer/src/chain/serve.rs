@@ -29,8 +29,10 @@ use solana_sdk::signature::Signature;
 use solana_sdk::transaction::Transaction;
 use solana_transaction_status_client_types::{
     EncodedConfirmedTransactionWithStatusMeta, EncodedTransaction, EncodedTransactionWithStatusMeta, TransactionBinaryEncoding,
-    TransactionConfirmationStatus, TransactionStatus,
+    TransactionConfirmationStatus, TransactionStatus, UiCompiledInstruction, UiInnerInstructions, UiInstruction,
+    UiTransactionStatusMeta,
 };
+use solana_transaction_status_client_types::option_serializer::OptionSerializer;
 use tokio_tungstenite::tungstenite::Message;
 use super::embedded::EmbeddedChain;
 use super::{ChainClient, TxStatus};
@@ -217,10 +219,17 @@ async fn handle(chain: &Arc<EmbeddedChain>, slot: u64, method: &str, params: &Va
         ),
         "getBlockTime" => ok(id, chain.unix_time().await.map_err(e)?),
         "getSignaturesForAddress" => {
-            let limit = params[1]["limit"].as_u64().unwrap_or(1000) as usize;
-            let recs = chain.history(&pubkey(&params[0])?, limit).await.map_err(e)?;
-            let v: Vec<RpcConfirmedTransactionStatusWithSignature> = recs
+            let limit = params[1]["limit"].as_u64().unwrap_or(1000).min(1000) as usize;
+            let before = params[1]["before"].as_str();
+            let recs = chain.history(&pubkey(&params[0])?, usize::MAX).await.map_err(e)?;
+            // Newest first; `before` starts the page after that signature.
+            let start = match before {
+                Some(b) => recs.iter().position(|r| r.signature.to_string() == b).map_or(recs.len(), |i| i + 1),
+                None => 0,
+            };
+            let v: Vec<RpcConfirmedTransactionStatusWithSignature> = recs[start..]
                 .iter()
+                .take(limit)
                 .map(|r| RpcConfirmedTransactionStatusWithSignature {
                     signature: r.signature.to_string(),
                     slot: r.slot,
@@ -247,7 +256,7 @@ async fn handle(chain: &Arc<EmbeddedChain>, slot: u64, method: &str, params: &Va
                                     base64::engine::general_purpose::STANDARD.encode(raw),
                                     TransactionBinaryEncoding::Base64,
                                 ),
-                                meta: None,
+                                meta: Some(meta(&r)),
                                 version: None,
                             },
                             block_time: None,
@@ -299,5 +308,38 @@ async fn pubsub(stream: tokio::net::TcpStream, st: Arc<FakeState>) {
                 }
             }
         });
+    }
+}
+
+/// A landed transaction's status meta: success, and the inner instructions the bank recorded.
+fn meta(r: &super::TxRecord) -> UiTransactionStatusMeta {
+    let mut groups: Vec<UiInnerInstructions> = vec![];
+    for ix in &r.inner {
+        let c = UiInstruction::Compiled(UiCompiledInstruction {
+            program_id_index: ix.program_id_index,
+            accounts: ix.accounts.clone(),
+            data: bs58::encode(&ix.data).into_string(),
+            stack_height: None,
+        });
+        match groups.last_mut() {
+            Some(g) if g.index == ix.index => g.instructions.push(c),
+            _ => groups.push(UiInnerInstructions { index: ix.index, instructions: vec![c] }),
+        }
+    }
+    UiTransactionStatusMeta {
+        err: None,
+        status: Ok(()),
+        fee: 5_000,
+        pre_balances: vec![],
+        post_balances: vec![],
+        inner_instructions: OptionSerializer::Some(groups),
+        log_messages: OptionSerializer::None,
+        pre_token_balances: OptionSerializer::None,
+        post_token_balances: OptionSerializer::None,
+        rewards: OptionSerializer::None,
+        loaded_addresses: OptionSerializer::Skip,
+        return_data: OptionSerializer::Skip,
+        compute_units_consumed: OptionSerializer::Skip,
+        cost_units: OptionSerializer::Skip,
     }
 }
