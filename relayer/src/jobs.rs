@@ -3,7 +3,11 @@
 //!
 //! Each publish of a new challenge starts a new epoch. Connections take ranges of 2^[`RANGE_BITS`] nonces
 //! from a counter that belongs to the challenge: while a challenge is open (even across epochs that only
-//! change the network difficulty) no range is handed out twice.
+//! change the network difficulty) no range is handed out twice. The counter starts at a random one of the
+//! 2^24 ranges (and wraps), so a restarted relayer does not hand out again the ranges its previous run gave
+//! for the same challenge: work miners did before the restart stays valid instead of coming back as
+//! duplicates (the crash test measured this). Two runs collide only if their random starts fall within the
+//! number of ranges granted, about grants / 2^24.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -31,17 +35,36 @@ pub struct Work {
     pub epoch: u64,
     pub template: Template,
     pub published: Instant,
-    ranges: Arc<AtomicU64>,
+    ranges: Arc<Ranges>,
+}
+
+/// Ranges per challenge: 2^(64 − RANGE_BITS).
+const RANGES: u64 = 1 << (64 - RANGE_BITS);
+
+/// One challenge's range allocator: grant `i` is range number `(first + i) mod 2^24`.
+#[derive(Debug)]
+struct Ranges {
+    first: u64,
+    granted: AtomicU64,
+}
+
+impl Ranges {
+    fn starting_at(first: u64) -> Arc<Ranges> {
+        Arc::new(Ranges { first: first % RANGES, granted: AtomicU64::new(0) })
+    }
+    fn random() -> Arc<Ranges> {
+        Ranges::starting_at(rand::random::<u64>())
+    }
 }
 
 impl Work {
     /// The next unused nonce range `[start, end)` of this challenge, or `None` when all 2^24 are taken.
     pub fn next_range(&self) -> Option<(u64, u64)> {
-        let i = self.ranges.fetch_add(1, Ordering::Relaxed);
-        if i >= 1u64 << (64 - RANGE_BITS) {
+        let i = self.ranges.granted.fetch_add(1, Ordering::Relaxed);
+        if i >= RANGES {
             return None;
         }
-        let start = i << RANGE_BITS;
+        let start = ((self.ranges.first + i) % RANGES) << RANGE_BITS;
         // The last range ends at u64::MAX (exclusive), giving up that one nonce.
         Some((start, start.saturating_add(1u64 << RANGE_BITS)))
     }
@@ -76,8 +99,8 @@ impl JobSource {
             Some(w) if w.template.challenge == template.challenge && w.template.block_count == template.block_count => {
                 (w.epoch + 1, w.ranges.clone())
             }
-            Some(w) => (w.epoch + 1, Arc::new(AtomicU64::new(0))),
-            None => (1, Arc::new(AtomicU64::new(0))),
+            Some(w) => (w.epoch + 1, Ranges::random()),
+            None => (1, Ranges::random()),
         };
         let work = Arc::new(Work { epoch, template, published: Instant::now(), ranges });
         self.tx.send_replace(Some(work));
@@ -111,8 +134,8 @@ mod tests {
         let w1 = src.current().unwrap();
         let a = w1.next_range().unwrap();
         let b = w1.next_range().unwrap();
-        assert_eq!(a, (0, 1 << RANGE_BITS));
-        assert_eq!(b.0, a.1);
+        assert_eq!(a.1 - a.0, 1 << RANGE_BITS);
+        assert!(b.0 == a.1 || (a.1 == u64::MAX && b.0 == 0), "consecutive, or wrapped to 0");
         // Same challenge, new network difficulty: new epoch, same counter.
         assert!(src.publish(t(1, 0, 21)));
         let w2 = src.current().unwrap();
@@ -120,9 +143,16 @@ mod tests {
         assert_eq!(w2.next_range().unwrap().0, b.1);
         // Republishing the same template is a no-op.
         assert!(!src.publish(t(1, 0, 21)));
-        // New challenge: fresh ranges.
+        // New challenge: a fresh counter at a new random start.
         assert!(src.publish(t(2, 1, 21)));
-        assert_eq!(src.current().unwrap().next_range().unwrap().0, 0);
+        assert_eq!(src.current().unwrap().ranges.granted.load(Ordering::Relaxed), 0);
+    }
+
+    #[test]
+    fn a_restart_starts_elsewhere() {
+        // Two allocators for the same challenge (a relayer and its restart) start at different ranges.
+        let firsts: std::collections::HashSet<u64> = (0..64).map(|_| Ranges::random().first).collect();
+        assert!(firsts.len() > 60, "random starts collide: {}", firsts.len());
     }
 
     proptest::proptest! {
@@ -152,12 +182,12 @@ mod tests {
 
     #[test]
     fn the_last_range_ends_at_u64_max_and_then_none() {
-        let src = JobSource::new();
-        src.publish(t(1, 0, 20));
-        let w = src.current().unwrap();
-        w.ranges.store((1u64 << (64 - RANGE_BITS)) - 1, Ordering::Relaxed);
+        // Starting at the last range: it ends at u64::MAX, the next wraps to 0, and after all 2^24, None.
+        let w = Work { epoch: 1, template: t(1, 0, 20), published: Instant::now(), ranges: Ranges::starting_at(RANGES - 1) };
         let last = w.next_range().unwrap();
         assert_eq!(last, (u64::MAX - ((1 << RANGE_BITS) - 1), u64::MAX));
+        assert_eq!(w.next_range().unwrap().0, 0);
+        w.ranges.granted.store(RANGES, Ordering::Relaxed);
         assert_eq!(w.next_range(), None);
     }
 }

@@ -27,6 +27,7 @@ pub mod dashboard;
 pub mod export;
 pub mod jobs;
 pub mod ledger;
+pub mod loadgen;
 pub mod metrics;
 pub mod onchain;
 pub mod pipeline;

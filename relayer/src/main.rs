@@ -107,14 +107,26 @@ fn read_keypair(path: &std::path::Path) -> Result<Keypair> {
     Keypair::try_from(bytes.as_slice()).map_err(|e| anyhow::anyhow!("{}: not a valid keypair: {e}", path.display()))
 }
 
-fn shutdown_on_ctrl_c() -> CancellationToken {
+/// Cancelled on SIGINT (Ctrl-C) or SIGTERM: the pipeline then stops accepting, finishes in-flight shares,
+/// flushes the ledger and returns.
+fn shutdown_on_signal() -> CancellationToken {
     let token = CancellationToken::new();
     let t = token.clone();
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("Ctrl-C: shutting down gracefully");
-            t.cancel();
+        let term = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => if r.is_err() { return },
+            _ = term => {}
         }
+        eprintln!("signal received: shutting down gracefully");
+        t.cancel();
     });
     token
 }
@@ -137,7 +149,7 @@ async fn main() -> Result<()> {
             let summary_out = std::io::stdout().as_fd().try_clone_to_owned()?;
             rustix::stdio::dup2_stdout(std::io::stderr().as_fd())?;
             let mut out = std::fs::File::from(summary_out);
-            match trez_relayer::localnet::run(args, shutdown_on_ctrl_c()).await? {
+            match trez_relayer::localnet::run(args, shutdown_on_signal()).await? {
                 None => Ok(()),
                 Some(finished) => {
                     let summary = finished.summary;
@@ -246,7 +258,7 @@ async fn main() -> Result<()> {
                 eprintln!("API and metrics on http://{}", a.local_addr()?);
             }
             let pipeline = Pipeline::start(listener, api, cfg, pc, ledger).await?;
-            shutdown_on_ctrl_c().cancelled().await;
+            shutdown_on_signal().cancelled().await;
             pipeline.stop().await
         }
     }

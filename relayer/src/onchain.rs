@@ -523,17 +523,63 @@ pub async fn ensure_members(pc: &PoolChain, ledger: &Ledger, wallets: &[Pubkey])
     Ok(())
 }
 
-/// Payout crank loop.
+/// Payout crank loop. At start, and after a failed pass, crank payouts that landed without being recorded (a
+/// crash or a lost confirmation between sending and recording) are imported from the chain.
 pub async fn payouts(pc: Arc<PoolChain>, ledger: Ledger, cancel: CancellationToken) {
+    let mut reconcile = true;
     loop {
+        if reconcile {
+            match reconcile_payouts(&pc, &ledger, RECONCILE_HISTORY).await {
+                Ok(n) => {
+                    reconcile = false;
+                    if n > 0 {
+                        info!(transfers = n, "recorded landed payouts the ledger was missing");
+                    }
+                }
+                Err(e) => warn!(error = %e, "reading payout history failed; will retry"),
+            }
+        }
         tokio::select! {
             _ = cancel.cancelled() => return,
             _ = tokio::time::sleep(Duration::from_secs(pc.opts.payout_interval_secs.max(1))) => {}
         }
         if let Err(e) = payout_once(&pc, &ledger).await {
             warn!(error = %e, "payout run failed; will retry");
+            reconcile = true;
         }
     }
+}
+
+/// Escrow transactions (newest first) [`reconcile_payouts`] reads when the payout loop starts.
+pub const RECONCILE_HISTORY: usize = 1_000;
+
+/// Record every `payout` (crank) transfer among the escrow's last `limit` landed transactions that the ledger
+/// lacks, with the amounts decoded from its `transfer_checked`s. Returns how many transfers were added.
+/// The crank is permissionless, so this also records payouts someone else cranked.
+pub async fn reconcile_payouts(pc: &PoolChain, ledger: &Ledger, limit: usize) -> Result<usize, LoopError> {
+    let recorded: std::collections::HashSet<String> = ledger.payouts().await?.into_iter().map(|(s, _, _)| s).collect();
+    let wallets: Vec<Pubkey> = ledger.leaf_wallets().await?.into_iter().map(Pubkey::new_from_array).collect();
+    let by_member: std::collections::BTreeMap<Pubkey, Pubkey> = wallets.iter().map(|w| (pda::member(&pc.pool, w), *w)).collect();
+    let escrow = pda::escrow(&pc.pool);
+    let mut added = 0;
+    // Oldest first, so the ledger keeps chain order.
+    for rec in pc.chain.history(&escrow, limit).await?.iter().rev().filter(|t| t.ok) {
+        let sig = rec.signature.to_string();
+        if recorded.contains(&sig) {
+            continue;
+        }
+        let Ok(transfers) = crate::audit::escrow_transfers(rec, &escrow, &by_member) else { continue };
+        let paid: Vec<([u8; 32], u64)> = transfers
+            .iter()
+            .filter(|t| t.kind == crate::audit::TransferKind::Payout)
+            .filter_map(|t| t.wallet.map(|w| (w.to_bytes(), t.amount)))
+            .collect();
+        if !paid.is_empty() {
+            added += paid.len();
+            ledger.record_payouts(sig, paid).await?;
+        }
+    }
+    Ok(added)
 }
 
 /// One payout pass: every member (of any stored round) whose on-chain `credited − paid` ≥ `min_payout` is paid
@@ -582,6 +628,7 @@ pub async fn payout_once(pc: &PoolChain, ledger: &Ledger) -> Result<Vec<Signatur
         // batch lands in between: record what the chain says was paid (paid after − paid before).
         let before: Vec<u64> = pc.members(&ws).await?.iter().map(|m| m.as_ref().map(|m| m.paid).unwrap_or(0)).collect();
         let ix = pool_ix::payout(pc.pool, pc.mint, &pairs);
+        info!(members = chunk.len(), "paying members");
         let sig = pc.send_retry(&[ix], pc.opts.send_attempts).await?;
         let after: Vec<u64> = pc.members(&ws).await?.iter().map(|m| m.as_ref().map(|m| m.paid).unwrap_or(0)).collect();
         let paid: Vec<([u8; 32], u64)> =

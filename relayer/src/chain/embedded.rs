@@ -72,7 +72,8 @@ pub struct EmbeddedChain {
     slot: AtomicU64,
     records: Mutex<Records>,
     changed: broadcast::Sender<()>,
-    /// Held from simulation to processing, so the recorded inner instructions are the processed ones.
+    /// Held from simulation to processing, so the recorded inner instructions are the processed ones, and
+    /// while warping to the next slot.
     sending: tokio::sync::Mutex<()>,
 }
 
@@ -117,6 +118,10 @@ impl EmbeddedChain {
 
     /// Warp to the wall-clock slot (one past the current at least) and set the clock to wall time.
     pub async fn advance(&self) {
+        // Never while a transaction is being processed: a warp (a new bank from the parent) concurrent with
+        // transaction execution can deadlock on the program cache's locks (seen under load in the crash test,
+        // with both runtime workers blocked).
+        let _sending = self.sending.lock().await;
         let mut ctx = self.ctx.lock().await;
         let next = self.slot.load(Ordering::Acquire) + 1;
         if ctx.warp_to_slot(next).is_ok() {

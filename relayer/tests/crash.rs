@@ -1,0 +1,302 @@
+//! kill -9 safety. The relayer runs as its own process (`trez-relayer run`, RPC chain) against the embedded
+//! chain served as JSON-RPC/PubSub by this test, under share load from three scripted miners. It is killed
+//! with SIGKILL at least 20 times: at random moments (share batches), at a block found (mid-submission), just
+//! after a block landed (mid-crediting) and just after a payout was sent (mid-payout), and restarted on the
+//! same database each time. Finally it is stopped with SIGTERM (graceful), and the test checks: every acked
+//! share is in the ledger; no solution left pending; every round credited exactly once (the audit: on-chain
+//! Round and Member `credited` equal the ledger's leaves); every payout recorded once and matching the
+//! escrow's `transfer_checked`s (the audit again); on-chain totals equal the database's.
+
+use std::collections::{BTreeMap, HashSet};
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rand::Rng;
+use solana_sdk::signature::{Keypair, Signer};
+use tokio::io::AsyncBufReadExt;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use trez_relayer::chain::embedded::EmbeddedChain;
+use trez_relayer::chain::serve::RpcServer;
+use trez_relayer::chain::ChainClient;
+use trez_relayer::config::LedgerConfig;
+use trez_relayer::loadgen::{self, Acked};
+use trez_relayer::onchain::{self, PoolChain};
+use trez_relayer::Ledger;
+use trez_sdk::pool as pool_ix;
+
+/// Network difficulty, bits (pinned: min = max). Shares are pinned at 8 bits, so one share in 2^5 is a block.
+const NET_BITS: u32 = 13;
+const KILLS: usize = 24;
+const MINERS: usize = 3;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Phase {
+    /// A random moment under share load.
+    Shares,
+    /// Right at a block-meeting share (the submitter starts on it).
+    Submission,
+    /// Just after a block landed (settlement starts on it).
+    Crediting,
+    /// Just after a payout transaction went out.
+    Payout,
+}
+
+const PHASES: [(Phase, &str); 4] =
+    [(Phase::Shares, ""), (Phase::Submission, "block found"), (Phase::Crediting, "block landed in escrow"), (Phase::Payout, "paying members")];
+
+struct Relayer {
+    child: tokio::process::Child,
+    lines: mpsc::UnboundedReceiver<String>,
+}
+
+fn spawn_relayer(config: &std::path::Path, log: Arc<Mutex<std::fs::File>>) -> Relayer {
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_trez-relayer"))
+        .arg("run")
+        .arg("--config")
+        .arg(config)
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn trez-relayer");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, lines) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut r = tokio::io::BufReader::new(stderr).lines();
+        while let Ok(Some(line)) = r.next_line().await {
+            let _ = writeln!(log.lock().unwrap(), "{line}");
+            let _ = tx.send(line);
+        }
+    });
+    Relayer { child, lines }
+}
+
+/// Wait for a stderr line containing `needle`; false on timeout or exit.
+async fn wait_line(r: &mut Relayer, needle: &str, timeout: Duration) -> bool {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        match tokio::time::timeout_at(deadline, r.lines.recv()).await {
+            Ok(Some(l)) if l.contains(needle) => return true,
+            Ok(Some(_)) => {}
+            Ok(None) | Err(_) => return false,
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_at_random_points_loses_nothing() {
+    let chain = EmbeddedChain::start().await;
+    let served = RpcServer::start(chain.clone(), "127.0.0.1:0".parse().unwrap(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+
+    // TREZ with a pinned difficulty, and a pool (1% fee, 1 base unit minimum payout).
+    let admin = Keypair::new();
+    let relayer = Keypair::new();
+    chain.airdrop(&admin.pubkey(), 10_000_000_000).await.unwrap();
+    chain.airdrop(&relayer.pubkey(), 100_000_000_000).await.unwrap();
+    let g = onchain::TrezGenesis {
+        difficulty: NET_BITS,
+        min_difficulty: NET_BITS,
+        max_difficulty: NET_BITS,
+        base_reward: 50_000_000,
+        target_block_seconds: 60,
+    };
+    let mint = onchain::init_trez(chain.as_ref(), &admin, g).await.unwrap();
+    let args = pool_ix::InitializePoolArgs { relayer: relayer.pubkey(), fee_bps: 100, max_fee_bps: 500, fee_timelock_seconds: 0, min_payout: 1 };
+    let addrs = onchain::init_pool(chain.as_ref(), &admin, mint, args).await.unwrap();
+
+    // The relayer's files: keypair, configuration, ledger, log.
+    let dir = tempfile::tempdir().unwrap();
+    let keypair = dir.path().join("relayer.json");
+    std::fs::write(&keypair, serde_json::to_string(&relayer.to_bytes().to_vec()).unwrap()).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let db = dir.path().join("ledger.db");
+    let config = dir.path().join("relayer.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"[server]
+listen = "127.0.0.1:{port}"
+api_listen = "127.0.0.1:0"
+max_submits_per_sec = 2000
+max_frames_per_sec = 4000
+[vardiff]
+initial_bits = 8
+min_bits = 8
+max_bits = 8
+[ledger]
+path = "{db}"
+[chain]
+rpc_urls = ["{http}"]
+ws_urls = ["{ws}"]
+relayer_keypair = "{keypair}"
+pool = "{pool}"
+[onchain]
+payout_interval_secs = 1
+poll_interval_ms = 200
+confirm_timeout_secs = 5
+cu_price_micro_lamports = 0
+"#,
+            db = db.display(),
+            http = served.http_url,
+            ws = served.ws_url,
+            keypair = keypair.display(),
+            pool = addrs.pool,
+        ),
+    )
+    .unwrap();
+    let log_path = dir.path().join("relayer.log");
+    let log = Arc::new(Mutex::new(std::fs::File::create(&log_path).unwrap()));
+    let url = format!("ws://127.0.0.1:{port}");
+
+    // Scripted miners: reconnect whenever the relayer is gone; every accepted ack is remembered.
+    let acked: Arc<Mutex<Vec<Acked>>> = Arc::default();
+    let rejected: Arc<Mutex<BTreeMap<String, u64>>> = Arc::default();
+    let stop_miners = CancellationToken::new();
+    let mut miners = vec![];
+    for i in 0..MINERS {
+        let (url, acked, rejected, stop) = (url.clone(), acked.clone(), rejected.clone(), stop_miners.clone());
+        miners.push(tokio::spawn(async move {
+            let secret = loadgen::random_wallet();
+            while !stop.is_cancelled() {
+                let Ok(mut conn) = loadgen::Conn::connect(&url, &secret, &format!("crash-{i}")).await else {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                };
+                loop {
+                    let r = tokio::select! {
+                        _ = stop.cancelled() => break,
+                        r = conn.mine_one() => r,
+                    };
+                    match r {
+                        Ok(a) if a.accepted => acked.lock().unwrap().push(a),
+                        Ok(a) => *rejected.lock().unwrap().entry(format!("{:?}", a.reason)).or_default() += 1,
+                        Err(_) => break,
+                    }
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+            }
+        }));
+    }
+
+    // The kills.
+    let mut rng = rand::thread_rng();
+    let mut kills: BTreeMap<Phase, (usize, usize)> = BTreeMap::new(); // phase -> (tries, hit the moment)
+    let started = Instant::now();
+    for i in 0..KILLS {
+        let mut r = spawn_relayer(&config, log.clone());
+        assert!(wait_line(&mut r, "serving miners", Duration::from_secs(60)).await, "relayer start {i}: see {}", log_path.display());
+        let (phase, needle) = PHASES[i % PHASES.len()];
+        let hit = match phase {
+            Phase::Shares => {
+                tokio::time::sleep(Duration::from_millis(rng.gen_range(300..1500))).await;
+                true
+            }
+            _ => {
+                let hit = wait_line(&mut r, needle, Duration::from_secs(8)).await;
+                let delay = match phase {
+                    Phase::Crediting => rng.gen_range(0..40),
+                    Phase::Payout => rng.gen_range(0..15),
+                    _ => 0,
+                };
+                tokio::time::sleep(Duration::from_millis(delay)).await;
+                hit
+            }
+        };
+        r.child.start_kill().unwrap(); // SIGKILL
+        let status = r.child.wait().await.unwrap();
+        assert!(!status.success(), "killed, not exited");
+        let e = kills.entry(phase).or_default();
+        e.0 += 1;
+        e.1 += hit as usize;
+    }
+    let kill_secs = started.elapsed().as_secs_f64();
+
+    // A last run: mine a little more, stop the miners, let the on-chain loop settle and pay everything.
+    let mut r = spawn_relayer(&config, log.clone());
+    assert!(wait_line(&mut r, "serving miners", Duration::from_secs(60)).await);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    stop_miners.cancel();
+    for m in miners {
+        m.await.unwrap();
+    }
+    let view = PoolChain::observe(chain.clone() as Arc<dyn ChainClient>, addrs.pool.parse().unwrap()).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let p = view.pool_account().await.unwrap();
+        if p.rounds > 0 && p.credited + p.fees_accrued == p.received && p.paid == p.credited {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the pool did not settle: {p:?}; see {}", log_path.display());
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    // Graceful stop: SIGTERM; the relayer finishes in-flight work, flushes the ledger and exits 0.
+    let pid = r.child.id().unwrap().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let flushed = wait_line(&mut r, "ledger flushed", Duration::from_secs(30)).await;
+    let status = tokio::time::timeout(Duration::from_secs(30), r.child.wait()).await.expect("exit after SIGTERM").unwrap();
+    assert!(status.success() && flushed, "graceful stop: {status:?}; see {}", log_path.display());
+
+    // The database against the miners' acks and the chain.
+    let ledger = Ledger::open(&LedgerConfig { path: db.clone(), ..Default::default() }).unwrap();
+    let in_ledger: HashSet<([u8; 32], u64)> = ledger.shares().await.unwrap().iter().map(|s| (s.challenge, s.nonce)).collect();
+    let acked = acked.lock().unwrap().clone();
+    let missing: Vec<&Acked> = acked.iter().filter(|a| !in_ledger.contains(&(a.challenge, a.nonce))).collect();
+    assert!(missing.is_empty(), "{} acked shares are not in the ledger, e.g. {:?}", missing.len(), missing.first());
+
+    let solutions = ledger.all_solutions().await.unwrap();
+    assert!(solutions.iter().all(|s| s.status != "pending"), "a solution was left pending");
+    let confirmed = solutions.iter().filter(|s| s.status == "confirmed").count();
+    let lost = solutions.len() - confirmed;
+    let rounds = ledger.rounds().await.unwrap();
+    assert_eq!(rounds.len(), confirmed, "one round per landed solution");
+    assert!(rounds.iter().all(|r| r.status == "credited"), "every round credited");
+
+    let pool = view.pool_account().await.unwrap();
+    assert_eq!(pool.rounds as usize, rounds.len(), "on-chain rounds = database rounds");
+    let distributable: u64 = rounds.iter().map(|r| r.reward - r.fee).sum();
+    assert_eq!(pool.credited, distributable, "on-chain credited = Σ database rounds (none credited twice or missed)");
+    let payouts = ledger.payouts().await.unwrap();
+    let paid: u64 = payouts.iter().map(|p| p.2).sum();
+    assert_eq!(pool.paid, paid, "on-chain paid = Σ database payouts (none paid twice or unrecorded)");
+    assert_eq!(pool.paid, pool.credited, "everything credited was paid");
+
+    // The audit: per round and per member, against the escrow's transfer_checked history.
+    let record = trez_relayer::export::export(&ledger, &view.pool).await.unwrap();
+    let report = trez_relayer::audit::audit(&view, &record).await.unwrap();
+    assert!(report.ok, "audit after the kills: {:?} {:?}", report.problems, report.rounds.iter().filter(|r| !r.ok).collect::<Vec<_>>());
+
+    let payout_txs = payouts.iter().map(|p| &p.0).collect::<HashSet<_>>().len();
+    let log_text = std::fs::read_to_string(&log_path).unwrap();
+    let reconciled = log_text.lines().filter(|l| l.contains("recorded landed payouts the ledger was missing")).count();
+    let resumed = log_text.lines().filter(|l| l.contains("block landed in escrow")).count();
+    eprintln!(
+        "kill -9: {} kills in {:.0} s (by phase, tries/at the moment: {:?}); shares acked {}, in the ledger {}; \
+         blocks landed {}, lost {}; rounds credited {}; payout transactions {}, transfers {}; rejects {:?}; \
+         audit: {} transfer_checked matched; restarts that imported a payout landed before the kill: {}; \
+         \"block landed\" lines: {}",
+        KILLS,
+        kill_secs,
+        kills,
+        acked.len(),
+        in_ledger.len(),
+        confirmed,
+        lost,
+        rounds.len(),
+        payout_txs,
+        payouts.len(),
+        rejected.lock().unwrap(),
+        report.transfers_checked,
+        reconciled,
+        resumed,
+    );
+    assert!(kills.values().map(|k| k.0).sum::<usize>() >= 20);
+    for (phase, (tries, hit)) in &kills {
+        assert!(*hit >= 1, "no kill landed at the {phase:?} moment in {tries} tries; see {}", log_path.display());
+    }
+    assert!(acked.len() > 100 && confirmed >= 5, "enough load to mean something");
+}
