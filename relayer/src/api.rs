@@ -80,7 +80,14 @@ fn template_age_ms(pc: &PoolChain) -> Option<i64> {
 }
 
 async fn health(State(s): State<ApiState>) -> impl IntoResponse {
-    Json(json!({ "ok": true, "template_age_ms": template_age_ms(&s.pc), "connections": s.shared.stats.connections.load(Ordering::Relaxed) }))
+    let h = s.pc.chain.health();
+    Json(json!({
+        "ok": true,
+        "template_age_ms": template_age_ms(&s.pc),
+        "connections": s.shared.stats.connections.load(Ordering::Relaxed),
+        "chain_up": h.up,
+        "chain_outage_secs": h.outage_secs,
+    }))
 }
 
 async fn pool(State(s): State<ApiState>) -> Result<Json<serde_json::Value>, ApiError> {
@@ -194,6 +201,13 @@ async fn metrics(State(s): State<ApiState>) -> Response {
         gauge(&reg, "trez_blocks_lost_total", "Solutions recorded lost", lost);
     }
     gauge(&reg, "trez_chain_errors_total", "Chain (RPC) errors", s.pc.chain.error_count() as i64);
+    let health = s.pc.chain.health();
+    gauge(&reg, "trez_chain_up", "1 when the last chain request succeeded (after failover), 0 during an outage", health.up as i64);
+    gauge(&reg, "trez_chain_outage_seconds", "Seconds every RPC URL has been failing (0 while up)", health.outage_secs as i64);
+    if let Some(c) = health.pubsub_connected {
+        gauge(&reg, "trez_pubsub_connected", "1 while the TREZ state subscription is connected (polling covers gaps)", c as i64);
+        gauge(&reg, "trez_pubsub_connects_total", "PubSub subscriptions established (reconnects included)", health.pubsub_connects as i64);
+    }
     if let Ok(p) = s.pc.pool_account().await {
         gauge(&reg, "trez_credited_base_units", "Pool lifetime credited", p.credited as i64);
         gauge(&reg, "trez_paid_base_units", "Pool lifetime paid", p.paid as i64);

@@ -12,6 +12,8 @@
 // program-test 3.x marks its API "unstable" (deprecated warnings); it is the pinned, supported harness here.
 #![allow(deprecated)]
 
+pub mod proxy;
+
 use solana_program_test::{BanksClientError, ProgramTestContext};
 use solana_sdk::account::Account as SolAccount;
 use solana_sdk::clock::Clock;

@@ -99,6 +99,19 @@ impl TxRecord {
     }
 }
 
+/// How the connection to the chain is doing (for `/metrics` and `/health`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ChainHealth {
+    /// The last request succeeded (after failover).
+    pub up: bool,
+    /// Seconds since requests started failing on every URL (0 while up).
+    pub outage_secs: u64,
+    /// The account subscription is connected (`None`: this client has no PubSub).
+    pub pubsub_connected: Option<bool>,
+    /// Times the PubSub connection was (re)established.
+    pub pubsub_connects: u64,
+}
+
 /// Everything the relayer needs from a chain.
 #[async_trait]
 pub trait ChainClient: Send + Sync + 'static {
@@ -119,6 +132,10 @@ pub trait ChainClient: Send + Sync + 'static {
     async fn unix_time(&self) -> Result<i64, ChainError>;
 
     /// Transport errors seen so far (metrics).
+    fn health(&self) -> ChainHealth {
+        ChainHealth { up: true, ..ChainHealth::default() }
+    }
+
     fn error_count(&self) -> u64 {
         0
     }

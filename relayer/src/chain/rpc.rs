@@ -2,7 +2,7 @@
 //! against devnet, mainnet or any validator. Several RPC URLs may be given: a request that fails with a
 //! transport error moves to the next URL (failover) and is retried there once per URL.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,7 +21,7 @@ use solana_sdk::transaction::Transaction;
 use solana_transaction_status_client_types::option_serializer::OptionSerializer;
 use solana_transaction_status_client_types::{UiInnerInstructions, UiInstruction, UiTransactionEncoding};
 use tokio::sync::mpsc;
-use tracing::{debug, warn};
+use tracing::warn;
 
 use super::{custom_code, ChainClient, ChainError, InnerIx, TxRecord, TxStatus};
 
@@ -32,6 +32,20 @@ pub struct RpcChain {
     current: AtomicUsize,
     /// RPC errors seen (for metrics).
     pub errors: Arc<AtomicUsize>,
+    state: Arc<State>,
+}
+
+/// Outage and PubSub bookkeeping.
+#[derive(Default)]
+struct State {
+    /// Unix ms when every URL started failing; 0 while up.
+    failing_since_ms: AtomicU64,
+    pubsub_connected: AtomicBool,
+    pubsub_connects: AtomicU64,
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
 /// The PubSub URL of an HTTP RPC URL (`http` → `ws`, `https` → `wss`; port + 1 for a local validator's
@@ -78,7 +92,7 @@ impl RpcChain {
             Some(w) if !w.is_empty() => w.to_vec(),
             _ => urls.iter().map(|u| ws_url_for(u)).collect(),
         };
-        Ok(RpcChain { clients, ws_urls, current: AtomicUsize::new(0), errors: Arc::new(AtomicUsize::new(0)) })
+        Ok(RpcChain { clients, ws_urls, current: AtomicUsize::new(0), errors: Arc::new(AtomicUsize::new(0)), state: Arc::default() })
     }
 
     /// Run `f` against the current client; on a transport error move to the next URL and retry, once per URL.
@@ -92,10 +106,15 @@ impl RpcChain {
         for _ in 0..n {
             let i = self.current.load(Ordering::Relaxed) % n;
             match f(&self.clients[i]).await {
-                Ok(v) => return Ok(v),
+                Ok(v) => {
+                    self.state.failing_since_ms.store(0, Ordering::Relaxed);
+                    return Ok(v);
+                }
                 Err(e) => {
                     let err = classify(e);
                     if !err.is_transient() {
+                        // The node answered: the chain is reachable.
+                        self.state.failing_since_ms.store(0, Ordering::Relaxed);
                         return Err(err);
                     }
                     self.errors.fetch_add(1, Ordering::Relaxed);
@@ -105,6 +124,7 @@ impl RpcChain {
                 }
             }
         }
+        let _ = self.state.failing_since_ms.compare_exchange(0, now_ms().max(1), Ordering::Relaxed, Ordering::Relaxed);
         Err(last)
     }
 }
@@ -149,6 +169,7 @@ impl ChainClient for RpcChain {
         let (tx, rx) = mpsc::channel(16);
         let urls = self.ws_urls.clone();
         let address = *address;
+        let state = self.state.clone();
         tokio::spawn(async move {
             let mut i = 0usize;
             loop {
@@ -163,6 +184,8 @@ impl ChainClient for RpcChain {
                         match client.account_subscribe(&address, Some(cfg)).await {
                             Ok((mut stream, _unsub)) => {
                                 use futures_util::StreamExt;
+                                state.pubsub_connected.store(true, Ordering::Relaxed);
+                                state.pubsub_connects.fetch_add(1, Ordering::Relaxed);
                                 while let Some(update) = stream.next().await {
                                     if let Some(acc) = update.value.decode::<Account>() {
                                         if tx.send(acc).await.is_err() {
@@ -170,7 +193,8 @@ impl ChainClient for RpcChain {
                                         }
                                     }
                                 }
-                                debug!(url, "account subscription ended");
+                                state.pubsub_connected.store(false, Ordering::Relaxed);
+                                warn!(url, "account subscription ended; polling until it is back");
                             }
                             Err(e) => warn!(url, error = %e, "accountSubscribe failed"),
                         }
@@ -233,6 +257,16 @@ impl ChainClient for RpcChain {
 
     fn error_count(&self) -> u64 {
         self.errors.load(Ordering::Relaxed) as u64
+    }
+
+    fn health(&self) -> super::ChainHealth {
+        let since = self.state.failing_since_ms.load(Ordering::Relaxed);
+        super::ChainHealth {
+            up: since == 0,
+            outage_secs: if since == 0 { 0 } else { now_ms().saturating_sub(since) / 1000 },
+            pubsub_connected: Some(self.state.pubsub_connected.load(Ordering::Relaxed)),
+            pubsub_connects: self.state.pubsub_connects.load(Ordering::Relaxed),
+        }
     }
 
     async fn recent_priority_fees(&self, accounts: &[Pubkey]) -> Result<Vec<u64>, ChainError> {
