@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use solana_sdk::signature::{Keypair, Signer};
 use tokio_util::sync::CancellationToken;
@@ -159,7 +159,7 @@ async fn main() -> Result<()> {
                         writeln!(out, "{}", serde_json::to_string_pretty(&summary)?)?;
                     }
                     if !summary.audit_ok {
-                        bail!("audit failed: {:?}", summary.audit_problems);
+                        anyhow::bail!("audit failed: {:?}", summary.audit_problems);
                     }
                     Ok(())
                 }

@@ -214,6 +214,23 @@ async fn serve(stream: TcpStream, peer: SocketAddr, shared: &Arc<Shared>, cancel
     let _ = writer.await;
 }
 
+/// One session over in-memory channels instead of a socket, for the session fuzz target and tests: push
+/// client frames into the returned sender, read what the server queued from the receiver (the `hello`
+/// comes first). Dropping the sender ends the stream; the session then answers what is in flight, closes,
+/// and the task ends. Everything else (auth, vardiff, jobs, the ledger, rate limits) is the real session.
+pub fn session_in_memory(shared: Arc<Shared>, peer: SocketAddr) -> (mpsc::Sender<Message>, mpsc::Receiver<Message>, tokio::task::JoinHandle<()>) {
+    let (in_tx, in_rx) = mpsc::channel::<Message>(64);
+    let (out_tx, out_rx) = mpsc::channel::<Message>(shared.config.server.send_queue.max(1));
+    let task = tokio::spawn(async move {
+        let mut stream = Box::pin(futures_util::stream::unfold(in_rx, |mut rx| async move {
+            rx.recv().await.map(|m| (Ok::<Message, tungstenite::Error>(m), rx))
+        }));
+        let mut session = Session::new(shared, peer, out_tx);
+        session.run(&mut stream, CancellationToken::new()).await;
+    });
+    (in_tx, out_rx, task)
+}
+
 /// A job as issued to one connection.
 struct IssuedJob {
     work: Arc<Work>,

@@ -8,8 +8,10 @@
 //!
 //! The relayer, the audit and the end-to-end tests reach the chain only through this trait.
 
+#[cfg(feature = "localnet")]
 pub mod embedded;
 pub mod rpc;
+#[cfg(feature = "localnet")]
 pub mod serve;
 
 use std::time::Duration;
