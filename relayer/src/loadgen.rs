@@ -43,6 +43,8 @@ pub struct Acked {
     pub block: bool,
     /// Submit sent → ack received.
     pub latency: Duration,
+    /// When the submit was sent.
+    pub sent_at: Instant,
 }
 
 /// An authenticated connection.
@@ -113,7 +115,7 @@ impl Conn {
         loop {
             match recv(&mut self.ws, deadline).await? {
                 ServerMsg::Ack { id: got, accepted, reason, block } if got == id => {
-                    return Ok(Acked { challenge, block_count, nonce, accepted, reason, block, latency: sent.elapsed() });
+                    return Ok(Acked { challenge, block_count, nonce, accepted, reason, block, latency: sent.elapsed(), sent_at: sent });
                 }
                 m @ ServerMsg::Job { .. } => self.take_job(m),
                 ServerMsg::Error { code, message } if code.is_fatal() => bail!("pool error {code:?}: {message}"),

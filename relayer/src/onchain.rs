@@ -51,9 +51,9 @@ pub struct ChainOptions {
     pub confirm_timeout_secs: u64,
     /// PPLNS window: `pplns_factor × 2^network_bits` weight units.
     pub pplns_factor: u64,
-    /// Members per `credit_batch` transaction (at most 20 fit a legacy transaction).
+    /// Members per `credit_batch` transaction (at most [`MAX_CREDIT_PER_TX`]).
     pub credit_batch: usize,
-    /// Members per `payout` transaction (at most 13 fit a legacy transaction).
+    /// Members per `payout` transaction (at most [`MAX_PAYOUT_PER_TX`]).
     pub payout_batch: usize,
     /// Seconds between payout crank runs.
     pub payout_interval_secs: u64,
@@ -76,7 +76,7 @@ impl Default for ChainOptions {
             confirm_timeout_secs: 30,
             pplns_factor: 2,
             credit_batch: 20,
-            payout_batch: 13,
+            payout_batch: MAX_PAYOUT_PER_TX,
             payout_interval_secs: 60,
             poll_interval_ms: 2_000,
             pay_rent: true,
@@ -110,6 +110,12 @@ pub struct PoolChain {
     /// Wakes the settler (a solution was confirmed).
     pub settle_now: Notify,
 }
+
+/// Most members in one `credit_batch` the relayer sends: what fits a legacy transaction (1,232 bytes) with
+/// the two compute-budget instructions [`PoolChain::send`] adds (21 do; `trez-bench onchain` measures it).
+pub const MAX_CREDIT_PER_TX: usize = 20;
+/// Most (member, destination) pairs in one `payout` the relayer sends, by the same rule (12 fit, 13 do not).
+pub const MAX_PAYOUT_PER_TX: usize = 12;
 
 /// Errors of the on-chain loop.
 #[derive(Debug, thiserror::Error)]
@@ -477,7 +483,7 @@ pub async fn settle_round(pc: &PoolChain, ledger: &Ledger, s: &SolutionRow) -> R
         signatures.push(sig.to_string());
     }
     // 4. Batches, resuming at the on-chain next batch.
-    let b = pc.opts.credit_batch.clamp(1, 20);
+    let b = pc.opts.credit_batch.clamp(1, MAX_CREDIT_PER_TX);
     loop {
         let r = pc.round(bc).await?.ok_or_else(|| LoopError::State("round vanished".into()))?;
         if r.status == RoundStatus::Credited {
@@ -596,7 +602,7 @@ pub async fn payout_once(pc: &PoolChain, ledger: &Ledger) -> Result<Vec<Signatur
         .filter(|(_, p)| *p > 0 && *p >= pool.min_payout)
         .collect();
     let mut sigs = vec![];
-    for chunk in due.chunks(pc.opts.payout_batch.clamp(1, 13)) {
+    for chunk in due.chunks(pc.opts.payout_batch.clamp(1, MAX_PAYOUT_PER_TX)) {
         let atas: Vec<Pubkey> = chunk.iter().map(|(w, _)| pda::ata(w, &pc.mint)).collect();
         let existing = pc.chain.get_multiple_accounts(&atas).await?;
         let create: Vec<Instruction> = chunk
@@ -714,7 +720,34 @@ pub async fn init_pool(chain: &dyn ChainClient, admin: &Keypair, mint: Pubkey, a
 
 #[cfg(test)]
 mod tests {
-    use super::percentile;
+    use super::*;
+
+    /// Serialized size of a legacy transaction as [`PoolChain::send`] builds it.
+    fn size(relayer: &Keypair, ixs: &[Instruction]) -> usize {
+        let mut all = vec![
+            solana_compute_budget_interface::ComputeBudgetInstruction::set_compute_unit_limit(400_000),
+            solana_compute_budget_interface::ComputeBudgetInstruction::set_compute_unit_price(u64::MAX),
+        ];
+        all.extend_from_slice(ixs);
+        let tx = Transaction::new_signed_with_payer(&all, Some(&relayer.pubkey()), &[relayer], solana_sdk::hash::Hash::new_unique());
+        bincode::serialize(&tx).unwrap().len()
+    }
+
+    #[test]
+    fn the_relayers_batches_fit_one_packet_and_one_more_does_not_for_payouts() {
+        const PACKET: usize = 1_232;
+        let (pool, mint) = (Pubkey::new_unique(), Pubkey::new_unique());
+        let wallets: Vec<Pubkey> = (0..40).map(|_| Pubkey::new_unique()).collect();
+        let relayer = Keypair::new();
+        let credit = |n: usize| size(&relayer, &[pool_ix::credit_batch(relayer.pubkey(), pool, 1, 0, &wallets[..n], vec![u64::MAX; n])]);
+        let payout = |n: usize| {
+            let pairs: Vec<(Pubkey, Pubkey)> = wallets[..n].iter().map(|w| (*w, pda::ata(w, &mint))).collect();
+            size(&relayer, &[pool_ix::payout(pool, mint, &pairs)])
+        };
+        assert!(credit(MAX_CREDIT_PER_TX) <= PACKET, "credit_batch of {MAX_CREDIT_PER_TX}: {} bytes", credit(MAX_CREDIT_PER_TX));
+        assert!(payout(MAX_PAYOUT_PER_TX) <= PACKET, "payout of {MAX_PAYOUT_PER_TX}: {} bytes", payout(MAX_PAYOUT_PER_TX));
+        assert!(payout(MAX_PAYOUT_PER_TX + 1) > PACKET, "the payout cap is the largest that fits");
+    }
 
     #[test]
     fn percentile_nearest_rank() {

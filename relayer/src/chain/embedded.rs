@@ -53,6 +53,8 @@ pub fn program_test() -> ProgramTest {
     pt
 }
 
+/// Largest serialized transaction a node accepts (Solana's packet data size).
+const PACKET_BYTES: u64 = 1_232;
 /// Most transactions kept for history queries.
 const HISTORY_CAP: usize = 200_000;
 /// Wall-clock duration of a slot.
@@ -139,6 +141,11 @@ impl EmbeddedChain {
     /// recorded for history and wakes account subscribers; a failed one changes nothing.
     pub async fn process(&self, tx: &Transaction) -> Result<(Signature, Result<(), solana_sdk::transaction::TransactionError>, Vec<String>), ChainError> {
         let sig = tx.signatures.first().copied().unwrap_or_default();
+        // As a node does: a transaction must fit one packet.
+        let size = bincode::serialized_size(tx).unwrap_or(u64::MAX);
+        if size > PACKET_BYTES {
+            return Err(ChainError::Transaction { code: None, message: format!("transaction too large: {size} bytes (max {PACKET_BYTES})") });
+        }
         let _sending = self.sending.lock().await;
         // The bank records invoked instructions only when simulating, so a transaction that can move tokens
         // (it names a token program) is simulated first, on the same state, to keep them for history.

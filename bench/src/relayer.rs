@@ -1,0 +1,406 @@
+//! Relayer: the share server runs as a child process (`trez-bench serve-relayer`: the real `server::run`,
+//! session, vardiff pinned low, and the durable SQLite ledger with fsync) on a synthetic template; this
+//! process opens K authenticated miner connections on loopback (`trez_relayer::loadgen`) and submits valid
+//! shares as fast as acks return. The baseline is a raw tokio-tungstenite echo server (`serve-echo`), also a
+//! child, driven by the same K clients with frames of a submit's size. Also measured: the child's RSS per
+//! idle authenticated connection, and the time from publishing a new challenge to the last connection
+//! receiving its job (the child stamps the publish on the wall clock; clients stamp arrivals).
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::{anyhow, Context, Result};
+use futures_util::{SinkExt, StreamExt};
+use serde::Serialize;
+use tokio_tungstenite::tungstenite::Message;
+use trez_protocol::{self as proto, ClientMsg, Key};
+use trez_relayer::config::{Config, LedgerConfig};
+use trez_relayer::jobs::{JobSource, Template};
+use trez_relayer::loadgen::{self, Conn};
+use trez_relayer::server::{self, Shared};
+use trez_relayer::Ledger;
+
+#[derive(clap::Args, Clone, Debug)]
+pub struct Args {
+    /// Connection counts to measure.
+    #[arg(long, value_delimiter = ',', default_value = "100,1000,10000")]
+    pub connections: Vec<usize>,
+    /// Seconds of load per measurement.
+    #[arg(long, default_value_t = 4.0)]
+    pub seconds: f64,
+    /// Share difficulty, bits (vardiff pinned), so the load is the relayer, not the client's hashing.
+    #[arg(long, default_value_t = 4)]
+    pub share_bits: u32,
+    /// Ledger durability: `true` fsyncs every group commit (the relayer's default).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    pub fsync: bool,
+}
+
+#[derive(clap::Args, Clone, Debug)]
+pub struct ServeArgs {
+    #[arg(long)]
+    db: PathBuf,
+    #[arg(long, default_value_t = 4)]
+    bits: u32,
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    fsync: bool,
+}
+
+#[derive(Serialize, Debug)]
+pub struct Point {
+    pub connections: usize,
+    pub connect_secs: f64,
+    /// Accepted-and-durable shares per second.
+    pub relayer_shares_per_sec: f64,
+    pub relayer_ack_p50_ms: f64,
+    pub relayer_ack_p99_ms: f64,
+    pub echo_msgs_per_sec: f64,
+    pub echo_p50_ms: f64,
+    pub echo_p99_ms: f64,
+    /// relayer ÷ echo (target ≥ 0.7 at 1,000).
+    pub ratio: f64,
+    /// Child RSS growth per idle authenticated connection, KiB (target ≤ 30 at 10,000).
+    pub rss_kib_per_conn: f64,
+    /// New challenge published → the last connection has its job, ms (target ≤ 50 at 10,000).
+    pub fanout_last_ms: f64,
+    pub fanout_p50_ms: f64,
+    pub rejected: u64,
+}
+
+#[derive(Serialize, Debug)]
+pub struct RelayerResults {
+    pub share_bits: u32,
+    pub seconds: f64,
+    pub fsync: bool,
+    pub points: Vec<Point>,
+}
+
+fn now_ns() -> u128 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
+}
+
+fn template(i: u8) -> Template {
+    // Network difficulty far above the share difficulty: no blocks (the solution path is measured apart).
+    Template { challenge: [i; 32], block_count: i as u64, network_bits: 120, miner_key: [9; 32] }
+}
+
+/// `serve-relayer`: print `ready <addr>`; on a stdin line `publish` publish a new challenge and print
+/// `published <unix ns>`; stop (graceful) at stdin EOF.
+pub fn serve_relayer(a: ServeArgs) -> Result<()> {
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(async move {
+        let mut config = Config::default();
+        config.server.max_connections = 50_000;
+        config.server.max_connections_per_ip = 50_000;
+        config.server.max_submits_per_sec = 1_000_000;
+        config.server.max_frames_per_sec = 1_000_000;
+        config.server.handshake_timeout_secs = 60;
+        config.server.idle_timeout_secs = 600;
+        config.vardiff.initial_bits = a.bits;
+        config.vardiff.min_bits = a.bits;
+        config.vardiff.max_bits = a.bits;
+        config.ledger = LedgerConfig { path: a.db.clone(), fsync: a.fsync, ..LedgerConfig::default() };
+        let ledger = Ledger::open(&config.ledger)?;
+        let jobs = JobSource::new();
+        jobs.publish(template(1));
+        let (sol_tx, mut sol_rx) = tokio::sync::mpsc::channel(1024);
+        tokio::spawn(async move { while sol_rx.recv().await.is_some() {} });
+        let shared = Shared::new(config, Key([1; 32]), Key([9; 32]), jobs.clone(), ledger, sol_tx);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        println!("ready {}", listener.local_addr()?);
+        std::io::stdout().flush()?;
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        std::thread::spawn(move || {
+            let mut i = 2u8;
+            for line in std::io::stdin().lines() {
+                let Ok(line) = line else { break };
+                if line.trim() == "publish" {
+                    let t = now_ns();
+                    jobs.publish(template(i));
+                    i = i.wrapping_add(1);
+                    println!("published {t}");
+                    let _ = std::io::stdout().flush();
+                }
+            }
+            let _ = stop_tx.send(());
+        });
+        server::run(listener, shared, async move {
+            let _ = stop_rx.await;
+        })
+        .await
+    })
+}
+
+/// `serve-echo`: a WebSocket server that sends every text frame back.
+pub fn serve_echo() -> Result<()> {
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        println!("ready {}", listener.local_addr()?);
+        std::io::stdout().flush()?;
+        std::thread::spawn(|| {
+            for _ in std::io::stdin().lines() {}
+            std::process::exit(0);
+        });
+        loop {
+            let (stream, _) = listener.accept().await?;
+            tokio::spawn(async move {
+                let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else { return };
+                while let Some(Ok(m)) = ws.next().await {
+                    if m.is_text() && ws.send(m).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    })
+}
+
+struct ChildProc {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: BufReader<ChildStdout>,
+    addr: String,
+}
+
+impl ChildProc {
+    fn spawn(args: &[&str]) -> Result<ChildProc> {
+        let mut child = Command::new(std::env::current_exe()?)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()?;
+        let stdin = child.stdin.take();
+        let mut stdout = BufReader::new(child.stdout.take().context("child stdout")?);
+        let mut line = String::new();
+        stdout.read_line(&mut line)?;
+        let addr = line.trim().strip_prefix("ready ").ok_or_else(|| anyhow!("child said {line:?}"))?.to_string();
+        Ok(ChildProc { child, stdin, stdout, addr })
+    }
+
+    fn rss_kib(&self) -> f64 {
+        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .ok()
+            .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+            .unwrap_or(0.0)
+    }
+
+    fn stop(mut self) {
+        drop(self.stdin.take());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+async fn connect_all(url: &str, k: usize) -> Result<Vec<Conn>> {
+    let conns: Vec<Result<Conn>> = futures_util::stream::iter(0..k)
+        .map(|i| {
+            let url = url.to_string();
+            async move { Conn::connect(&url, &loadgen::random_wallet(), &format!("b{i}")).await }
+        })
+        .buffer_unordered(256)
+        .collect()
+        .await;
+    conns.into_iter().collect()
+}
+
+/// Drive every connection for `secs`: (accepted, rejected, ack latencies in ms).
+async fn load(conns: Vec<Conn>, secs: f64) -> (Vec<Conn>, u64, u64, Vec<f64>) {
+    let deadline = Instant::now() + Duration::from_secs_f64(secs);
+    let tasks: Vec<_> = conns
+        .into_iter()
+        .map(|mut c| {
+            tokio::spawn(async move {
+                let (mut ok, mut bad, mut lat) = (0u64, 0u64, vec![]);
+                while Instant::now() < deadline {
+                    match c.mine_one().await {
+                        Ok(a) if a.accepted => {
+                            ok += 1;
+                            lat.push(a.latency.as_secs_f64() * 1e3);
+                        }
+                        Ok(_) => bad += 1,
+                        Err(_) => break,
+                    }
+                }
+                (c, ok, bad, lat)
+            })
+        })
+        .collect();
+    let (mut conns, mut ok, mut bad, mut lat) = (vec![], 0, 0, vec![]);
+    for t in tasks {
+        if let Ok((c, o, b, l)) = t.await {
+            conns.push(c);
+            ok += o;
+            bad += b;
+            lat.extend(l);
+        }
+    }
+    (conns, ok, bad, lat)
+}
+
+async fn echo_load(url: &str, k: usize, secs: f64) -> Result<(f64, Vec<f64>)> {
+    let payload = proto::encode(&ClientMsg::Submit { id: 123_456, job_id: "17".into(), nonce: 1_234_567_890_123_456 });
+    let socks: Vec<_> = futures_util::stream::iter(0..k)
+        .map(|_| async { tokio_tungstenite::connect_async(url).await.map(|(ws, _)| ws) })
+        .buffer_unordered(256)
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect::<Result<_, _>>()?;
+    let deadline = Instant::now() + Duration::from_secs_f64(secs);
+    let start = Instant::now();
+    let tasks: Vec<_> = socks
+        .into_iter()
+        .map(|mut ws| {
+            let payload = payload.clone();
+            tokio::spawn(async move {
+                let mut lat = vec![];
+                while Instant::now() < deadline {
+                    let t = Instant::now();
+                    if ws.send(Message::text(payload.clone())).await.is_err() {
+                        break;
+                    }
+                    match ws.next().await {
+                        Some(Ok(_)) => lat.push(t.elapsed().as_secs_f64() * 1e3),
+                        _ => break,
+                    }
+                }
+                let _ = ws.close(None).await;
+                lat
+            })
+        })
+        .collect();
+    let mut lat = vec![];
+    for t in tasks {
+        lat.extend(t.await.unwrap_or_default());
+    }
+    Ok((lat.len() as f64 / start.elapsed().as_secs_f64().max(secs), lat))
+}
+
+async fn point(k: usize, args: &Args, dir: &std::path::Path) -> Result<Point> {
+    // The relayer.
+    let db = dir.join(format!("ledger-{k}.db"));
+    let mut child = ChildProc::spawn(&[
+        "serve-relayer",
+        "--db",
+        db.to_str().unwrap_or_default(),
+        "--bits",
+        &args.share_bits.to_string(),
+        "--fsync",
+        &args.fsync.to_string(),
+    ])?;
+    let url = format!("ws://{}", child.addr);
+    let rss0 = child.rss_kib();
+    let t = Instant::now();
+    let conns = connect_all(&url, k).await?;
+    let connect_secs = t.elapsed().as_secs_f64();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let rss1 = child.rss_kib();
+
+    // Fan-out: every connection waits for its next job while the child publishes a new challenge.
+    let waits: Vec<_> = conns
+        .into_iter()
+        .map(|mut c| {
+            tokio::spawn(async move {
+                let r = c.wait_job(Duration::from_secs(30)).await.map(|_| now_ns());
+                (c, r)
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let stdin = child.stdin.as_mut().context("child stdin")?;
+    writeln!(stdin, "publish")?;
+    stdin.flush()?;
+    let mut line = String::new();
+    child.stdout.read_line(&mut line)?;
+    let published: u128 = line.trim().strip_prefix("published ").and_then(|s| s.parse().ok()).ok_or_else(|| anyhow!("child said {line:?}"))?;
+    let mut conns = vec![];
+    let mut arrivals = vec![];
+    for w in waits {
+        let (c, r) = w.await?;
+        arrivals.push((r? as i128 - published as i128) as f64 / 1e6);
+        conns.push(c);
+    }
+    arrivals.sort_by(f64::total_cmp);
+
+    // Throughput and ack latency.
+    let t = Instant::now();
+    let (conns, ok, bad, mut lat) = load(conns, args.seconds).await;
+    let elapsed = t.elapsed().as_secs_f64();
+    lat.sort_by(f64::total_cmp);
+    for c in conns {
+        c.close().await;
+    }
+    child.stop();
+
+    // The echo baseline, same K.
+    let echo = ChildProc::spawn(&["serve-echo"])?;
+    let (echo_rate, mut elat) = echo_load(&format!("ws://{}", echo.addr), k, args.seconds).await?;
+    echo.stop();
+    elat.sort_by(f64::total_cmp);
+
+    let relayer_rate = ok as f64 / elapsed;
+    Ok(Point {
+        connections: k,
+        connect_secs,
+        relayer_shares_per_sec: relayer_rate,
+        relayer_ack_p50_ms: percentile(&lat, 0.5),
+        relayer_ack_p99_ms: percentile(&lat, 0.99),
+        echo_msgs_per_sec: echo_rate,
+        echo_p50_ms: percentile(&elat, 0.5),
+        echo_p99_ms: percentile(&elat, 0.99),
+        ratio: if echo_rate > 0.0 { relayer_rate / echo_rate } else { 0.0 },
+        rss_kib_per_conn: (rss1 - rss0).max(0.0) / k as f64,
+        fanout_last_ms: arrivals.last().copied().unwrap_or(0.0),
+        fanout_p50_ms: percentile(&arrivals, 0.5),
+        rejected: bad,
+    })
+}
+
+pub fn run(args: &Args) -> Result<RelayerResults> {
+    println!("\n== relayer ({} s per point, shares at {} bits, ledger fsync {}) ==", args.seconds, args.share_bits, if args.fsync { "on" } else { "off" });
+    let dir = tempfile::tempdir()?;
+    let rt = tokio::runtime::Runtime::new()?;
+    let mut points = vec![];
+    println!(
+        "  {:>6} {:>10} {:>9} {:>9} {:>10} {:>9} {:>9} {:>6} {:>10} {:>10} {:>8}",
+        "conns", "shares/s", "ack p50", "ack p99", "echo/s", "echo p50", "echo p99", "ratio", "KiB/conn", "fan-out", "connect"
+    );
+    for &k in &args.connections {
+        let p = rt.block_on(point(k, args, dir.path()))?;
+        println!(
+            "  {:>6} {:>10.0} {:>7.2}ms {:>7.2}ms {:>10.0} {:>7.2}ms {:>7.2}ms {:>6.2} {:>10.1} {:>8.1}ms {:>9.1}s",
+            p.connections,
+            p.relayer_shares_per_sec,
+            p.relayer_ack_p50_ms,
+            p.relayer_ack_p99_ms,
+            p.echo_msgs_per_sec,
+            p.echo_p50_ms,
+            p.echo_p99_ms,
+            p.ratio,
+            p.rss_kib_per_conn,
+            p.fanout_last_ms,
+            p.connect_secs
+        );
+        points.push(p);
+    }
+    Ok(RelayerResults { share_bits: args.share_bits, seconds: args.seconds, fsync: args.fsync, points })
+}
