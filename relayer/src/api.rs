@@ -126,13 +126,14 @@ async fn miner(State(s): State<ApiState>, Path(wallet): Path<String>) -> Result<
     let w: Pubkey = wallet.parse().map_err(|_| ApiError(StatusCode::BAD_REQUEST, format!("not a wallet address: {wallet}")))?;
     let act = s.ledger.miner_activity(w.to_bytes(), HASHRATE_WINDOW_SECS).await.map_err(internal)?;
     let member = s.pc.members(&[w]).await.map_err(internal)?.pop().flatten();
+    let mine = s.shared.stats.rejected_for(&w.to_bytes());
     let rejected: serde_json::Map<String, serde_json::Value> =
-        RejectReason::ALL.iter().map(|r| (r.as_str().to_string(), json!(s.shared.stats.rejected(*r)))).collect();
+        RejectReason::ALL.iter().map(|r| (r.as_str().to_string(), json!(mine[*r as usize]))).collect();
     Ok(Json(json!({
         "wallet": w.to_string(),
         "hashrate": act.recent_work / HASHRATE_WINDOW_SECS as f64,
         "shares_accepted": act.shares,
-        "pool_rejects_by_reason": rejected,
+        "shares_rejected": rejected,
         "last_share_ms": act.last_share_ms,
         "workers": act.workers,
         "registered": member.is_some(),

@@ -36,14 +36,29 @@ pub struct Stats {
     pub accepted: AtomicU64,
     pub blocks: AtomicU64,
     rejected: [AtomicU64; RejectReason::ALL.len()],
+    /// Rejected shares per authenticated wallet and reason since start (at most [`MAX_TRACKED_WALLETS`]).
+    by_wallet: Mutex<HashMap<[u8; 32], [u64; RejectReason::ALL.len()]>>,
 }
+
+/// Most wallets whose rejects are counted one by one (memory bound; pool-wide counters always count).
+pub const MAX_TRACKED_WALLETS: usize = 100_000;
 
 impl Stats {
     pub fn rejected(&self, r: RejectReason) -> u64 {
         self.rejected[r as usize].load(Ordering::Relaxed)
     }
-    fn reject(&self, r: RejectReason) {
+    /// `wallet`'s rejected shares by reason since the relayer started (zeros when never rejected).
+    pub fn rejected_for(&self, wallet: &[u8; 32]) -> [u64; RejectReason::ALL.len()] {
+        self.by_wallet.lock().unwrap_or_else(|e| e.into_inner()).get(wallet).copied().unwrap_or_default()
+    }
+    fn reject(&self, r: RejectReason, wallet: Option<&[u8; 32]>) {
         self.rejected[r as usize].fetch_add(1, Ordering::Relaxed);
+        if let Some(w) = wallet {
+            let mut m = self.by_wallet.lock().unwrap_or_else(|e| e.into_inner());
+            if m.len() < MAX_TRACKED_WALLETS || m.contains_key(w) {
+                m.entry(*w).or_default()[r as usize] += 1;
+            }
+        }
     }
 }
 
@@ -529,7 +544,7 @@ impl Session {
     }
 
     fn reject(&mut self, id: u64, reason: RejectReason) {
-        self.shared.stats.reject(reason);
+        self.shared.stats.reject(reason, self.wallet.as_ref().map(|(w, _)| &w.0));
         if !matches!(reason, RejectReason::Stale | RejectReason::RateLimited | RejectReason::Unavailable) {
             self.invalid += 1;
         }

@@ -61,7 +61,18 @@ async fn api_endpoints_match_the_chain_and_the_export_audits() {
     assert!(pool["solvency_margin"].as_i64().unwrap() >= 0);
     assert!(pool["hashrate"].as_f64().unwrap() > 0.0);
 
+    // One share below its difficulty from this wallet: counted in its rejects by reason.
+    let mut probe = trez_relayer::loadgen::Conn::connect(&format!("ws://{}", p.addr), &wallet.secret, "api-probe").await.unwrap();
+    let j = probe.job.clone();
+    let low = (j.nonce_start..)
+        .find(|n| !trez_pow::meets_difficulty(&trez_pow::digest(&j.challenge, &j.miner_key, j.block_count, *n), j.share_bits))
+        .unwrap();
+    let ack = probe.submit(low).await.unwrap();
+    assert_eq!(ack.reason, Some(trez_protocol::RejectReason::LowDifficulty));
+    probe.close().await;
+
     let me: serde_json::Value = get(&format!("/api/miners/{}", wallet.key())).await.json().await.unwrap();
+    assert_eq!(me["shares_rejected"]["low_difficulty"], 1, "this wallet's rejects by reason: {me}");
     let member = pc.members(&[wallet.public.into()]).await.unwrap().pop().flatten().expect("member");
     assert_eq!(me["credited"], member.credited);
     assert_eq!(me["paid"], member.paid);
