@@ -415,3 +415,29 @@ pub async fn render(chromium: &std::path::Path, url: &str) -> String {
     assert!(out.status.success(), "chromium failed: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).expect("utf-8 DOM")
 }
+
+/// A running pipeline for end-to-end tests: miner server, on-chain loop and HTTP API on ephemeral loopback
+/// ports, ledger in a temporary directory.
+pub struct Running {
+    pub p: trez_relayer::pipeline::Pipeline,
+    pub ledger: trez_relayer::Ledger,
+    /// Subscribed before the pipeline started, so no event is missed.
+    pub events: tokio::sync::broadcast::Receiver<trez_relayer::onchain::PoolEvent>,
+    /// `http://` base of the API.
+    pub base: String,
+    /// The ledger's directory (removed on drop: keep it bound).
+    pub dir: tempfile::TempDir,
+}
+
+/// Start the pipeline over `pc` with share difficulty `bits` (see [`relayer_config`]).
+pub async fn start_pipeline(pc: std::sync::Arc<trez_relayer::onchain::PoolChain>, bits: u32) -> Running {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = relayer_config(dir.path(), bits);
+    let ledger = trez_relayer::Ledger::open(&config.ledger).expect("ledger");
+    let ws = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let api = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let events = pc.events.subscribe();
+    let p = trez_relayer::pipeline::Pipeline::start(ws, Some(api), config, pc, ledger.clone()).await.expect("pipeline");
+    let base = format!("http://{}", p.api_addr.expect("api address"));
+    Running { p, ledger, events, base, dir }
+}

@@ -11,8 +11,6 @@ use trez_relayer::chain::serve::RpcServer;
 use trez_relayer::chain::ChainClient;
 use trez_relayer::export::PoolExport;
 use trez_relayer::onchain::{ChainOptions, PoolChain, PoolEvent};
-use trez_relayer::pipeline::Pipeline;
-use trez_relayer::Ledger;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_endpoints_match_the_chain_and_the_export_audits() {
@@ -20,14 +18,7 @@ async fn api_endpoints_match_the_chain_and_the_export_audits() {
     let (relayer, addrs) = trez_tests::new_pool(&chain, chain.as_ref(), 16, 200, 500).await;
     let opts = ChainOptions { payout_interval_secs: 1, poll_interval_ms: 200, ..ChainOptions::default() };
     let pc = PoolChain::connect(chain.clone() as Arc<dyn ChainClient>, relayer, addrs.pool.parse().unwrap(), opts).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let config = trez_tests::relayer_config(dir.path(), 12);
-    let ledger = Ledger::open(&config.ledger).unwrap();
-    let ws = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let api = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let mut events = pc.events.subscribe();
-    let p = Pipeline::start(ws, Some(api), config, pc.clone(), ledger.clone()).await.unwrap();
-    let base = format!("http://{}", p.api_addr.unwrap());
+    let trez_tests::Running { p, ledger: _, mut events, base, dir: _dir } = trez_tests::start_pipeline(pc.clone(), 12).await;
 
     let wallet = trez_miner::Wallet::generate();
     let (miner, cancel) = trez_tests::spawn_miner(format!("ws://{}", p.addr), wallet.clone(), "api-rig");

@@ -13,8 +13,6 @@ use trez_relayer::chain::rpc::RpcChain;
 use trez_relayer::chain::serve::RpcServer;
 use trez_relayer::chain::ChainClient;
 use trez_relayer::onchain::{ChainOptions, PoolChain, PoolEvent};
-use trez_relayer::pipeline::Pipeline;
-use trez_relayer::Ledger;
 use trez_tests::proxy::{socket_of, FaultProxy, Mode};
 
 async fn metric(http: &reqwest::Client, base: &str, name: &str) -> f64 {
@@ -52,14 +50,7 @@ async fn the_pool_rides_out_rpc_and_pubsub_faults() {
     let (relayer, addrs) = trez_tests::new_pool(&chain, chain.as_ref(), 16, 100, 500).await;
     let opts = ChainOptions { payout_interval_secs: 1, poll_interval_ms: 300, confirm_timeout_secs: 5, send_attempts: 3, ..ChainOptions::default() };
     let pc = PoolChain::connect(rpc.clone() as Arc<dyn ChainClient>, relayer, addrs.pool.parse().unwrap(), opts).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let config = trez_tests::relayer_config(dir.path(), 12);
-    let ledger = Ledger::open(&config.ledger).unwrap();
-    let ws = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let api = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let mut events = pc.events.subscribe();
-    let p = Pipeline::start(ws, Some(api), config, pc.clone(), ledger.clone()).await.unwrap();
-    let base = format!("http://{}", p.api_addr.unwrap());
+    let trez_tests::Running { p, ledger, mut events, base, dir: _dir } = trez_tests::start_pipeline(pc.clone(), 12).await;
     let http = reqwest::Client::new();
     let (miner, cancel) = trez_tests::spawn_miner(format!("ws://{}", p.addr), trez_miner::Wallet::generate(), "faults");
 
@@ -88,9 +79,15 @@ async fn the_pool_rides_out_rpc_and_pubsub_faults() {
     assert_eq!(metric(&http, &base, "trez_chain_up").await, 0.0, "the outage is reported");
     assert!(metric(&http, &base, "trez_chain_outage_seconds").await >= 1.0);
     assert!(metric(&http, &base, "trez_chain_errors_total").await > errors_before);
-    let pending = ledger.solutions("pending").await.unwrap();
-    assert!(!pending.is_empty(), "a block found during the outage waits as a pending solution");
-    let waiting = pending[0].clone();
+    // The miner keeps mining the last challenge; a block it finds waits as a pending solution.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+    let waiting = loop {
+        if let Some(s) = ledger.solutions("pending").await.unwrap().into_iter().next() {
+            break s;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no block found during the outage");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
     rpc_proxy.set(Mode::Http503);
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(metric(&http, &base, "trez_chain_up").await, 0.0);
