@@ -551,6 +551,11 @@ impl Ledger {
         .await
     }
 
+    /// Σ recorded payout amounts, base units.
+    pub async fn payout_total(&self) -> Result<u64, LedgerError> {
+        self.call(|c| c.query_row("SELECT COALESCE(SUM(amount), 0) FROM payouts", [], |r| r.get::<_, i64>(0))).await.map(|v| v as u64)
+    }
+
     /// Every payout transfer: (signature, wallet, amount).
     pub async fn payouts(&self) -> Result<Vec<(String, [u8; 32], u64)>, LedgerError> {
         self.call(|c| {

@@ -300,22 +300,36 @@ pub async fn watch(pc: Arc<PoolChain>, jobs: JobSource, cancel: CancellationToke
     }
 }
 
-/// Solution submitter: resumes `pending` solutions from the ledger, then takes new ones from `rx`.
+/// Solution submitter. New solutions come from `rx` (the fast path); the ledger is the source of truth: every
+/// pass, and every few seconds, it also lands whatever is still `pending` there: at start (a crash), and
+/// solutions the channel could not take (it is bounded; during a long RPC outage miners keep finding blocks
+/// for the last challenge they know).
 pub async fn submit_solutions(pc: Arc<PoolChain>, ledger: Ledger, mut rx: mpsc::Receiver<Solution>, cancel: CancellationToken) {
-    match ledger.solutions("pending").await {
-        Ok(pending) => {
-            for s in pending {
-                submit_one(&pc, &ledger, &s, &cancel).await;
-            }
-        }
-        Err(e) => warn!(error = %e, "could not read pending solutions"),
-    }
+    // Highest solution id a ledger sweep handled: the channel's copy of such a solution is skipped.
+    let mut swept = 0i64;
+    let mut sweep = tokio::time::interval(Duration::from_secs(5));
     loop {
-        let sol = tokio::select! {
+        match ledger.solutions("pending").await {
+            Ok(pending) => {
+                for s in pending {
+                    if cancel.is_cancelled() {
+                        return;
+                    }
+                    swept = swept.max(s.id);
+                    submit_one(&pc, &ledger, &s, &cancel).await;
+                }
+            }
+            Err(e) => warn!(error = %e, "could not read pending solutions"),
+        }
+        tokio::select! {
             _ = cancel.cancelled() => return,
-            s = rx.recv() => match s { Some(s) => s, None => return },
-        };
-        submit_one(&pc, &ledger, &sol, &cancel).await;
+            s = rx.recv() => match s {
+                Some(s) if s.id > swept => submit_one(&pc, &ledger, &s, &cancel).await,
+                Some(_) => {}
+                None => return,
+            },
+            _ = sweep.tick() => {}
+        }
     }
 }
 
@@ -529,21 +543,32 @@ pub async fn ensure_members(pc: &PoolChain, ledger: &Ledger, wallets: &[Pubkey])
     Ok(())
 }
 
-/// Payout crank loop. At start, and after a failed pass, crank payouts that landed without being recorded (a
-/// crash or a lost confirmation between sending and recording) are imported from the chain.
+/// Payout crank loop. Crank payouts that landed without being recorded (a crash or a lost confirmation between
+/// sending and recording, or a transaction that landed after its sender died) are imported from the chain: at
+/// start, and whenever the pool's on-chain `paid` moved by other than what the ledger recorded since the
+/// last import (members' own claims, which the ledger does not record, are absorbed by that comparison).
 pub async fn payouts(pc: Arc<PoolChain>, ledger: Ledger, cancel: CancellationToken) {
-    let mut reconcile = true;
+    // On-chain paid − ledger payouts at the last import; None: import now.
+    let mut unrecorded: Option<u64> = None;
     loop {
-        if reconcile {
-            match reconcile_payouts(&pc, &ledger, RECONCILE_HISTORY).await {
-                Ok(n) => {
-                    reconcile = false;
-                    if n > 0 {
-                        info!(transfers = n, "recorded landed payouts the ledger was missing");
+        let now = async { Ok::<_, LoopError>((pc.pool_account().await?.paid, ledger.payout_total().await?)) }.await;
+        match now {
+            Ok((paid, recorded)) if unrecorded != Some(paid.saturating_sub(recorded)) => {
+                match reconcile_payouts(&pc, &ledger, RECONCILE_HISTORY).await {
+                    Ok(n) => {
+                        if n > 0 {
+                            info!(transfers = n, "recorded landed payouts the ledger was missing");
+                        }
+                        match ledger.payout_total().await {
+                            Ok(r) => unrecorded = Some(paid.saturating_sub(r)),
+                            Err(e) => warn!(error = %e, "reading the ledger failed; will retry"),
+                        }
                     }
+                    Err(e) => warn!(error = %e, "reading payout history failed; will retry"),
                 }
-                Err(e) => warn!(error = %e, "reading payout history failed; will retry"),
             }
+            Ok(_) => {}
+            Err(e) => warn!(error = %e, "reading pool totals failed; will retry"),
         }
         tokio::select! {
             _ = cancel.cancelled() => return,
@@ -551,12 +576,11 @@ pub async fn payouts(pc: Arc<PoolChain>, ledger: Ledger, cancel: CancellationTok
         }
         if let Err(e) = payout_once(&pc, &ledger).await {
             warn!(error = %e, "payout run failed; will retry");
-            reconcile = true;
         }
     }
 }
 
-/// Escrow transactions (newest first) [`reconcile_payouts`] reads when the payout loop starts.
+/// Escrow transactions (newest first) [`reconcile_payouts`] reads when the payout loop imports.
 pub const RECONCILE_HISTORY: usize = 1_000;
 
 /// Record every `payout` (crank) transfer among the escrow's last `limit` landed transactions that the ledger

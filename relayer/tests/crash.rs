@@ -234,6 +234,20 @@ cu_price_micro_lamports = 0
         assert!(Instant::now() < deadline, "the pool did not settle: {p:?}; see {}", log_path.display());
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
+    // A payout sent just before a kill can land after the next run started; the running relayer imports it
+    // at its next pass. Wait (read-only) until the ledger accounts for everything paid on-chain.
+    let paid_onchain = view.pool_account().await.unwrap().paid;
+    let ro = rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let recorded: i64 = ro.query_row("SELECT COALESCE(SUM(amount), 0) FROM payouts", [], |r| r.get(0)).unwrap();
+        if recorded as u64 == paid_onchain {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the ledger records {recorded} paid, the chain {paid_onchain}; see {}", log_path.display());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    drop(ro);
     // Graceful stop: SIGTERM; the relayer finishes in-flight work, flushes the ledger and exits 0.
     let pid = r.child.id().unwrap().to_string();
     assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
@@ -277,7 +291,7 @@ cu_price_micro_lamports = 0
     eprintln!(
         "kill -9: {} kills in {:.0} s (by phase, tries/at the moment: {:?}); shares acked {}, in the ledger {}; \
          blocks landed {}, lost {}; rounds credited {}; payout transactions {}, transfers {}; rejects {:?}; \
-         audit: {} transfer_checked matched; restarts that imported a payout landed before the kill: {}; \
+         audit: {} transfer_checked matched; imports of payouts that landed unrecorded: {}; \
          \"block landed\" lines: {}",
         KILLS,
         kill_secs,
