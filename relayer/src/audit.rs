@@ -19,6 +19,7 @@ use solana_sdk::pubkey::Pubkey;
 use trez_sdk::{pda, RoundStatus};
 
 use crate::export::{parse_leaf, PoolExport, WindowShare};
+use crate::ledger::PayoutKind;
 use crate::onchain::{LoopError, PoolChain};
 use crate::pplns;
 
@@ -39,6 +40,7 @@ pub struct AuditReport {
     pub ok: bool,
     pub rounds: Vec<RoundVerdict>,
     pub members_checked: usize,
+    /// Published payout and claim transactions checked against the escrow's transfers.
     pub payouts_checked: usize,
     /// `transfer_checked`s out of the escrow decoded from its history (payouts, claims, fee withdrawals).
     pub transfers_checked: usize,
@@ -177,28 +179,30 @@ pub async fn audit(pc: &PoolChain, export: &PoolExport) -> Result<AuditReport, L
         }
     }
 
-    // Every published payout is a payout transfer of that signature, wallet and amount; every crank payout
-    // transfer is published (a member's own claims are not the relayer's to publish).
-    let mut published: Vec<(String, Pubkey, u64)> = vec![];
+    // Every published payout or claim is a transfer of that kind, signature, wallet and amount; every crank
+    // payout transfer is published. A member's own claims need not be (the relayer publishes them once it has
+    // imported them from the escrow's history; one made just now may not be yet).
+    let mut published: Vec<(String, Pubkey, u64, bool)> = vec![];
     for p in &export.payouts {
         match p.wallet.parse::<Pubkey>() {
-            Ok(w) => published.push((p.signature.clone(), w, p.amount)),
+            Ok(w) => published.push((p.signature.clone(), w, p.amount, p.kind == PayoutKind::Claim)),
             Err(_) => problems.push(format!("payout {}: malformed wallet", p.signature)),
         }
     }
-    let mut crank: Vec<(String, Pubkey, u64)> = transfers
+    let mut moved: Vec<(String, Pubkey, u64, bool)> = transfers
         .iter()
-        .filter(|t| t.kind == TransferKind::Payout)
-        .filter_map(|t| t.wallet.map(|w| (t.signature.to_string(), w, t.amount)))
+        .filter(|t| t.kind != TransferKind::Fees)
+        .filter_map(|t| t.wallet.map(|w| (t.signature.to_string(), w, t.amount, t.kind == TransferKind::Claim)))
         .collect();
-    crank.sort();
+    moved.sort();
     published.sort();
+    let what = |claim: bool| if claim { "claim" } else { "payout" };
     for p in &published {
-        if crank.binary_search(p).is_err() {
-            problems.push(format!("payout {} of {} to {}: no such transfer_checked from the escrow", p.0, p.2, p.1));
+        if moved.binary_search(p).is_err() {
+            problems.push(format!("{} {} of {} to {}: no such transfer_checked from the escrow", what(p.3), p.0, p.2, p.1));
         }
     }
-    for c in &crank {
+    for c in moved.iter().filter(|c| !c.3) {
         if published.binary_search(c).is_err() {
             problems.push(format!("payout {} of {} to {}: transferred from the escrow but missing from the published payouts", c.0, c.2, c.1));
         }

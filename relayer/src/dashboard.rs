@@ -79,10 +79,15 @@ pub async fn index(State(s): State<ApiState>) -> Result<Html<String>, ApiError> 
             esc(&r.status)
         );
     }
-    body += "</table><h2>Payouts</h2><table id=\"payouts\"><tr><th>transaction</th><th>wallet</th><th>amount</th></tr>";
-    for (sig, w, amount) in s.ledger.payouts().await.map_err(crate::api::internal)?.iter().rev().take(100) {
-        let w = Pubkey::new_from_array(*w);
-        body += &format!(r#"<tr><td>{}</td><td><a href="/miner/{w}"><code>{w}</code></a></td><td>{amount}</td></tr>"#, tx_link(sig, &cluster));
+    body += "</table><h2>Payouts</h2><table id=\"payouts\"><tr><th>transaction</th><th>wallet</th><th>amount</th><th>kind</th></tr>";
+    for p in s.ledger.payouts().await.map_err(crate::api::internal)?.iter().rev().take(100) {
+        let w = Pubkey::new_from_array(p.wallet);
+        body += &format!(
+            r#"<tr><td>{}</td><td><a href="/miner/{w}"><code>{w}</code></a></td><td>{}</td><td>{}</td></tr>"#,
+            tx_link(&p.signature, &cluster),
+            p.amount,
+            p.kind.as_str()
+        );
     }
     body += "</table>";
     Ok(page("TREZ pool", &body))

@@ -52,12 +52,21 @@ pub struct RoundRecord {
     pub shares: Vec<WindowShare>,
 }
 
-/// One payout transfer.
+/// One transfer of a member's balance out of the escrow.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PayoutRecord {
     pub signature: String,
     pub wallet: String,
+    /// Base units.
     pub amount: u64,
+    /// `payout` (the crank) or `claim` (the member's own; recorded when the relayer imports it from the
+    /// escrow's history). Absent in older exports: `payout`.
+    #[serde(default = "crank")]
+    pub kind: crate::ledger::PayoutKind,
+}
+
+fn crank() -> crate::ledger::PayoutKind {
+    crate::ledger::PayoutKind::Payout
 }
 
 /// Everything an auditor needs besides the chain.
@@ -126,7 +135,7 @@ pub async fn export(ledger: &Ledger, pool: &Pubkey) -> Result<PoolExport, Ledger
         .payouts()
         .await?
         .into_iter()
-        .map(|(signature, w, amount)| PayoutRecord { signature, wallet: key(&w), amount })
+        .map(|p| PayoutRecord { signature: p.signature, wallet: key(&p.wallet), amount: p.amount, kind: p.kind })
         .collect();
     Ok(PoolExport { pool: pool.to_string(), rounds, payouts })
 }

@@ -18,6 +18,7 @@ pub fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(include_str!("../../migrations/0001_share_ledger.sql")),
         M::up(include_str!("../../migrations/0002_rounds_payouts.sql")),
+        M::up(include_str!("../../migrations/0003_payout_kind.sql")),
     ])
 }
 
@@ -288,6 +289,44 @@ pub struct SolutionRow {
     pub signature: Option<String>,
 }
 
+/// How a member's tokens left the escrow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PayoutKind {
+    /// The permissionless `payout` crank (pool guide: the pool pays members).
+    Payout,
+    /// The member's own `claim`.
+    Claim,
+}
+
+impl PayoutKind {
+    /// The stored name: `payout` | `claim`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PayoutKind::Payout => "payout",
+            PayoutKind::Claim => "claim",
+        }
+    }
+
+    fn parse(s: &str) -> PayoutKind {
+        if s == "claim" {
+            PayoutKind::Claim
+        } else {
+            PayoutKind::Payout
+        }
+    }
+}
+
+/// One recorded transfer to a member (see `migrations/0003_payout_kind.sql`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PayoutRow {
+    pub signature: String,
+    pub wallet: [u8; 32],
+    /// Base units.
+    pub amount: u64,
+    pub kind: PayoutKind,
+}
+
 /// A stored round (see `migrations/0002_rounds_payouts.sql`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RoundRow {
@@ -532,36 +571,45 @@ impl Ledger {
         .await
     }
 
-    /// Record the transfers of one payout transaction.
-    pub async fn record_payouts(&self, signature: String, paid: Vec<([u8; 32], u64)>) -> Result<(), LedgerError> {
+    /// Record the transfers (wallet, base units) of one landed transaction that paid members. Idempotent: a
+    /// (signature, wallet) already recorded is kept as it is.
+    pub async fn record_payouts(&self, signature: String, kind: PayoutKind, paid: Vec<([u8; 32], u64)>) -> Result<(), LedgerError> {
         self.call(move |c| {
             let tx = c.transaction()?;
             for (wallet, amount) in &paid {
                 tx.execute(
-                    "INSERT INTO payouts (signature, wallet, amount, created_ms) VALUES (?1, ?2, ?3, ?4)",
-                    params![signature, wallet.as_slice(), *amount as i64, now_ms()],
+                    "INSERT OR IGNORE INTO payouts (signature, wallet, amount, kind, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![signature, wallet.as_slice(), *amount as i64, kind.as_str(), now_ms()],
                 )?;
             }
             tx.execute(
-                "INSERT OR IGNORE INTO chain_txs (signature, kind, created_ms) VALUES (?1, 'payout', ?2)",
-                params![signature, now_ms()],
+                "INSERT OR IGNORE INTO chain_txs (signature, kind, created_ms) VALUES (?1, ?2, ?3)",
+                params![signature, kind.as_str(), now_ms()],
             )?;
             tx.commit()
         })
         .await
     }
 
-    /// Σ recorded payout amounts, base units.
+    /// Σ recorded payout and claim amounts, base units (equals the pool's on-chain `paid` once every
+    /// transfer is recorded).
     pub async fn payout_total(&self) -> Result<u64, LedgerError> {
         self.call(|c| c.query_row("SELECT COALESCE(SUM(amount), 0) FROM payouts", [], |r| r.get::<_, i64>(0))).await.map(|v| v as u64)
     }
 
-    /// Every payout transfer: (signature, wallet, amount).
-    pub async fn payouts(&self) -> Result<Vec<(String, [u8; 32], u64)>, LedgerError> {
+    /// Every recorded transfer to a member, oldest first.
+    pub async fn payouts(&self) -> Result<Vec<PayoutRow>, LedgerError> {
         self.call(|c| {
-            let mut st = c.prepare("SELECT signature, wallet, amount FROM payouts ORDER BY id")?;
+            let mut st = c.prepare_cached("SELECT signature, wallet, amount, kind FROM payouts ORDER BY id")?;
             let rows = st
-                .query_map([], |r| Ok((r.get(0)?, blob32(r.get(1)?), r.get::<_, i64>(2)? as u64)))?
+                .query_map([], |r| {
+                    Ok(PayoutRow {
+                        signature: r.get(0)?,
+                        wallet: blob32(r.get(1)?),
+                        amount: r.get::<_, i64>(2)? as u64,
+                        kind: PayoutKind::parse(&r.get::<_, String>(3)?),
+                    })
+                })?
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
         })

@@ -308,7 +308,7 @@ pub async fn run(args: LocalnetArgs, shutdown: CancellationToken) -> Result<Opti
     let pool = pc.pool_account().await?;
     let escrow_balance = pc.token_balance(&trez_sdk::pda::escrow(&pc.pool)).await?;
     let payouts = ledger.payouts().await?;
-    let mut paid_wallets: Vec<[u8; 32]> = payouts.iter().map(|(_, w, _)| *w).collect();
+    let mut paid_wallets: Vec<[u8; 32]> = payouts.iter().map(|p| p.wallet).collect();
     paid_wallets.sort();
     paid_wallets.dedup();
     let credit_txs = ledger.txs("begin_credit").await?.into_iter().chain(ledger.txs("credit_batch").await?).collect::<Vec<_>>();
@@ -317,8 +317,8 @@ pub async fn run(args: LocalnetArgs, shutdown: CancellationToken) -> Result<Opti
         let (_, leaves) = ledger.round(row.block_count).await?.unwrap_or((row.clone(), vec![]));
         let payout_signatures: Vec<String> = payouts
             .iter()
-            .filter(|(_, w, _)| leaves.iter().any(|l| &l.wallet == w))
-            .map(|(s, _, _)| s.clone())
+            .filter(|p| leaves.iter().any(|l| l.wallet == p.wallet))
+            .map(|p| p.signature.clone())
             .fold(vec![], |mut v, s| {
                 if !v.contains(&s) {
                     v.push(s);

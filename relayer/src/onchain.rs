@@ -24,12 +24,12 @@ use solana_sdk::signature::{Keypair, Signature, Signer};
 use solana_sdk::transaction::Transaction;
 use tokio::sync::{broadcast, mpsc, Notify};
 use tokio_util::sync::CancellationToken;
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 use trez_sdk::{pda, pool as pool_ix, Member, Pool, Round, RoundStatus, TrezState};
 
 use crate::chain::{ChainClient, ChainError};
 use crate::jobs::{JobSource, Template};
-use crate::ledger::{now_ms, Ledger, RoundRow, SolutionRow};
+use crate::ledger::{now_ms, Ledger, PayoutKind, RoundRow, SolutionRow};
 use crate::pplns;
 use crate::server::Solution;
 
@@ -543,31 +543,46 @@ pub async fn ensure_members(pc: &PoolChain, ledger: &Ledger, wallets: &[Pubkey])
     Ok(())
 }
 
-/// Payout crank loop. Crank payouts that landed without being recorded (a crash or a lost confirmation between
-/// sending and recording, or a transaction that landed after its sender died) are imported from the chain: at
-/// start, and whenever the pool's on-chain `paid` moved by other than what the ledger recorded since the
-/// last import (members' own claims, which the ledger does not record, are absorbed by that comparison).
+/// Payout crank loop: every `payout_interval_secs`, [`payout_once`].
+///
+/// The ledger mirrors every transfer to members (crank payouts and members' own claims), so its total equals
+/// the pool's on-chain `paid`. While they differ (a payout that landed after its sender crashed or lost the
+/// confirmation, someone else's crank, a member's claim), the loop imports the missing transfers from the
+/// escrow's history ([`reconcile_payouts`]): at once when the difference changes, and otherwise again after a
+/// backoff (1 s doubling to 60 s; history can lag the account state on some RPC nodes).
 pub async fn payouts(pc: Arc<PoolChain>, ledger: Ledger, cancel: CancellationToken) {
-    // On-chain paid − ledger payouts at the last import; None: import now.
-    let mut unrecorded: Option<u64> = None;
+    let mut last_gap: Option<u64> = None;
+    let mut backoff = Duration::from_secs(1);
+    let mut next_import = tokio::time::Instant::now();
     loop {
         let now = async { Ok::<_, LoopError>((pc.pool_account().await?.paid, ledger.payout_total().await?)) }.await;
         match now {
-            Ok((paid, recorded)) if unrecorded != Some(paid.saturating_sub(recorded)) => {
-                match reconcile_payouts(&pc, &ledger, RECONCILE_HISTORY).await {
-                    Ok(n) => {
-                        if n > 0 {
-                            info!(transfers = n, "recorded landed payouts the ledger was missing");
-                        }
-                        match ledger.payout_total().await {
-                            Ok(r) => unrecorded = Some(paid.saturating_sub(r)),
-                            Err(e) => warn!(error = %e, "reading the ledger failed; will retry"),
-                        }
+            Ok((paid, recorded)) if paid != recorded => {
+                let gap = paid.abs_diff(recorded);
+                if last_gap != Some(gap) || tokio::time::Instant::now() >= next_import {
+                    if recorded > paid {
+                        error!(paid, recorded, "the ledger records more paid to members than the chain; importing from history");
                     }
-                    Err(e) => warn!(error = %e, "reading payout history failed; will retry"),
+                    match reconcile_payouts(&pc, &ledger, RECONCILE_HISTORY).await {
+                        Ok(n) if n > 0 => {
+                            info!(transfers = n, "recorded landed transfers to members the ledger was missing");
+                            backoff = Duration::from_secs(1);
+                        }
+                        Ok(_) => backoff = (backoff * 2).min(Duration::from_secs(60)),
+                        Err(e) => warn!(error = %e, "reading payout history failed; will retry"),
+                    }
+                    next_import = tokio::time::Instant::now() + backoff;
+                    // The difference the import left (re-read at the next pass).
+                    last_gap = match (pc.pool_account().await, ledger.payout_total().await) {
+                        (Ok(p), Ok(r)) => Some(p.paid.abs_diff(r)),
+                        _ => None,
+                    };
                 }
             }
-            Ok(_) => {}
+            Ok(_) => {
+                last_gap = Some(0);
+                backoff = Duration::from_secs(1);
+            }
             Err(e) => warn!(error = %e, "reading pool totals failed; will retry"),
         }
         tokio::select! {
@@ -583,11 +598,12 @@ pub async fn payouts(pc: Arc<PoolChain>, ledger: Ledger, cancel: CancellationTok
 /// Escrow transactions (newest first) [`reconcile_payouts`] reads when the payout loop imports.
 pub const RECONCILE_HISTORY: usize = 1_000;
 
-/// Record every `payout` (crank) transfer among the escrow's last `limit` landed transactions that the ledger
-/// lacks, with the amounts decoded from its `transfer_checked`s. Returns how many transfers were added.
-/// The crank is permissionless, so this also records payouts someone else cranked.
+/// Record every transfer to a member (`payout`, anyone's crank, and `claim`) among the escrow's last `limit`
+/// landed transactions that the ledger lacks, with the amounts decoded from its `transfer_checked`s.
+/// Returns how many transfers were added.
 pub async fn reconcile_payouts(pc: &PoolChain, ledger: &Ledger, limit: usize) -> Result<usize, LoopError> {
-    let recorded: std::collections::HashSet<String> = ledger.payouts().await?.into_iter().map(|(s, _, _)| s).collect();
+    let recorded: std::collections::HashSet<(String, [u8; 32])> =
+        ledger.payouts().await?.into_iter().map(|p| (p.signature, p.wallet)).collect();
     let wallets: Vec<Pubkey> = ledger.leaf_wallets().await?.into_iter().map(Pubkey::new_from_array).collect();
     let by_member: std::collections::BTreeMap<Pubkey, Pubkey> = wallets.iter().map(|w| (pda::member(&pc.pool, w), *w)).collect();
     let escrow = pda::escrow(&pc.pool);
@@ -595,26 +611,34 @@ pub async fn reconcile_payouts(pc: &PoolChain, ledger: &Ledger, limit: usize) ->
     // Oldest first, so the ledger keeps chain order.
     for rec in pc.chain.history(&escrow, limit).await?.iter().rev().filter(|t| t.ok) {
         let sig = rec.signature.to_string();
-        if recorded.contains(&sig) {
-            continue;
-        }
-        let Ok(transfers) = crate::audit::escrow_transfers(rec, &escrow, &by_member) else { continue };
-        let paid: Vec<([u8; 32], u64)> = transfers
-            .iter()
-            .filter(|t| t.kind == crate::audit::TransferKind::Payout)
-            .filter_map(|t| t.wallet.map(|w| (w.to_bytes(), t.amount)))
-            .collect();
-        if !paid.is_empty() {
-            added += paid.len();
-            ledger.record_payouts(sig, paid).await?;
+        let transfers = match crate::audit::escrow_transfers(rec, &escrow, &by_member) {
+            Ok(t) => t,
+            Err(e) => {
+                warn!(signature = %sig, problem = %e, "escrow transaction not imported");
+                continue;
+            }
+        };
+        for kind in [PayoutKind::Payout, PayoutKind::Claim] {
+            let want = if kind == PayoutKind::Claim { crate::audit::TransferKind::Claim } else { crate::audit::TransferKind::Payout };
+            let missing: Vec<([u8; 32], u64)> = transfers
+                .iter()
+                .filter(|t| t.kind == want)
+                .filter_map(|t| t.wallet.map(|w| (w.to_bytes(), t.amount)))
+                .filter(|(w, _)| !recorded.contains(&(sig.clone(), *w)))
+                .collect();
+            if !missing.is_empty() {
+                added += missing.len();
+                ledger.record_payouts(sig.clone(), kind, missing).await?;
+            }
         }
     }
     Ok(added)
 }
 
 /// One payout pass: every member (of any stored round) whose on-chain `credited − paid` ≥ `min_payout` is paid
-/// to its associated token account (created when missing). Totals come from the chain, never the ledger.
-/// Returns the signatures.
+/// to its associated token account (created when missing). Totals come from the chain, never the ledger; the
+/// amounts recorded are the `transfer_checked`s of the landed transaction (a payout transfers what is owed
+/// when it executes). Returns the signatures.
 pub async fn payout_once(pc: &PoolChain, ledger: &Ledger) -> Result<Vec<Signature>, LoopError> {
     let pool = pc.pool_account().await?;
     let wallets: Vec<Pubkey> = ledger.leaf_wallets().await?.into_iter().map(Pubkey::new_from_array).collect();
@@ -625,6 +649,7 @@ pub async fn payout_once(pc: &PoolChain, ledger: &Ledger) -> Result<Vec<Signatur
         .filter_map(|(w, m)| m.map(|m| (*w, m.pending())))
         .filter(|(_, p)| *p > 0 && *p >= pool.min_payout)
         .collect();
+    let escrow = pda::escrow(&pc.pool);
     let mut sigs = vec![];
     for chunk in due.chunks(pc.opts.payout_batch.clamp(1, MAX_PAYOUT_PER_TX)) {
         let atas: Vec<Pubkey> = chunk.iter().map(|(w, _)| pda::ata(w, &pc.mint)).collect();
@@ -653,20 +678,30 @@ pub async fn payout_once(pc: &PoolChain, ledger: &Ledger) -> Result<Vec<Signatur
             }
         }
         let pairs: Vec<(Pubkey, Pubkey)> = chunk.iter().map(|(w, _)| (*w, pda::ata(w, &pc.mint))).collect();
-        let ws: Vec<Pubkey> = chunk.iter().map(|(w, _)| *w).collect();
-        // `payout` transfers what is owed when it executes, which can exceed what was read above if a credit
-        // batch lands in between: record what the chain says was paid (paid after − paid before).
-        let before: Vec<u64> = pc.members(&ws).await?.iter().map(|m| m.as_ref().map(|m| m.paid).unwrap_or(0)).collect();
         let ix = pool_ix::payout(pc.pool, pc.mint, &pairs);
         info!(members = chunk.len(), "paying members");
         let sig = pc.send_retry(&[ix], pc.opts.send_attempts).await?;
-        let after: Vec<u64> = pc.members(&ws).await?.iter().map(|m| m.as_ref().map(|m| m.paid).unwrap_or(0)).collect();
-        let paid: Vec<([u8; 32], u64)> =
-            ws.iter().zip(before.iter().zip(&after)).map(|(w, (b, a))| (w.to_bytes(), a.saturating_sub(*b))).filter(|(_, x)| *x > 0).collect();
-        let amount: u64 = paid.iter().map(|(_, a)| a).sum();
-        ledger.record_payouts(sig.to_string(), paid).await?;
-        info!(%sig, members = chunk.len(), amount, "paid members");
-        pc.emit(PoolEvent::Paid { members: chunk.len(), amount, signature: sig.to_string() });
+        let by_member: std::collections::BTreeMap<Pubkey, Pubkey> = chunk.iter().map(|(w, _)| (pda::member(&pc.pool, w), *w)).collect();
+        let landed = match pc.chain.get_transaction(&sig).await {
+            Ok(Some(rec)) => crate::audit::escrow_transfers(&rec, &escrow, &by_member).map_err(LoopError::State),
+            Ok(None) => Err(LoopError::State("the node does not return it yet".into())),
+            Err(e) => Err(e.into()),
+        };
+        match landed {
+            Ok(transfers) => {
+                let paid: Vec<([u8; 32], u64)> = transfers
+                    .iter()
+                    .filter(|t| t.kind == crate::audit::TransferKind::Payout)
+                    .filter_map(|t| t.wallet.map(|w| (w.to_bytes(), t.amount)))
+                    .collect();
+                let amount: u64 = paid.iter().map(|(_, a)| a).sum();
+                ledger.record_payouts(sig.to_string(), PayoutKind::Payout, paid).await?;
+                info!(%sig, members = chunk.len(), amount, "paid members");
+                pc.emit(PoolEvent::Paid { members: chunk.len(), amount, signature: sig.to_string() });
+            }
+            // Landed, but its transfers could not be read now: the payout loop imports them from history.
+            Err(e) => warn!(%sig, error = %e, "payout landed; its transfers will be imported from history"),
+        }
         sigs.push(sig);
     }
     Ok(sigs)

@@ -76,6 +76,19 @@ fn spawn_relayer(config: &std::path::Path, log: Arc<Mutex<std::fs::File>>) -> Re
     Relayer { child, lines }
 }
 
+/// Owns the test's directory; keeps it (ledger, log, config) when the test fails, for a post-mortem.
+struct KeepOnPanic(Option<tempfile::TempDir>);
+
+impl Drop for KeepOnPanic {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            if let Some(d) = self.0.take() {
+                eprintln!("kept the relayer's files in {}", d.keep().display());
+            }
+        }
+    }
+}
+
 /// Wait for a stderr line containing `needle`; false on timeout or exit.
 async fn wait_line(r: &mut Relayer, needle: &str, timeout: Duration) -> bool {
     let deadline = tokio::time::Instant::now() + timeout;
@@ -110,7 +123,8 @@ async fn sigkill_at_random_points_loses_nothing() {
     let addrs = onchain::init_pool(chain.as_ref(), &admin, mint, args).await.unwrap();
 
     // The relayer's files: keypair, configuration, ledger, log.
-    let dir = tempfile::tempdir().unwrap();
+    let keep = KeepOnPanic(Some(tempfile::tempdir().unwrap()));
+    let dir = keep.0.as_ref().unwrap();
     let keypair = dir.path().join("relayer.json");
     std::fs::write(&keypair, serde_json::to_string(&relayer.to_bytes().to_vec()).unwrap()).unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
@@ -275,7 +289,7 @@ cu_price_micro_lamports = 0
     let distributable: u64 = rounds.iter().map(|r| r.reward - r.fee).sum();
     assert_eq!(pool.credited, distributable, "on-chain credited = Σ database rounds (none credited twice or missed)");
     let payouts = ledger.payouts().await.unwrap();
-    let paid: u64 = payouts.iter().map(|p| p.2).sum();
+    let paid: u64 = payouts.iter().map(|p| p.amount).sum();
     assert_eq!(pool.paid, paid, "on-chain paid = Σ database payouts (none paid twice or unrecorded)");
     assert_eq!(pool.paid, pool.credited, "everything credited was paid");
 
@@ -284,9 +298,9 @@ cu_price_micro_lamports = 0
     let report = trez_relayer::audit::audit(&view, &record).await.unwrap();
     assert!(report.ok, "audit after the kills: {:?} {:?}", report.problems, report.rounds.iter().filter(|r| !r.ok).collect::<Vec<_>>());
 
-    let payout_txs = payouts.iter().map(|p| &p.0).collect::<HashSet<_>>().len();
+    let payout_txs = payouts.iter().map(|p| &p.signature).collect::<HashSet<_>>().len();
     let log_text = std::fs::read_to_string(&log_path).unwrap();
-    let reconciled = log_text.lines().filter(|l| l.contains("recorded landed payouts the ledger was missing")).count();
+    let reconciled = log_text.lines().filter(|l| l.contains("recorded landed transfers to members the ledger was missing")).count();
     let resumed = log_text.lines().filter(|l| l.contains("block landed in escrow")).count();
     eprintln!(
         "kill -9: {} kills in {:.0} s (by phase, tries/at the moment: {:?}); shares acked {}, in the ledger {}; \

@@ -80,6 +80,9 @@ impl ChainClient for Faulty {
     async fn subscribe_account(&self, a: &Pubkey) -> Result<mpsc::Receiver<Account>, ChainError> {
         self.inner.subscribe_account(a).await
     }
+    async fn get_transaction(&self, s: &Signature) -> Result<Option<TxRecord>, ChainError> {
+        self.inner.get_transaction(s).await
+    }
     async fn history(&self, a: &Pubkey, limit: usize) -> Result<Vec<TxRecord>, ChainError> {
         self.inner.history(a, limit).await
     }

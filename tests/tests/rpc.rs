@@ -4,6 +4,10 @@
 //! credits it and pays it, all through RPC; the first URL is dead (failover) and the server fails requests
 //! in the middle (retries). One miner claims its balance itself, the crank pays the other, and the audit then
 //! runs over RPC, decoding both `transfer_checked`s from the escrow's transaction history.
+//!
+//! Also: a transaction submitted to the embedded chain is carried through (and recorded for history) even
+//! when its sender goes away mid-call, as a node would (the crash test's killed relayer closes its HTTP
+//! connection while its transaction is being processed).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,6 +17,7 @@ use trez_relayer::chain::rpc::RpcChain;
 use trez_relayer::chain::ChainClient;
 use trez_relayer::onchain::{ChainOptions, PoolChain, PoolEvent};
 use trez_relayer::pipeline::Pipeline;
+use trez_relayer::ledger::PayoutKind;
 use trez_relayer::Ledger;
 use trez_relayer::chain::serve::RpcServer;
 use solana_sdk::pubkey::Pubkey;
@@ -92,7 +97,10 @@ async fn rpc_chain_runs_init_pool_and_the_relayer_end_to_end() {
     assert_eq!(paid.len(), 1, "one crank payout (miner B)");
     let members = pc.members(&wallets).await.unwrap();
     assert!(members.iter().all(|m| m.as_ref().unwrap().pending() == 0), "both paid in full");
+    let pool_paid = pc.pool_account().await.unwrap().paid;
+    assert_ne!(ledger.payout_total().await.unwrap(), pool_paid, "the claim is not in the ledger yet");
 
+    // The audit passes before the relayer has imported the claim (a claim need not be published) …
     let record = trez_relayer::export::export(&ledger, &pc.pool).await.unwrap();
     let report = trez_relayer::audit::audit(&pc, &record).await.unwrap();
     assert!(report.ok, "audit over RPC: {:?} {:?}", report.problems, report.rounds);
@@ -101,10 +109,28 @@ async fn rpc_chain_runs_init_pool_and_the_relayer_end_to_end() {
     assert_eq!(report.transfers_checked, 2, "the claim and the payout, decoded from the escrow's inner instructions");
     assert!(fake.requests() > 20);
 
+    // … and after: the import records exactly the claim (the payout is already there), once.
+    assert_eq!(trez_relayer::onchain::reconcile_payouts(&pc, &ledger, 1_000).await.unwrap(), 1);
+    assert_eq!(trez_relayer::onchain::reconcile_payouts(&pc, &ledger, 1_000).await.unwrap(), 0);
+    assert_eq!(ledger.payout_total().await.unwrap(), pool_paid, "the ledger mirrors the on-chain paid");
+    let rows = ledger.payouts().await.unwrap();
+    let claim = rows.iter().find(|p| p.signature == claim_sig.to_string()).expect("the claim is recorded");
+    assert_eq!((claim.kind, claim.wallet, claim.amount), (PayoutKind::Claim, wallets[0].to_bytes(), members[0].as_ref().unwrap().paid));
+    let record = trez_relayer::export::export(&ledger, &pc.pool).await.unwrap();
+    let report = trez_relayer::audit::audit(&pc, &record).await.unwrap();
+    assert!(report.ok, "audit with the claim published: {:?}", report.problems);
+    assert_eq!(report.payouts_checked, 2, "the crank's payout and the member's claim");
+
     // Publishing the member's own claim as a relayer payout is caught: no crank transfer matches it.
     let mut forged = record.clone();
     let claimed = members[0].as_ref().unwrap().paid;
-    forged.payouts.push(trez_relayer::export::PayoutRecord { signature: claim_sig.to_string(), wallet: wallets[0].to_string(), amount: claimed });
+    forged.payouts.retain(|p| p.kind != PayoutKind::Claim);
+    forged.payouts.push(trez_relayer::export::PayoutRecord {
+        signature: claim_sig.to_string(),
+        wallet: wallets[0].to_string(),
+        amount: claimed,
+        kind: PayoutKind::Payout,
+    });
     let report = trez_relayer::audit::audit(&pc, &forged).await.unwrap();
     assert!(!report.ok);
     assert!(report.problems.iter().any(|p| p.contains("no such transfer_checked")), "{:?}", report.problems);
@@ -117,4 +143,36 @@ async fn rpc_chain_runs_init_pool_and_the_relayer_end_to_end() {
     });
     let data = &price_ix.expect("a set_compute_unit_price instruction").data;
     assert_eq!(u64::from_le_bytes(data[1..9].try_into().unwrap()), 5_000);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_submitted_transaction_lands_with_its_history_record_when_the_sender_goes_away() {
+    use solana_sdk::transaction::Transaction;
+    let chain = EmbeddedChain::start().await;
+    let payer = chain.payer().insecure_clone();
+    let mut sent = vec![];
+    for i in 0..3u64 {
+        let to = Pubkey::new_unique();
+        let bh = chain.latest_blockhash().await.unwrap();
+        let ix = anchor_lang::solana_program::system_instruction::transfer(&payer.pubkey(), &to, 1_000_000 + i);
+        let tx = Transaction::new_signed_with_payer(&[ix], Some(&payer.pubkey()), &[&payer], bh);
+        // The chain is busy; the sender gives up (its process was killed, its connection closed).
+        let busy = chain.stall().await;
+        let gave_up = tokio::time::timeout(Duration::from_millis(50), chain.process(&tx)).await.is_err();
+        assert!(gave_up, "the call should still be waiting on the stalled chain");
+        drop(busy);
+        sent.push((tx.signatures[0], to));
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    for (sig, to) in sent {
+        loop {
+            let in_bank = chain.get_account(&to).await.unwrap().is_some();
+            let recorded = chain.transaction(&sig).is_some();
+            if in_bank && recorded {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "{sig}: in the bank {in_bank}, in history {recorded}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
 }

@@ -77,6 +77,8 @@ pub struct EmbeddedChain {
     /// Held from simulation to processing, so the recorded inner instructions are the processed ones, and
     /// while warping to the next slot.
     sending: tokio::sync::Mutex<()>,
+    /// This chain, for [`EmbeddedChain::process`] to finish on a task of its own.
+    me: std::sync::Weak<EmbeddedChain>,
 }
 
 fn wall_unix() -> i64 {
@@ -91,7 +93,8 @@ impl EmbeddedChain {
         let payer = ctx.payer.insecure_clone();
         let slot = banks.get_root_slot().await.unwrap_or(0);
         let (changed, _) = broadcast::channel(64);
-        let chain = Arc::new(EmbeddedChain {
+        let chain = Arc::new_cyclic(|me| EmbeddedChain {
+            me: me.clone(),
             banks,
             ctx: tokio::sync::Mutex::new(ctx),
             payer,
@@ -139,7 +142,19 @@ impl EmbeddedChain {
 
     /// Process a transaction: (signature, the runtime's result, program logs). A landed transaction is
     /// recorded for history and wakes account subscribers; a failed one changes nothing.
+    ///
+    /// As on a node, a submitted transaction is carried through even if the caller goes away (dropping this
+    /// future, e.g. the JSON-RPC server when a killed client's connection closes): the work runs on a task of
+    /// its own, so a transaction never lands in the bank without its history record.
     pub async fn process(&self, tx: &Transaction) -> Result<(Signature, Result<(), solana_sdk::transaction::TransactionError>, Vec<String>), ChainError> {
+        let me = self.me.upgrade().ok_or_else(|| ChainError::Rpc("the embedded chain is shutting down".into()))?;
+        let tx = tx.clone();
+        tokio::spawn(async move { me.process_now(&tx).await })
+            .await
+            .map_err(|e| ChainError::Rpc(format!("processing task failed: {e}")))?
+    }
+
+    async fn process_now(&self, tx: &Transaction) -> Result<(Signature, Result<(), solana_sdk::transaction::TransactionError>, Vec<String>), ChainError> {
         let sig = tx.signatures.first().copied().unwrap_or_default();
         // As a node does: a transaction must fit one packet.
         let size = bincode::serialized_size(tx).unwrap_or(u64::MAX);
@@ -177,6 +192,12 @@ impl EmbeddedChain {
             let _ = self.changed.send(());
         }
         Ok((sig, res.result, logs))
+    }
+
+    /// Stall transaction processing while the guard lives, as a busy node does (tests: a sender that gives
+    /// up while its transaction waits).
+    pub async fn stall(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.sending.lock().await
     }
 
     /// A recorded (landed) transaction by signature.
@@ -273,6 +294,10 @@ impl ChainClient for EmbeddedChain {
             }
         });
         Ok(rx)
+    }
+
+    async fn get_transaction(&self, signature: &Signature) -> Result<Option<TxRecord>, ChainError> {
+        Ok(self.transaction(signature))
     }
 
     async fn history(&self, address: &Pubkey, limit: usize) -> Result<Vec<TxRecord>, ChainError> {

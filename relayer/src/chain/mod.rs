@@ -128,6 +128,9 @@ pub trait ChainClient: Send + Sync + 'static {
     async fn signature_status(&self, signature: &Signature) -> Result<Option<TxStatus>, ChainError>;
     /// A stream of the account's new states (pubsub where available; the caller keeps a polling fallback).
     async fn subscribe_account(&self, address: &Pubkey) -> Result<mpsc::Receiver<Account>, ChainError>;
+    /// One landed transaction by signature, with its inner instructions (JSON-RPC `getTransaction` at
+    /// `confirmed`); None while the chain does not know it.
+    async fn get_transaction(&self, signature: &Signature) -> Result<Option<TxRecord>, ChainError>;
     /// Processed transactions that reference `address`, newest first, at most `limit`.
     async fn history(&self, address: &Pubkey, limit: usize) -> Result<Vec<TxRecord>, ChainError>;
     /// Cluster unix time, seconds.

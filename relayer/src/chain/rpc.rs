@@ -19,7 +19,7 @@ use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Signature;
 use solana_sdk::transaction::Transaction;
 use solana_transaction_status_client_types::option_serializer::OptionSerializer;
-use solana_transaction_status_client_types::{UiInnerInstructions, UiInstruction, UiTransactionEncoding};
+use solana_transaction_status_client_types::{EncodedConfirmedTransactionWithStatusMeta, UiInnerInstructions, UiInstruction, UiTransactionEncoding};
 use tokio::sync::mpsc;
 use tracing::warn;
 
@@ -238,21 +238,36 @@ impl ChainClient for RpcChain {
         let mut out = Vec::with_capacity(sigs.len());
         for s in sigs {
             let Ok(signature) = s.signature.parse::<Signature>() else { continue };
-            let tcfg = RpcTransactionConfig {
-                encoding: Some(UiTransactionEncoding::Base64),
-                commitment: Some(CommitmentConfig::confirmed()),
-                max_supported_transaction_version: Some(0),
-            };
-            let tx = self.with_failover(|c| async move { c.get_transaction_with_config(&signature, tcfg).await }).await?;
-            let inner = match tx.transaction.meta.as_ref().map(|m| &m.inner_instructions) {
-                Some(OptionSerializer::Some(groups)) => inner_from_ui(groups),
-                _ => vec![],
-            };
-            let Some(vtx) = tx.transaction.transaction.decode() else { continue };
-            let Some(transaction) = vtx.into_legacy_transaction() else { continue };
-            out.push(TxRecord { signature, slot: tx.slot, ok: s.err.is_none(), transaction, inner });
+            if let Some(rec) = self.get_transaction(&signature).await? {
+                out.push(rec);
+            }
         }
         Ok(out)
+    }
+
+    async fn get_transaction(&self, signature: &Signature) -> Result<Option<TxRecord>, ChainError> {
+        let tcfg = RpcTransactionConfig {
+            encoding: Some(UiTransactionEncoding::Base64),
+            commitment: Some(CommitmentConfig::confirmed()),
+            max_supported_transaction_version: Some(0),
+        };
+        let params = serde_json::json!([signature.to_string(), tcfg]);
+        let tx: Option<EncodedConfirmedTransactionWithStatusMeta> = self
+            .with_failover(|c| {
+                let params = params.clone();
+                async move { c.send(solana_rpc_client_api::request::RpcRequest::GetTransaction, params).await }
+            })
+            .await?;
+        let Some(tx) = tx else { return Ok(None) };
+        let meta = tx.transaction.meta.as_ref();
+        let ok = meta.is_none_or(|m| m.err.is_none());
+        let inner = match meta.map(|m| &m.inner_instructions) {
+            Some(OptionSerializer::Some(groups)) => inner_from_ui(groups),
+            _ => vec![],
+        };
+        // Versioned (v0) transactions are not the pool's; they are skipped like undecodable ones.
+        let Some(transaction) = tx.transaction.transaction.decode().and_then(|v| v.into_legacy_transaction()) else { return Ok(None) };
+        Ok(Some(TxRecord { signature: *signature, slot: tx.slot, ok, transaction, inner }))
     }
 
     fn error_count(&self) -> u64 {
