@@ -3,7 +3,8 @@
 //! `send` carrying `submit_solution` (the moment a real RPC client would start its HTTP request); a scripted
 //! miner stamps each submit as it writes it to the socket. The interval includes the WebSocket hop, share
 //! validation, the share's durable ledger commit (a block is never submitted before its share is durable), the
-//! submitter's two state reads (in-process here) and signing; it excludes the RPC itself.
+//! hand-off to the submitter and signing with the blockhash the chain watcher keeps warm (a fresh solution is
+//! sent without reading the chain first); it excludes the RPC itself.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -109,7 +109,23 @@ pub struct PoolChain {
     pub last_template_ms: AtomicU64,
     /// Wakes the settler (a solution was confirmed).
     pub settle_now: Notify,
+    /// Blockhash and priority fee reused across sends.
+    send_cache: std::sync::Mutex<SendCache>,
 }
+
+/// What [`PoolChain::send`] reuses rather than reading per transaction: over RPC each read is a round trip,
+/// and on the solution path every round trip is time another pool has to land the same block. The chain
+/// watcher keeps both warm ([`PoolChain::warm`]).
+#[derive(Default)]
+struct SendCache {
+    blockhash: Option<(solana_sdk::hash::Hash, Instant)>,
+    fee: Option<(u64, Instant)>,
+}
+
+/// Longest a blockhash is reused (one is valid for 150 slots, about 60 s).
+pub const BLOCKHASH_REUSE: Duration = Duration::from_secs(5);
+/// Longest a priority fee taken from recent fees is reused.
+pub const FEE_REUSE: Duration = Duration::from_secs(10);
 
 /// Most members in one `credit_batch` the relayer sends: what fits a legacy transaction (1,232 bytes) with
 /// the two compute-budget instructions [`PoolChain::send`] adds (21 do; `trez-bench onchain` measures it).
@@ -153,6 +169,7 @@ impl PoolChain {
             events,
             last_template_ms: AtomicU64::new(0),
             settle_now: Notify::new(),
+            send_cache: Default::default(),
         }))
     }
 
@@ -171,6 +188,7 @@ impl PoolChain {
             events,
             last_template_ms: AtomicU64::new(0),
             settle_now: Notify::new(),
+            send_cache: Default::default(),
         }))
     }
 
@@ -182,9 +200,18 @@ impl PoolChain {
     pub async fn priority_fee(&self) -> u64 {
         let floor = self.opts.cu_price_micro_lamports;
         let Some(p) = self.opts.cu_price_percentile else { return floor };
+        if let Some((fee, at)) = self.cache().fee {
+            if at.elapsed() < FEE_REUSE {
+                return fee;
+            }
+        }
         let accounts = [self.pool, pda::trez_state()];
         match self.chain.recent_priority_fees(&accounts).await {
-            Ok(fees) => percentile(fees, p).unwrap_or(floor).clamp(floor, self.opts.cu_price_max_micro_lamports.max(floor)),
+            Ok(fees) => {
+                let fee = percentile(fees, p).unwrap_or(floor).clamp(floor, self.opts.cu_price_max_micro_lamports.max(floor));
+                self.cache().fee = Some((fee, Instant::now()));
+                fee
+            }
             Err(e) => {
                 warn!(error = %e, "recent prioritization fees unavailable; using the configured floor");
                 floor
@@ -192,15 +219,38 @@ impl PoolChain {
         }
     }
 
+    fn cache(&self) -> std::sync::MutexGuard<'_, SendCache> {
+        self.send_cache.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Refresh the cached blockhash and priority fee, so the next send (a solution) reads nothing first. The
+    /// chain watcher calls this at every poll tick and new TREZ state.
+    pub async fn warm(&self) {
+        match self.chain.latest_blockhash().await {
+            Ok(h) => self.cache().blockhash = Some((h, Instant::now())),
+            Err(e) => warn!(error = %e, "reading a recent blockhash failed"),
+        }
+        if self.cache().fee.is_some_and(|(_, at)| at.elapsed() >= FEE_REUSE / 2) {
+            self.cache().fee = None;
+            self.priority_fee().await;
+        }
+    }
+
     /// Send `ixs` with the compute budget, signed by the relayer (and `extra` signers), and wait for
-    /// confirmation; one attempt with a fresh blockhash.
+    /// confirmation; one attempt. The blockhash is the one [`PoolChain::warm`] cached if it is at most
+    /// [`BLOCKHASH_REUSE`] old and no other send used it (so two sends of the same instructions never make the
+    /// same transaction, and a retry always signs with a fresh one), else read from the chain.
     pub async fn send(&self, ixs: &[Instruction], extra: &[&Keypair]) -> Result<Signature, ChainError> {
         let mut all = vec![
             solana_compute_budget_interface::ComputeBudgetInstruction::set_compute_unit_limit(self.opts.cu_limit),
             solana_compute_budget_interface::ComputeBudgetInstruction::set_compute_unit_price(self.priority_fee().await),
         ];
         all.extend_from_slice(ixs);
-        let bh = self.chain.latest_blockhash().await?;
+        let cached = self.cache().blockhash.take().filter(|(_, at)| at.elapsed() < BLOCKHASH_REUSE);
+        let bh = match cached {
+            Some((h, _)) => h,
+            None => self.chain.latest_blockhash().await?,
+        };
         let mut signers: Vec<&Keypair> = vec![&self.relayer];
         signers.extend_from_slice(extra);
         let tx = Transaction::new_signed_with_payer(&all, Some(&self.relayer.pubkey()), &signers, bh);
@@ -297,6 +347,7 @@ pub async fn watch(pc: Arc<PoolChain>, jobs: JobSource, cancel: CancellationToke
                 info!(block_count = s.block_count, difficulty = s.difficulty_high, "new TREZ work");
             }
         }
+        pc.warm().await;
     }
 }
 
@@ -324,7 +375,7 @@ pub async fn submit_solutions(pc: Arc<PoolChain>, ledger: Ledger, mut rx: mpsc::
         tokio::select! {
             _ = cancel.cancelled() => return,
             s = rx.recv() => match s {
-                Some(s) if s.id > swept => submit_one(&pc, &ledger, &s, &cancel).await,
+                Some(s) if s.id > swept => submit_fresh(&pc, &ledger, &s, &cancel).await,
                 Some(_) => {}
                 None => return,
             },
@@ -334,44 +385,59 @@ pub async fn submit_solutions(pc: Arc<PoolChain>, ledger: Ledger, mut rx: mpsc::
 }
 
 /// Land one solution, or record why it was lost. Never gives up on transient errors while the challenge is
-/// still open.
+/// still open. Reads the chain first (a solution from the ledger may have landed before a crash, or be for
+/// a challenge that moved on).
 pub async fn submit_one(pc: &PoolChain, ledger: &Ledger, s: &SolutionRow, cancel: &CancellationToken) {
+    submit(pc, ledger, s, cancel, false).await
+}
+
+/// [`submit_one`] for a solution the share validator checked against the current template a moment ago:
+/// the first `submit_solution` goes out without reading the chain (with the blockhash [`PoolChain::warm`]
+/// keeps, no RPC round trip precedes it). A rejection is classified by the same reads afterwards.
+pub async fn submit_fresh(pc: &PoolChain, ledger: &Ledger, s: &SolutionRow, cancel: &CancellationToken) {
+    submit(pc, ledger, s, cancel, true).await
+}
+
+async fn submit(pc: &PoolChain, ledger: &Ledger, s: &SolutionRow, cancel: &CancellationToken, fresh: bool) {
     let ix = pool_ix::submit_solution(pc.relayer.pubkey(), pc.pool, pc.mint, s.block_count, s.nonce);
     let started = Instant::now();
     let mut wait = Duration::from_millis(200);
+    let mut read_first = !fresh;
     loop {
         if cancel.is_cancelled() {
             return; // stays pending; resumed at the next start
         }
-        // Already landed (by us before a crash, or by anyone holding the nonce)?
-        match pc.round(s.block_count).await {
-            Ok(Some(round)) => {
-                if round.nonce == s.nonce {
-                    confirmed(pc, ledger, s, &round, None).await;
-                } else {
-                    lost(pc, ledger, s, "another solution of this block won".into()).await;
+        if std::mem::replace(&mut read_first, true) {
+            // Already landed (by us before a crash, or by anyone holding the nonce)?
+            match pc.round(s.block_count).await {
+                Ok(Some(round)) => {
+                    if round.nonce == s.nonce {
+                        confirmed(pc, ledger, s, &round, None).await;
+                    } else {
+                        lost(pc, ledger, s, "another solution of this block won".into()).await;
+                    }
+                    return;
                 }
-                return;
+                Ok(None) => {}
+                Err(e) => {
+                    warn!(error = %e, "reading the round failed; retrying");
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(Duration::from_secs(5));
+                    continue;
+                }
             }
-            Ok(None) => {}
-            Err(e) => {
-                warn!(error = %e, "reading the round failed; retrying");
-                tokio::time::sleep(wait).await;
-                wait = (wait * 2).min(Duration::from_secs(5));
-                continue;
-            }
-        }
-        match pc.trez_state().await {
-            Ok(state) if state.block_count != s.block_count => {
-                lost(pc, ledger, s, format!("challenge moved: TREZ block_count is {} (solution for {})", state.block_count, s.block_count)).await;
-                return;
-            }
-            Ok(_) => {}
-            Err(e) => {
-                warn!(error = %e, "reading the TREZ state failed; retrying");
-                tokio::time::sleep(wait).await;
-                wait = (wait * 2).min(Duration::from_secs(5));
-                continue;
+            match pc.trez_state().await {
+                Ok(state) if state.block_count != s.block_count => {
+                    lost(pc, ledger, s, format!("challenge moved: TREZ block_count is {} (solution for {})", state.block_count, s.block_count)).await;
+                    return;
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    warn!(error = %e, "reading the TREZ state failed; retrying");
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(Duration::from_secs(5));
+                    continue;
+                }
             }
         }
         match pc.send(std::slice::from_ref(&ix), &[]).await {

@@ -227,6 +227,13 @@ async fn an_rpc_that_fails_then_recovers_still_lands_the_solution() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_solution_for_a_block_already_won_is_recorded_lost() {
+    // Both ways in: from the ledger (reads the chain first) and fresh from the validator (sends at once).
+    for fresh in [false, true] {
+        already_won(fresh).await;
+    }
+}
+
+async fn already_won(fresh: bool) {
     let world = World::new().await;
     let ws = wallets();
     world.shares_and_block(&ws).await;
@@ -246,11 +253,15 @@ async fn a_solution_for_a_block_already_won_is_recorded_lost() {
     let pending = world.ledger.solutions("pending").await.unwrap();
     assert_eq!(pending.len(), 2);
     for p in &pending {
-        onchain::submit_one(&pc, &world.ledger, p, &CancellationToken::new()).await;
+        if fresh {
+            onchain::submit_fresh(&pc, &world.ledger, p, &CancellationToken::new()).await;
+        } else {
+            onchain::submit_one(&pc, &world.ledger, p, &CancellationToken::new()).await;
+        }
     }
     let lost = world.ledger.solutions("lost").await.unwrap();
     assert_eq!(lost.len(), 1);
     assert_eq!(lost[0].nonce, other);
-    assert!(lost[0].reason.as_deref().unwrap_or("").contains("another solution"), "{:?}", lost[0].reason);
+    assert!(lost[0].reason.as_deref().unwrap_or("").contains("another solution"), "fresh {fresh}: {:?}", lost[0].reason);
     assert_eq!(world.ledger.solutions("confirmed").await.unwrap().len(), 1);
 }

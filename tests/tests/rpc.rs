@@ -7,7 +7,8 @@
 //!
 //! Also: a transaction submitted to the embedded chain is carried through (and recorded for history) even
 //! when its sender goes away mid-call, as a node would (the crash test's killed relayer closes its HTTP
-//! connection while its transaction is being processed).
+//! connection while its transaction is being processed), and a blockhash the node does not know is a
+//! retryable error (re-sign and resend), on the embedded chain and over RPC alike.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -174,5 +175,23 @@ async fn a_submitted_transaction_lands_with_its_history_record_when_the_sender_g
             assert!(std::time::Instant::now() < deadline, "{sig}: in the bank {in_bank}, in history {recorded}");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_blockhash_is_retryable_not_a_rejection() {
+    use solana_sdk::transaction::Transaction;
+    use trez_relayer::chain::ChainError;
+    let chain = EmbeddedChain::start().await;
+    let served = RpcServer::start(chain.clone(), "127.0.0.1:0".parse().unwrap(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let rpc = RpcChain::new(std::slice::from_ref(&served.http_url), Some(std::slice::from_ref(&served.ws_url))).unwrap();
+    let payer = chain.payer().insecure_clone();
+    let ix = anchor_lang::solana_program::system_instruction::transfer(&payer.pubkey(), &Pubkey::new_unique(), 1_000_000);
+    // A blockhash no node has seen (expired, or from a node ahead of this one).
+    let tx = Transaction::new_signed_with_payer(&[ix], Some(&payer.pubkey()), &[&payer], solana_sdk::hash::Hash::new_unique());
+    for (via, r) in [("embedded", chain.send(&tx).await), ("rpc", rpc.send(&tx).await)] {
+        let e = r.expect_err("an unknown blockhash cannot land");
+        assert!(matches!(e, ChainError::Expired(_)), "{via}: {e:?}");
+        assert!(e.is_transient(), "{via}: re-signed and sent again, not recorded as a rejected solution");
     }
 }

@@ -21,7 +21,7 @@ use solana_sdk::signature::{Keypair, Signature, Signer};
 use solana_sdk::transaction::Transaction;
 use tokio::sync::{broadcast, mpsc};
 
-use super::{custom_code, ChainClient, ChainError, InnerIx, TxRecord, TxStatus};
+use super::{ChainClient, ChainError, InnerIx, TxRecord, TxStatus};
 
 /// Native processor of the TREZ replica.
 ///
@@ -262,7 +262,7 @@ impl ChainClient for EmbeddedChain {
             Ok(()) => Ok(sig),
             Err(e) => {
                 // Like an RPC preflight failure: reported at send.
-                Err(ChainError::Transaction { code: custom_code(&e), message: format!("{e}; logs:\n{}", logs.join("\n")) })
+                Err(ChainError::from_tx(&e, format!("{e}; logs:\n{}", logs.join("\n"))))
             }
         }
     }

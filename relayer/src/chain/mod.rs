@@ -36,12 +36,25 @@ pub enum ChainError {
     /// Not confirmed within the wait.
     #[error("transaction {0} not confirmed in time")]
     Timeout(Signature),
+    /// The node does not know the transaction's blockhash (expired, or taken from a node ahead of this one):
+    /// re-sign with a fresh blockhash and send again.
+    #[error("blockhash not found: {0}")]
+    Expired(String),
 }
 
 impl ChainError {
-    /// Whether retrying the same request may help.
+    /// Whether retrying (with a fresh blockhash) may help.
     pub fn is_transient(&self) -> bool {
-        matches!(self, ChainError::Rpc(_) | ChainError::Timeout(_))
+        matches!(self, ChainError::Rpc(_) | ChainError::Timeout(_) | ChainError::Expired(_))
+    }
+
+    /// A transaction error the node reported: `BlockhashNotFound` is [`ChainError::Expired`], anything else
+    /// [`ChainError::Transaction`] with its custom program error code.
+    pub fn from_tx(te: &solana_sdk::transaction::TransactionError, message: String) -> ChainError {
+        match te {
+            solana_sdk::transaction::TransactionError::BlockhashNotFound => ChainError::Expired(message),
+            _ => ChainError::Transaction { code: custom_code(te), message },
+        }
     }
 }
 

@@ -63,15 +63,18 @@ pub fn ws_url_for(http: &str) -> String {
 
 fn classify(e: ClientError) -> ChainError {
     match e.kind() {
-        ErrorKind::TransactionError(te) => ChainError::Transaction { code: custom_code(te), message: te.to_string() },
+        ErrorKind::TransactionError(te) => ChainError::from_tx(te, te.to_string()),
         ErrorKind::RpcError(solana_rpc_client_api::request::RpcError::RpcResponseError {
             data: solana_rpc_client_api::request::RpcResponseErrorData::SendTransactionPreflightFailure(sim),
             message,
             ..
         }) => {
-            let code = sim.err.as_ref().and_then(|e| custom_code(&e.clone().into()));
             let logs = sim.logs.clone().unwrap_or_default().join("\n");
-            ChainError::Transaction { code, message: format!("{message}; logs:\n{logs}") }
+            let message = format!("{message}; logs:\n{logs}");
+            match &sim.err {
+                Some(e) => ChainError::from_tx(&e.clone().into(), message),
+                None => ChainError::Transaction { code: None, message },
+            }
         }
         _ => ChainError::Rpc(e.to_string()),
     }
