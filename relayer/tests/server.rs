@@ -474,14 +474,9 @@ async fn shutdown_drains_and_loses_no_acked_share() {
     }
     r.stop().await;
     for c in clients.iter_mut() {
-        loop {
-            match tokio::time::timeout(Duration::from_secs(10), c.ws.next()).await.unwrap() {
-                Some(Ok(Message::Text(t))) => {
-                    if let Ok(ServerMsg::Ack { accepted: true, id, .. }) = proto::decode_server(t.as_str()) {
-                        acked.push((c.wallet(), id));
-                    }
-                }
-                _ => break,
+        while let Some(Ok(Message::Text(t))) = tokio::time::timeout(Duration::from_secs(10), c.ws.next()).await.unwrap() {
+            if let Ok(ServerMsg::Ack { accepted: true, id, .. }) = proto::decode_server(t.as_str()) {
+                acked.push((c.wallet(), id));
             }
         }
     }

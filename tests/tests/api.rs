@@ -107,8 +107,8 @@ async fn api_endpoints_match_the_chain_and_the_export_audits() {
         let me_now: serde_json::Value = get(&format!("/api/miners/{}", wallet.key())).await.json().await.unwrap();
         let pool_ids = ["fee_bps", "network_difficulty", "escrow_balance", "owed", "solvency_margin", "credited", "paid", "miners_online"];
         let miner_ids = ["credited", "paid", "pending", "shares_accepted"];
-        if pool_ids.iter().all(|id| cell(&html, id) == pool_now[*id].to_string())
-            && miner_ids.iter().all(|id| cell(&mine, id) == me_now[*id].to_string())
+        if pool_ids.iter().all(|id| cell(&html, id) == *pool_now[*id].to_string())
+            && miner_ids.iter().all(|id| cell(&mine, id) == *me_now[*id].to_string())
         {
             assert!(html.contains("explorer.solana.com/tx/"), "payout explorer links");
             assert_eq!(cell(&mine, "workers"), "api-rig");
@@ -148,7 +148,7 @@ async fn api_endpoints_match_the_chain_and_the_export_audits() {
     // What `trez-relayer audit --rpc-url … --pool … --api …` does: a read-only view over JSON-RPC (the chain
     // served as localnet serves it) and the record fetched from the API.
     let served = RpcServer::start(chain.clone(), "127.0.0.1:0".parse().unwrap(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
-    let rpc: Arc<dyn ChainClient> = Arc::new(RpcChain::new(&[served.http_url.clone()], Some(&[served.ws_url.clone()])).unwrap());
+    let rpc: Arc<dyn ChainClient> = Arc::new(RpcChain::new(std::slice::from_ref(&served.http_url), Some(std::slice::from_ref(&served.ws_url))).unwrap());
     let observed = PoolChain::observe(rpc, pc.pool).await.unwrap();
     let record = trez_relayer::export::fetch(Some(&base), None).await.unwrap();
     let report = trez_relayer::audit::audit(&observed, &record).await.unwrap();

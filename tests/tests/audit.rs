@@ -34,7 +34,8 @@ async fn clean_record_audits_ok_and_every_tampering_is_named() {
     assert!(clean.rounds[ri].leaves.len() >= 2, "need two miners in a round");
     let authority = f.pc.authority.to_bytes();
 
-    let cases: Vec<(&str, Box<dyn Fn(&mut PoolExport)>, &str)> = vec![
+    type Tamper = Box<dyn Fn(&mut PoolExport)>;
+    let cases: Vec<(&str, Tamper, &str)> = vec![
         (
             "a share's nonce changed",
             Box::new(move |e: &mut PoolExport| {

@@ -133,7 +133,7 @@ async fn full_flow_submit_credit_payout_claim() {
 
     // Commit leaves, credit in two batches.
     let distributable = reward - fee;
-    let amounts = vec![distributable / 2, distributable / 3, distributable - distributable / 2 - distributable / 3];
+    let amounts = [distributable / 2, distributable / 3, distributable - distributable / 2 - distributable / 3];
     let relayer = fx.relayer();
     fx.env.send(&[pool::begin_credit(relayer.pubkey(), fx.p.pool, bc, [9; 32], 3)], &[&relayer]).await.unwrap();
     let r = fx.round(bc).await;
@@ -153,11 +153,11 @@ async fn full_flow_submit_credit_payout_claim() {
     let pairs = vec![(keys[0], fx.atas[0]), (keys[1], fx.atas[1])];
     let mint = fx.env.mint;
     fx.env.send(&[pool::payout(fx.p.pool, mint, &pairs)], &[]).await.unwrap();
-    for i in 0..2 {
+    for (i, amount) in amounts.iter().enumerate().take(2) {
         let ata = fx.atas[i];
-        assert_eq!(fx.env.balance(&ata).await, amounts[i]);
+        assert_eq!(fx.env.balance(&ata).await, *amount);
         let m = fx.member(i).await;
-        assert_eq!(m.paid, amounts[i]);
+        assert_eq!(m.paid, *amount);
     }
     // Member 2 claims itself, into its own ATA.
     let w2 = fx.wallets[2].insecure_clone();
@@ -493,8 +493,8 @@ async fn credit_batch_replayed_batch_fails_and_never_double_credits() {
     assert_anchor_error!(res, PoolError::DuplicateMember);
     assert_eq!(before, fx.env.snapshot(&watch).await);
     fx.credit(bc, 1, &keys[2..], amounts[2..].to_vec()).await.unwrap();
-    for i in 0..4 {
-        assert_eq!(fx.member(i).await.credited, amounts[i]);
+    for (i, amount) in amounts.iter().enumerate().take(4) {
+        assert_eq!(fx.member(i).await.credited, *amount);
     }
 }
 

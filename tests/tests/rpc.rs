@@ -30,7 +30,7 @@ async fn rpc_chain_runs_init_pool_and_the_relayer_end_to_end() {
     let fake = RpcServer::start(chain.clone(), "127.0.0.1:0".parse().unwrap(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
     fake.set_priority_fees(vec![3_000, 5_000, 9_000]);
     let dead = "http://127.0.0.1:9".to_string();
-    let rpc = Arc::new(RpcChain::new(&[dead, fake.http_url.clone()], Some(&[fake.ws_url.clone()])).unwrap());
+    let rpc = Arc::new(RpcChain::new(&[dead, fake.http_url.clone()], Some(std::slice::from_ref(&fake.ws_url))).unwrap());
 
     // TREZ and the pool are created through RPC: the `init-pool` code path.
     let (relayer, addrs) = trez_tests::new_pool(&chain, rpc.as_ref(), 16, 100, 500).await;

@@ -36,7 +36,7 @@ pub struct Payout<'info> {
 pub fn handle_payout<'info>(ctx: Context<'info, Payout<'info>>) -> Result<()> {
     let rem = ctx.remaining_accounts;
     require!(
-        !rem.is_empty() && rem.len() % 2 == 0 && rem.len() / 2 <= MAX_PAYOUT_PAIRS,
+        !rem.is_empty() && rem.len() & 1 == 0 && rem.len() / 2 <= MAX_PAYOUT_PAIRS,
         PoolError::InvalidBatchSize
     );
     let pool_key = ctx.accounts.pool.key();
