@@ -105,11 +105,19 @@ pub async fn miner(State(s): State<ApiState>, Path(wallet): Path<String>) -> Res
     let act = s.ledger.miner_activity(w.to_bytes(), crate::api::HASHRATE_WINDOW_SECS).await.map_err(crate::api::internal)?;
     let m = s.pc.members(&[w]).await.map_err(crate::api::internal)?.pop().flatten();
     let workers: Vec<String> = act.workers.iter().map(|x| esc(x)).collect();
+    // Rejects by reason since the relayer started (in memory, as `/api/miners/{wallet}`).
+    let rejected = s.shared.stats.rejected_for(&w.to_bytes());
+    let reasons: Vec<String> = trez_protocol::RejectReason::ALL
+        .iter()
+        .filter(|r| rejected[**r as usize] > 0)
+        .map(|r| format!("{}: {}", r.as_str(), rejected[*r as usize]))
+        .collect();
     let body = format!(
         r#"<p><a href="/">← pool</a></p><table id="miner">
 <tr><th>wallet</th><td><code>{w}</code></td></tr>
 <tr><th>hashrate</th><td id="hashrate">{hr:.0}</td><td>H/s (last 10 min)</td></tr>
 <tr><th>shares accepted</th><td id="shares_accepted">{shares}</td></tr>
+<tr><th>shares rejected</th><td id="shares_rejected">{rejected_total}</td><td id="rejected_reasons">{reasons}</td></tr>
 <tr><th>credited</th><td id="credited">{credited}</td><td>base units</td></tr>
 <tr><th>paid</th><td id="paid">{paid}</td><td>base units</td></tr>
 <tr><th>pending</th><td id="pending">{pending}</td><td>base units</td></tr>
@@ -117,6 +125,8 @@ pub async fn miner(State(s): State<ApiState>, Path(wallet): Path<String>) -> Res
 </table>"#,
         hr = act.recent_work / crate::api::HASHRATE_WINDOW_SECS as f64,
         shares = act.shares,
+        rejected_total = rejected.iter().sum::<u64>(),
+        reasons = esc(&reasons.join(", ")),
         credited = m.as_ref().map(|m| m.credited).unwrap_or(0),
         paid = m.as_ref().map(|m| m.paid).unwrap_or(0),
         pending = m.as_ref().map(|m| m.pending()).unwrap_or(0),

@@ -112,6 +112,14 @@ async fn api_endpoints_match_the_chain_and_the_export_audits() {
         {
             assert!(html.contains("explorer.solana.com/tx/"), "payout explorer links");
             assert_eq!(cell(&mine, "workers"), "api-rig");
+            // Rejects: the total and each non-zero reason, as the API counts them (one low_difficulty here).
+            let by_reason = me_now["shares_rejected"].as_object().unwrap();
+            let total: u64 = by_reason.values().map(|v| v.as_u64().unwrap()).sum();
+            assert_eq!(cell(&mine, "shares_rejected"), total.to_string());
+            let listed: Vec<String> =
+                by_reason.iter().filter(|(_, v)| v.as_u64() != Some(0)).map(|(r, v)| format!("{r}: {v}")).collect();
+            let shown = cell(&mine, "rejected_reasons");
+            assert!(listed.iter().all(|l| shown.contains(l.as_str())) && shown.contains("low_difficulty: 1"), "{shown} vs {listed:?}");
             same = true;
             break;
         }
