@@ -8,7 +8,8 @@
 //! Also: a transaction submitted to the embedded chain is carried through (and recorded for history) even
 //! when its sender goes away mid-call, as a node would (the crash test's killed relayer closes its HTTP
 //! connection while its transaction is being processed), and a blockhash the node does not know is a
-//! retryable error (re-sign and resend), on the embedded chain and over RPC alike.
+//! retryable error (re-sign and resend) while an oversized transaction is a final one, on the embedded chain
+//! and over RPC alike.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -179,7 +180,7 @@ async fn a_submitted_transaction_lands_with_its_history_record_when_the_sender_g
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_unknown_blockhash_is_retryable_not_a_rejection() {
+async fn an_unknown_blockhash_is_retryable_and_an_oversized_transaction_is_not() {
     use solana_sdk::transaction::Transaction;
     use trez_relayer::chain::ChainError;
     let chain = EmbeddedChain::start().await;
@@ -193,5 +194,16 @@ async fn an_unknown_blockhash_is_retryable_not_a_rejection() {
         let e = r.expect_err("an unknown blockhash cannot land");
         assert!(matches!(e, ChainError::Expired(_)), "{via}: {e:?}");
         assert!(e.is_transient(), "{via}: re-signed and sent again, not recorded as a rejected solution");
+    }
+
+    // The opposite: a transaction over 1,232 bytes is refused by the node, and no resend can help.
+    let bh = chain.latest_blockhash().await.unwrap();
+    let ixs: Vec<_> = (0..40)
+        .map(|_| anchor_lang::solana_program::system_instruction::transfer(&payer.pubkey(), &Pubkey::new_unique(), 1_000_000))
+        .collect();
+    let big = Transaction::new_signed_with_payer(&ixs, Some(&payer.pubkey()), &[&payer], bh);
+    for (via, r) in [("embedded", chain.send(&big).await), ("rpc", rpc.send(&big).await)] {
+        let e = r.expect_err("an oversized transaction cannot land");
+        assert!(!e.is_transient() && e.to_string().contains("too large"), "{via}: {e:?}");
     }
 }

@@ -76,6 +76,11 @@ fn classify(e: ClientError) -> ChainError {
                 None => ChainError::Transaction { code: None, message },
             }
         }
+        // Invalid params: the node refused the request itself (a transaction over 1,232 bytes, a malformed
+        // one). Sending it again, here or to another node, cannot help.
+        ErrorKind::RpcError(solana_rpc_client_api::request::RpcError::RpcResponseError { code: -32602, message, .. }) => {
+            ChainError::Transaction { code: None, message: format!("rejected by the node: {message}") }
+        }
         _ => ChainError::Rpc(e.to_string()),
     }
 }
