@@ -6,6 +6,7 @@
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use solana_sdk::account::Account;
@@ -264,4 +265,44 @@ async fn already_won(fresh: bool) {
     assert_eq!(lost[0].nonce, other);
     assert!(lost[0].reason.as_deref().unwrap_or("").contains("another solution"), "fresh {fresh}: {:?}", lost[0].reason);
     assert_eq!(world.ledger.solutions("confirmed").await.unwrap().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payout_whose_confirmation_was_lost_is_imported_once() {
+    let world = World::new().await;
+    let ws = wallets();
+    world.shares_and_block(&ws).await;
+    land(&world).await;
+    let pc = world.pc(world.chain.clone()).await;
+    onchain::settle_all(&pc, &world.ledger).await.unwrap();
+    // The crank: the transaction creating the 4 members' token accounts goes through; the payout lands but
+    // its confirmation is lost (the relayer died or the node went away between send and record).
+    let crashed = world.pc(Faulty::new(world.chain.clone(), Fault::LoseAckAfter, 1)).await;
+    assert!(onchain::payout_once(&crashed, &world.ledger).await.is_err());
+    drop(crashed);
+    let paid = pc.pool_account().await.unwrap().paid;
+    assert!(paid > 0, "the payout landed");
+    assert_eq!(world.ledger.payout_total().await.unwrap(), 0, "but is not recorded");
+
+    // The restarted relayer's payout loop imports it at start, with the amounts of its transfer_checked.
+    let cancel = CancellationToken::new();
+    let lp = tokio::spawn(onchain::payouts(pc.clone(), world.ledger.clone(), cancel.clone()));
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while world.ledger.payout_total().await.unwrap() != paid {
+        assert!(std::time::Instant::now() < deadline, "the payout loop did not import the landed payout");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    cancel.cancel();
+    lp.await.unwrap();
+    let rows = world.ledger.payouts().await.unwrap();
+    assert_eq!(rows.len(), 4, "one transfer per member: {rows:?}");
+    let members = pc.members(&ws.iter().map(|w| Pubkey::new_from_array(*w)).collect::<Vec<_>>()).await.unwrap();
+    for (w, m) in ws.iter().zip(&members) {
+        let row = rows.iter().find(|r| &r.wallet == w).expect("each member's transfer");
+        assert_eq!(row.amount, m.as_ref().unwrap().paid);
+    }
+    // Once: importing again adds nothing, and the next crank pass has nobody to pay.
+    assert_eq!(onchain::reconcile_payouts(&pc, &world.ledger, 1_000).await.unwrap(), 0);
+    assert!(onchain::payout_once(&pc, &world.ledger).await.unwrap().is_empty());
+    assert_eq!(world.ledger.payout_total().await.unwrap(), pc.pool_account().await.unwrap().paid);
 }
