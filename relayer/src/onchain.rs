@@ -111,11 +111,13 @@ pub struct PoolChain {
     pub settle_now: Notify,
     /// Blockhash and priority fee reused across sends.
     send_cache: std::sync::Mutex<SendCache>,
+    /// A send took the cached blockhash ([`keep_warm`] fetches the next).
+    blockhash_used: Notify,
 }
 
 /// What [`PoolChain::send`] reuses rather than reading per transaction: over RPC each read is a round trip,
-/// and on the solution path every round trip is time another pool has to land the same block. The chain
-/// watcher keeps both warm ([`PoolChain::warm`]).
+/// and on the solution path every round trip is time another pool has to land the same block. [`keep_warm`]
+/// keeps both warm.
 #[derive(Default)]
 struct SendCache {
     blockhash: Option<(solana_sdk::hash::Hash, Instant)>,
@@ -170,6 +172,7 @@ impl PoolChain {
             last_template_ms: AtomicU64::new(0),
             settle_now: Notify::new(),
             send_cache: Default::default(),
+            blockhash_used: Notify::new(),
         }))
     }
 
@@ -189,6 +192,7 @@ impl PoolChain {
             last_template_ms: AtomicU64::new(0),
             settle_now: Notify::new(),
             send_cache: Default::default(),
+            blockhash_used: Notify::new(),
         }))
     }
 
@@ -223,8 +227,8 @@ impl PoolChain {
         self.send_cache.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Refresh the cached blockhash and priority fee, so the next send (a solution) reads nothing first. The
-    /// chain watcher calls this at every poll tick and new TREZ state.
+    /// Refresh the cached blockhash and priority fee, so the next send (a solution) reads nothing first
+    /// ([`keep_warm`] calls this).
     pub async fn warm(&self) {
         match self.chain.latest_blockhash().await {
             Ok(h) => self.cache().blockhash = Some((h, Instant::now())),
@@ -237,7 +241,7 @@ impl PoolChain {
     }
 
     /// Send `ixs` with the compute budget, signed by the relayer (and `extra` signers), and wait for
-    /// confirmation; one attempt. The blockhash is the one [`PoolChain::warm`] cached if it is at most
+    /// confirmation; one attempt. The blockhash is the one [`keep_warm`] cached if it is at most
     /// [`BLOCKHASH_REUSE`] old and no other send used it (so two sends of the same instructions never make the
     /// same transaction, and a retry always signs with a fresh one), else read from the chain.
     pub async fn send(&self, ixs: &[Instruction], extra: &[&Keypair]) -> Result<Signature, ChainError> {
@@ -248,7 +252,10 @@ impl PoolChain {
         all.extend_from_slice(ixs);
         let cached = self.cache().blockhash.take().filter(|(_, at)| at.elapsed() < BLOCKHASH_REUSE);
         let bh = match cached {
-            Some((h, _)) => h,
+            Some((h, _)) => {
+                self.blockhash_used.notify_one();
+                h
+            }
             None => self.chain.latest_blockhash().await?,
         };
         let mut signers: Vec<&Keypair> = vec![&self.relayer];
@@ -347,7 +354,21 @@ pub async fn watch(pc: Arc<PoolChain>, jobs: JobSource, cancel: CancellationToke
                 info!(block_count = s.block_count, difficulty = s.difficulty_high, "new TREZ work");
             }
         }
+    }
+}
+
+/// Keep [`PoolChain::send`]'s blockhash and priority fee warm: at once whenever a send used the cached
+/// blockhash, and every second (never more often than the TREZ state poll allows). Its own task, so an RPC
+/// outage never holds up the chain watcher. Returns when `cancel` fires.
+pub async fn keep_warm(pc: Arc<PoolChain>, cancel: CancellationToken) {
+    let every = Duration::from_millis(pc.opts.poll_interval_ms.clamp(50, 1_000));
+    loop {
         pc.warm().await;
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = pc.blockhash_used.notified() => {}
+            _ = tokio::time::sleep(every) => {}
+        }
     }
 }
 
@@ -392,8 +413,8 @@ pub async fn submit_one(pc: &PoolChain, ledger: &Ledger, s: &SolutionRow, cancel
 }
 
 /// [`submit_one`] for a solution the share validator checked against the current template a moment ago:
-/// the first `submit_solution` goes out without reading the chain (with the blockhash [`PoolChain::warm`]
-/// keeps, no RPC round trip precedes it). A rejection is classified by the same reads afterwards.
+/// the first `submit_solution` goes out without reading the chain (with the blockhash [`keep_warm`] keeps,
+/// no RPC round trip precedes it). A rejection is classified by the same reads afterwards.
 pub async fn submit_fresh(pc: &PoolChain, ledger: &Ledger, s: &SolutionRow, cancel: &CancellationToken) {
     submit(pc, ledger, s, cancel, true).await
 }

@@ -40,6 +40,7 @@ impl Pipeline {
         let cancel = CancellationToken::new();
         let mut tasks = vec![
             tokio::spawn(onchain::watch(pc.clone(), jobs, cancel.clone())),
+            tokio::spawn(onchain::keep_warm(pc.clone(), cancel.clone())),
             tokio::spawn(onchain::submit_solutions(pc.clone(), ledger.clone(), sol_rx, cancel.clone())),
             tokio::spawn(onchain::settle(pc.clone(), ledger.clone(), cancel.clone())),
             tokio::spawn(onchain::payouts(pc.clone(), ledger.clone(), cancel.clone())),
