@@ -2,7 +2,8 @@
 //! chain served as JSON-RPC/PubSub by this test, under share load from three scripted miners. It is killed
 //! with SIGKILL at least 20 times: at random moments (share batches), at a block found (mid-submission), just
 //! after a block landed (mid-crediting) and just after a payout was sent (mid-payout), and restarted on the
-//! same database each time. Finally it is stopped with SIGTERM (graceful), and the test checks: every acked
+//! same database each time. Then it is stopped with SIGTERM (graceful) under load, restarted to settle and pay
+//! everything, and stopped with SIGTERM again; the test checks: every acked
 //! share is in the ledger; no solution left pending; every round credited exactly once (the audit: on-chain
 //! Round and Member `credited` equal the ledger's leaves); every payout recorded once and matching the
 //! escrow's `transfer_checked`s (the audit again); on-chain totals equal the database's.
@@ -74,6 +75,15 @@ fn spawn_relayer(config: &std::path::Path, log: Arc<Mutex<std::fs::File>>) -> Re
         }
     });
     Relayer { child, lines }
+}
+
+/// SIGTERM: the relayer must log "ledger flushed" and exit 0 within 30 s.
+async fn terminate(mut r: Relayer, log_path: &std::path::Path) {
+    let pid = r.child.id().unwrap().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let flushed = wait_line(&mut r, "ledger flushed", Duration::from_secs(30)).await;
+    let status = tokio::time::timeout(Duration::from_secs(30), r.child.wait()).await.expect("exit after SIGTERM").unwrap();
+    assert!(status.success() && flushed, "graceful stop: {status:?}; see {}", log_path.display());
 }
 
 /// Owns the test's directory; keeps it (ledger, log, config) when the test fails, for a post-mortem.
@@ -230,7 +240,15 @@ cu_price_micro_lamports = 0
     }
     let kill_secs = started.elapsed().as_secs_f64();
 
-    // A last run: mine a little more, stop the miners, let the on-chain loop settle and pay everything.
+    // Graceful stop under load: SIGTERM while the miners submit and blocks are being found; the relayer
+    // answers in-flight shares, flushes the ledger and exits 0 (the acked shares are checked with the rest).
+    let mut r = spawn_relayer(&config, log.clone());
+    assert!(wait_line(&mut r, "serving miners", Duration::from_secs(60)).await);
+    tokio::time::sleep(Duration::from_millis(rng.gen_range(1000..2500))).await;
+    terminate(r, &log_path).await;
+
+    // A last run resumes from there: mine a little more, stop the miners, let the on-chain loop settle and
+    // pay everything.
     let mut r = spawn_relayer(&config, log.clone());
     assert!(wait_line(&mut r, "serving miners", Duration::from_secs(60)).await);
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -262,12 +280,8 @@ cu_price_micro_lamports = 0
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     drop(ro);
-    // Graceful stop: SIGTERM; the relayer finishes in-flight work, flushes the ledger and exits 0.
-    let pid = r.child.id().unwrap().to_string();
-    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-    let flushed = wait_line(&mut r, "ledger flushed", Duration::from_secs(30)).await;
-    let status = tokio::time::timeout(Duration::from_secs(30), r.child.wait()).await.expect("exit after SIGTERM").unwrap();
-    assert!(status.success() && flushed, "graceful stop: {status:?}; see {}", log_path.display());
+    // Graceful stop of the idle pool.
+    terminate(r, &log_path).await;
 
     // The database against the miners' acks and the chain.
     let ledger = Ledger::open(&LedgerConfig { path: db.clone(), ..Default::default() }).unwrap();
