@@ -635,9 +635,13 @@ pub async fn ensure_members(pc: &PoolChain, ledger: &Ledger, wallets: &[Pubkey])
 /// The ledger mirrors every transfer to members (crank payouts and members' own claims), so its total equals
 /// the pool's on-chain `paid`. While they differ (a payout that landed after its sender crashed or lost the
 /// confirmation, someone else's crank, a member's claim), the loop imports the missing transfers from the
-/// escrow's history ([`reconcile_payouts`]): at once when the difference changes, and otherwise again after a
-/// backoff (1 s doubling to 60 s; history can lag the account state on some RPC nodes).
+/// escrow's history ([`reconcile_payouts_since`]): at once when the difference changes, and otherwise again
+/// after a backoff (1 s doubling to 60 s; history can lag the account state on some RPC nodes). An import
+/// reads only the escrow transactions since the last one it read; one that finds nothing makes the next
+/// read the whole recent history again.
 pub async fn payouts(pc: Arc<PoolChain>, ledger: Ledger, cancel: CancellationToken) {
+    // Newest escrow signature an import read, while imports find what they look for.
+    let mut read_until: Option<Signature> = None;
     let mut last_gap: Option<u64> = None;
     let mut backoff = Duration::from_secs(1);
     let mut next_import = tokio::time::Instant::now();
@@ -650,12 +654,16 @@ pub async fn payouts(pc: Arc<PoolChain>, ledger: Ledger, cancel: CancellationTok
                     if recorded > paid {
                         error!(paid, recorded, "the ledger records more paid to members than the chain; importing from history");
                     }
-                    match reconcile_payouts(&pc, &ledger, RECONCILE_HISTORY).await {
-                        Ok(n) if n > 0 => {
+                    match reconcile_payouts_since(&pc, &ledger, read_until, RECONCILE_HISTORY).await {
+                        Ok((n, newest)) if n > 0 => {
                             info!(transfers = n, "recorded landed transfers to members the ledger was missing");
                             backoff = Duration::from_secs(1);
+                            read_until = newest;
                         }
-                        Ok(_) => backoff = (backoff * 2).min(Duration::from_secs(60)),
+                        Ok(_) => {
+                            backoff = (backoff * 2).min(Duration::from_secs(60));
+                            read_until = None;
+                        }
                         Err(e) => warn!(error = %e, "reading payout history failed; will retry"),
                     }
                     next_import = tokio::time::Instant::now() + backoff;
@@ -689,14 +697,27 @@ pub const RECONCILE_HISTORY: usize = 1_000;
 /// landed transactions that the ledger lacks, with the amounts decoded from its `transfer_checked`s.
 /// Returns how many transfers were added.
 pub async fn reconcile_payouts(pc: &PoolChain, ledger: &Ledger, limit: usize) -> Result<usize, LoopError> {
+    Ok(reconcile_payouts_since(pc, ledger, None, limit).await?.0)
+}
+
+/// [`reconcile_payouts`] over the escrow transactions newer than `until` only (None: the last `limit`).
+/// Returns the transfers added and the newest escrow signature read (to pass as `until` next time).
+pub async fn reconcile_payouts_since(
+    pc: &PoolChain,
+    ledger: &Ledger,
+    until: Option<Signature>,
+    limit: usize,
+) -> Result<(usize, Option<Signature>), LoopError> {
     let recorded: std::collections::HashSet<(String, [u8; 32])> =
         ledger.payouts().await?.into_iter().map(|p| (p.signature, p.wallet)).collect();
     let wallets: Vec<Pubkey> = ledger.leaf_wallets().await?.into_iter().map(Pubkey::new_from_array).collect();
     let by_member: std::collections::BTreeMap<Pubkey, Pubkey> = wallets.iter().map(|w| (pda::member(&pc.pool, w), *w)).collect();
     let escrow = pda::escrow(&pc.pool);
     let mut added = 0;
+    let history = pc.chain.history_until(&escrow, until, limit).await?;
+    let newest = history.first().map(|r| r.signature).or(until);
     // Oldest first, so the ledger keeps chain order.
-    for rec in pc.chain.history(&escrow, limit).await?.iter().rev().filter(|t| t.ok) {
+    for rec in history.iter().rev().filter(|t| t.ok) {
         let sig = rec.signature.to_string();
         let transfers = match crate::audit::escrow_transfers(rec, &escrow, &by_member) {
             Ok(t) => t,
@@ -719,7 +740,7 @@ pub async fn reconcile_payouts(pc: &PoolChain, ledger: &Ledger, limit: usize) ->
             }
         }
     }
-    Ok(added)
+    Ok((added, newest))
 }
 
 /// One payout pass: every member (of any stored round) whose on-chain `credited − paid` ≥ `min_payout` is paid

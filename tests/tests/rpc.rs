@@ -112,7 +112,12 @@ async fn rpc_chain_runs_init_pool_and_the_relayer_end_to_end() {
     assert!(fake.requests() > 20);
 
     // … and after: the import records exactly the claim (the payout is already there), once.
-    assert_eq!(trez_relayer::onchain::reconcile_payouts(&pc, &ledger, 1_000).await.unwrap(), 1);
+    let (n, newest) = trez_relayer::onchain::reconcile_payouts_since(&pc, &ledger, None, 1_000).await.unwrap();
+    assert_eq!(n, 1);
+    // Following on from there reads nothing old: one getSignaturesForAddress (`until`), no getTransaction.
+    let before = fake.requests();
+    assert_eq!(trez_relayer::onchain::reconcile_payouts_since(&pc, &ledger, newest, 1_000).await.unwrap(), (0, newest));
+    assert_eq!(fake.requests() - before, 1, "an incremental import with nothing new is one request");
     assert_eq!(trez_relayer::onchain::reconcile_payouts(&pc, &ledger, 1_000).await.unwrap(), 0);
     assert_eq!(ledger.payout_total().await.unwrap(), pool_paid, "the ledger mirrors the on-chain paid");
     let rows = ledger.payouts().await.unwrap();

@@ -146,6 +146,16 @@ pub trait ChainClient: Send + Sync + 'static {
     async fn get_transaction(&self, signature: &Signature) -> Result<Option<TxRecord>, ChainError>;
     /// Processed transactions that reference `address`, newest first, at most `limit`.
     async fn history(&self, address: &Pubkey, limit: usize) -> Result<Vec<TxRecord>, ChainError>;
+    /// [`ChainClient::history`] newer than `until` (that transaction excluded; all of it when `until` is None
+    /// or not among the last `limit`). The RPC client asks the node for just those (`until` of
+    /// `getSignaturesForAddress`), so following an account costs one `getTransaction` per new transaction.
+    async fn history_until(&self, address: &Pubkey, until: Option<Signature>, limit: usize) -> Result<Vec<TxRecord>, ChainError> {
+        let mut recs = self.history(address, limit).await?;
+        if let Some(pos) = until.and_then(|u| recs.iter().position(|r| r.signature == u)) {
+            recs.truncate(pos);
+        }
+        Ok(recs)
+    }
     /// Cluster unix time, seconds.
     async fn unix_time(&self) -> Result<i64, ChainError>;
 

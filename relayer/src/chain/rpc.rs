@@ -220,7 +220,12 @@ impl ChainClient for RpcChain {
     }
 
     async fn history(&self, address: &Pubkey, limit: usize) -> Result<Vec<TxRecord>, ChainError> {
-        // getSignaturesForAddress pages by at most 1,000, newest first; `before` continues from the last.
+        self.history_until(address, None, limit).await
+    }
+
+    async fn history_until(&self, address: &Pubkey, until: Option<Signature>, limit: usize) -> Result<Vec<TxRecord>, ChainError> {
+        // getSignaturesForAddress pages by at most 1,000, newest first; `before` continues from the last,
+        // `until` stops at a known signature.
         let mut sigs = vec![];
         let mut before: Option<Signature> = None;
         while sigs.len() < limit {
@@ -229,9 +234,9 @@ impl ChainClient for RpcChain {
                 .with_failover(|c| async move {
                     let cfg = solana_rpc_client::rpc_client::GetConfirmedSignaturesForAddress2Config {
                         before,
+                        until,
                         limit: Some(want),
                         commitment: Some(CommitmentConfig::confirmed()),
-                        ..Default::default()
                     };
                     c.get_signatures_for_address_with_config(address, cfg).await
                 })
@@ -239,9 +244,13 @@ impl ChainClient for RpcChain {
             let n = page.len();
             before = page.last().and_then(|s| s.signature.parse().ok());
             sigs.extend(page);
-            if n < 1000 || before.is_none() {
+            if n < want || before.is_none() {
                 break;
             }
+        }
+        // A node that ignores `until` still gets cut there.
+        if let Some(pos) = until.and_then(|u| sigs.iter().position(|s| s.signature == u.to_string())) {
+            sigs.truncate(pos);
         }
         let mut out = Vec::with_capacity(sigs.len());
         for s in sigs {

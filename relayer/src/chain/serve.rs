@@ -221,14 +221,16 @@ async fn handle(chain: &Arc<EmbeddedChain>, slot: u64, method: &str, params: &Va
         "getSignaturesForAddress" => {
             let limit = params[1]["limit"].as_u64().unwrap_or(1000).min(1000) as usize;
             let before = params[1]["before"].as_str();
+            let until = params[1]["until"].as_str();
             let recs = chain.history(&pubkey(&params[0])?, usize::MAX).await.map_err(e)?;
-            // Newest first; `before` starts the page after that signature.
+            // Newest first; `before` starts the page after that signature, `until` ends it before that one.
             let start = match before {
                 Some(b) => recs.iter().position(|r| r.signature.to_string() == b).map_or(recs.len(), |i| i + 1),
                 None => 0,
             };
             let v: Vec<RpcConfirmedTransactionStatusWithSignature> = recs[start..]
                 .iter()
+                .take_while(|r| until.is_none_or(|u| r.signature.to_string() != u))
                 .take(limit)
                 .map(|r| RpcConfirmedTransactionStatusWithSignature {
                     signature: r.signature.to_string(),
