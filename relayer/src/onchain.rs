@@ -232,7 +232,8 @@ impl PoolChain {
     pub async fn warm(&self) {
         match self.chain.latest_blockhash().await {
             Ok(h) => self.cache().blockhash = Some((h, Instant::now())),
-            Err(e) => warn!(error = %e, "reading a recent blockhash failed"),
+            // The RPC client already warns about failing nodes; this runs every second.
+            Err(e) => tracing::debug!(error = %e, "reading a recent blockhash failed"),
         }
         if self.cache().fee.is_some_and(|(_, at)| at.elapsed() >= FEE_REUSE / 2) {
             self.cache().fee = None;
@@ -790,11 +791,7 @@ pub async fn payout_once(pc: &PoolChain, ledger: &Ledger) -> Result<Vec<Signatur
         info!(members = chunk.len(), "paying members");
         let sig = pc.send_retry(&[ix], pc.opts.send_attempts).await?;
         let by_member: std::collections::BTreeMap<Pubkey, Pubkey> = chunk.iter().map(|(w, _)| (pda::member(&pc.pool, w), *w)).collect();
-        let landed = match pc.chain.get_transaction(&sig).await {
-            Ok(Some(rec)) => crate::audit::escrow_transfers(&rec, &escrow, &by_member).map_err(LoopError::State),
-            Ok(None) => Err(LoopError::State("the node does not return it yet".into())),
-            Err(e) => Err(e.into()),
-        };
+        let landed = landed_transfers(pc, &sig, &escrow, &by_member).await;
         match landed {
             Ok(transfers) => {
                 let paid: Vec<([u8; 32], u64)> = transfers
@@ -813,6 +810,25 @@ pub async fn payout_once(pc: &PoolChain, ledger: &Ledger) -> Result<Vec<Signatur
         sigs.push(sig);
     }
     Ok(sigs)
+}
+
+/// The escrow transfers of a confirmed transaction. A node can confirm a signature a moment before it serves
+/// the transaction, so a missing one is asked for again a few times (about 1 s in all).
+async fn landed_transfers(
+    pc: &PoolChain,
+    sig: &Signature,
+    escrow: &Pubkey,
+    by_member: &std::collections::BTreeMap<Pubkey, Pubkey>,
+) -> Result<Vec<crate::audit::EscrowTransfer>, LoopError> {
+    for attempt in 0..5 {
+        if let Some(rec) = pc.chain.get_transaction(sig).await? {
+            return crate::audit::escrow_transfers(&rec, escrow, by_member).map_err(LoopError::State);
+        }
+        if attempt < 4 {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+    Err(LoopError::State("the node does not serve the transaction yet".into()))
 }
 
 /// TREZ parameters for a new local chain.
