@@ -182,27 +182,23 @@ pub async fn audit(pc: &PoolChain, export: &PoolExport) -> Result<AuditReport, L
     // Every published payout or claim is a transfer of that kind, signature, wallet and amount; every crank
     // payout transfer is published. A member's own claims need not be (the relayer publishes them once it has
     // imported them from the escrow's history; one made just now may not be yet).
-    let mut published: Vec<(String, Pubkey, u64, bool)> = vec![];
+    let mut published: Vec<(String, Pubkey, u64, PayoutKind)> = vec![];
     for p in &export.payouts {
         match p.wallet.parse::<Pubkey>() {
-            Ok(w) => published.push((p.signature.clone(), w, p.amount, p.kind == PayoutKind::Claim)),
+            Ok(w) => published.push((p.signature.clone(), w, p.amount, p.kind)),
             Err(_) => problems.push(format!("payout {}: malformed wallet", p.signature)),
         }
     }
-    let mut moved: Vec<(String, Pubkey, u64, bool)> = transfers
-        .iter()
-        .filter(|t| t.kind != TransferKind::Fees)
-        .filter_map(|t| t.wallet.map(|w| (t.signature.to_string(), w, t.amount, t.kind == TransferKind::Claim)))
-        .collect();
+    let mut moved: Vec<(String, Pubkey, u64, PayoutKind)> =
+        transfers.iter().filter_map(|t| Some((t.signature.to_string(), t.wallet?, t.amount, t.kind.member()?))).collect();
     moved.sort();
     published.sort();
-    let what = |claim: bool| if claim { "claim" } else { "payout" };
     for p in &published {
         if moved.binary_search(p).is_err() {
-            problems.push(format!("{} {} of {} to {}: no such transfer_checked from the escrow", what(p.3), p.0, p.2, p.1));
+            problems.push(format!("{} {} of {} to {}: no such transfer_checked from the escrow", p.3.as_str(), p.0, p.2, p.1));
         }
     }
-    for c in moved.iter().filter(|c| !c.3) {
+    for c in moved.iter().filter(|c| c.3 == PayoutKind::Payout) {
         if published.binary_search(c).is_err() {
             problems.push(format!("payout {} of {} to {}: transferred from the escrow but missing from the published payouts", c.0, c.2, c.1));
         }
@@ -262,6 +258,26 @@ pub enum TransferKind {
     Claim,
     /// The admin's `withdraw_fees`.
     Fees,
+}
+
+impl TransferKind {
+    /// How a transfer to a member is recorded in the ledger; None for fee withdrawals.
+    pub fn member(self) -> Option<PayoutKind> {
+        match self {
+            TransferKind::Payout => Some(PayoutKind::Payout),
+            TransferKind::Claim => Some(PayoutKind::Claim),
+            TransferKind::Fees => None,
+        }
+    }
+}
+
+/// The transfers of `kind` to members of the audited rounds among `transfers`: (wallet, base units).
+pub fn member_transfers(transfers: &[EscrowTransfer], kind: PayoutKind) -> Vec<([u8; 32], u64)> {
+    transfers
+        .iter()
+        .filter(|t| t.kind.member() == Some(kind))
+        .filter_map(|t| t.wallet.map(|w| (w.to_bytes(), t.amount)))
+        .collect()
 }
 
 /// One `transfer_checked` out of the escrow.

@@ -290,7 +290,7 @@ pub struct SolutionRow {
 }
 
 /// How a member's tokens left the escrow.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PayoutKind {
     /// The permissionless `payout` crank (pool guide: the pool pays members).
@@ -572,12 +572,14 @@ impl Ledger {
     }
 
     /// Record the transfers (wallet, base units) of one landed transaction that paid members. Idempotent: a
-    /// (signature, wallet) already recorded is kept as it is.
-    pub async fn record_payouts(&self, signature: String, kind: PayoutKind, paid: Vec<([u8; 32], u64)>) -> Result<(), LedgerError> {
+    /// (signature, wallet) already recorded is kept as it is (the unique index of migration 0003). Returns
+    /// how many transfers were new.
+    pub async fn record_payouts(&self, signature: String, kind: PayoutKind, paid: Vec<([u8; 32], u64)>) -> Result<usize, LedgerError> {
         self.call(move |c| {
             let tx = c.transaction()?;
+            let mut added = 0;
             for (wallet, amount) in &paid {
-                tx.execute(
+                added += tx.execute(
                     "INSERT OR IGNORE INTO payouts (signature, wallet, amount, kind, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
                     params![signature, wallet.as_slice(), *amount as i64, kind.as_str(), now_ms()],
                 )?;
@@ -586,7 +588,8 @@ impl Ledger {
                 "INSERT OR IGNORE INTO chain_txs (signature, kind, created_ms) VALUES (?1, ?2, ?3)",
                 params![signature, kind.as_str(), now_ms()],
             )?;
-            tx.commit()
+            tx.commit()?;
+            Ok(added)
         })
         .await
     }

@@ -430,9 +430,9 @@ async fn submit(pc: &PoolChain, ledger: &Ledger, s: &SolutionRow, cancel: &Cance
             return; // stays pending; resumed at the next start
         }
         if std::mem::replace(&mut read_first, true) {
-            // Already landed (by us before a crash, or by anyone holding the nonce)?
-            match pc.round(s.block_count).await {
-                Ok(Some(round)) => {
+            match round_and_state(pc, s.block_count).await {
+                // Already landed (by us before a crash, or by anyone holding the nonce)?
+                Ok((Some(round), _)) => {
                     if round.nonce == s.nonce {
                         confirmed(pc, ledger, s, &round, None).await;
                     } else {
@@ -440,22 +440,13 @@ async fn submit(pc: &PoolChain, ledger: &Ledger, s: &SolutionRow, cancel: &Cance
                     }
                     return;
                 }
-                Ok(None) => {}
-                Err(e) => {
-                    warn!(error = %e, "reading the round failed; retrying");
-                    tokio::time::sleep(wait).await;
-                    wait = (wait * 2).min(Duration::from_secs(5));
-                    continue;
-                }
-            }
-            match pc.trez_state().await {
-                Ok(state) if state.block_count != s.block_count => {
+                Ok((None, state)) if state.block_count != s.block_count => {
                     lost(pc, ledger, s, format!("challenge moved: TREZ block_count is {} (solution for {})", state.block_count, s.block_count)).await;
                     return;
                 }
                 Ok(_) => {}
                 Err(e) => {
-                    warn!(error = %e, "reading the TREZ state failed; retrying");
+                    warn!(error = %e, "reading the round and the TREZ state failed; retrying");
                     tokio::time::sleep(wait).await;
                     wait = (wait * 2).min(Duration::from_secs(5));
                     continue;
@@ -479,7 +470,7 @@ async fn submit(pc: &PoolChain, ledger: &Ledger, s: &SolutionRow, cancel: &Cance
             Err(e) => {
                 // Permanent failure: loop once more; the checks above tell whether someone else won or the
                 // challenge moved. If neither, the nonce itself is bad.
-                if let (Ok(None), Ok(state)) = (pc.round(s.block_count).await, pc.trez_state().await) {
+                if let Ok((None, state)) = round_and_state(pc, s.block_count).await {
                     if state.block_count == s.block_count {
                         lost(pc, ledger, s, format!("rejected: {}", e.to_string().lines().next().unwrap_or(""))).await;
                         return;
@@ -488,6 +479,11 @@ async fn submit(pc: &PoolChain, ledger: &Ledger, s: &SolutionRow, cancel: &Cance
             }
         }
     }
+}
+
+/// The Round of `block_count` (None until a solution of that block landed) and the TREZ state.
+async fn round_and_state(pc: &PoolChain, block_count: u64) -> Result<(Option<Round>, TrezState), LoopError> {
+    Ok((pc.round(block_count).await?, pc.trez_state().await?))
 }
 
 async fn confirmed(pc: &PoolChain, ledger: &Ledger, s: &SolutionRow, round: &Round, sig: Option<Signature>) {
@@ -668,11 +664,9 @@ pub async fn payouts(pc: Arc<PoolChain>, ledger: Ledger, cancel: CancellationTok
                         Err(e) => warn!(error = %e, "reading payout history failed; will retry"),
                     }
                     next_import = tokio::time::Instant::now() + backoff;
-                    // The difference the import left (re-read at the next pass).
-                    last_gap = match (pc.pool_account().await, ledger.payout_total().await) {
-                        (Ok(p), Ok(r)) => Some(p.paid.abs_diff(r)),
-                        _ => None,
-                    };
+                    // The difference the import left against the `paid` read above (a change since then shows
+                    // as a new difference at the next pass).
+                    last_gap = ledger.payout_total().await.ok().map(|r| paid.abs_diff(r));
                 }
             }
             Ok(_) => {
@@ -709,8 +703,6 @@ pub async fn reconcile_payouts_since(
     until: Option<Signature>,
     limit: usize,
 ) -> Result<(usize, Option<Signature>), LoopError> {
-    let recorded: std::collections::HashSet<(String, [u8; 32])> =
-        ledger.payouts().await?.into_iter().map(|p| (p.signature, p.wallet)).collect();
     let wallets: Vec<Pubkey> = ledger.leaf_wallets().await?.into_iter().map(Pubkey::new_from_array).collect();
     let by_member: std::collections::BTreeMap<Pubkey, Pubkey> = wallets.iter().map(|w| (pda::member(&pc.pool, w), *w)).collect();
     let escrow = pda::escrow(&pc.pool);
@@ -727,17 +719,11 @@ pub async fn reconcile_payouts_since(
                 continue;
             }
         };
+        // Recording is idempotent per (signature, wallet): what the ledger has already is left alone.
         for kind in [PayoutKind::Payout, PayoutKind::Claim] {
-            let want = if kind == PayoutKind::Claim { crate::audit::TransferKind::Claim } else { crate::audit::TransferKind::Payout };
-            let missing: Vec<([u8; 32], u64)> = transfers
-                .iter()
-                .filter(|t| t.kind == want)
-                .filter_map(|t| t.wallet.map(|w| (w.to_bytes(), t.amount)))
-                .filter(|(w, _)| !recorded.contains(&(sig.clone(), *w)))
-                .collect();
-            if !missing.is_empty() {
-                added += missing.len();
-                ledger.record_payouts(sig.clone(), kind, missing).await?;
+            let paid = crate::audit::member_transfers(&transfers, kind);
+            if !paid.is_empty() {
+                added += ledger.record_payouts(sig.clone(), kind, paid).await?;
             }
         }
     }
@@ -794,11 +780,7 @@ pub async fn payout_once(pc: &PoolChain, ledger: &Ledger) -> Result<Vec<Signatur
         let landed = landed_transfers(pc, &sig, &escrow, &by_member).await;
         match landed {
             Ok(transfers) => {
-                let paid: Vec<([u8; 32], u64)> = transfers
-                    .iter()
-                    .filter(|t| t.kind == crate::audit::TransferKind::Payout)
-                    .filter_map(|t| t.wallet.map(|w| (w.to_bytes(), t.amount)))
-                    .collect();
+                let paid = crate::audit::member_transfers(&transfers, PayoutKind::Payout);
                 let amount: u64 = paid.iter().map(|(_, a)| a).sum();
                 ledger.record_payouts(sig.to_string(), PayoutKind::Payout, paid).await?;
                 info!(%sig, members = chunk.len(), amount, "paid members");
