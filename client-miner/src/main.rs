@@ -35,7 +35,8 @@ enum Cmd {
         /// Hashing threads (default: all cores).
         #[arg(long)]
         threads: Option<usize>,
-        /// Force a kernel: avx512-16lane, sha-ni-4way or portable (default: the fastest available).
+        /// Force a kernel: avx512-16lane, sha-ni-4way, sha-ni-3way, sha-ni-2way, avx2-8lane, sha2-compress or
+        /// portable (default: the fastest this CPU runs, measured at start-up; `selftest` lists them).
         #[arg(long)]
         kernel: Option<String>,
         /// Plain log lines instead of the refreshing status line.
@@ -48,8 +49,9 @@ enum Cmd {
         #[arg(long)]
         vectors: Option<PathBuf>,
     },
-    /// Measure nonces/s per kernel and the fraction of the machine's limit.
+    /// Measure nonces/s per kernel, against the fastest kernel and an independent SHA-256 reference.
     Bench {
+        /// Seconds per kernel (in 3 alternating rounds), and for each other figure.
         #[arg(long, default_value_t = 3.0)]
         seconds: f64,
         /// Threads for the multi-thread figure (default: all cores).
@@ -81,7 +83,9 @@ fn pick_kernel(name: Option<&str>) -> Result<Kernel> {
     match name {
         None => Ok(kernels::best()),
         Some(n) => {
-            let k = Kernel::ALL.into_iter().find(|k| k.name() == n).with_context(|| format!("unknown kernel {n:?}"))?;
+            let k = Kernel::from_name(n).with_context(|| {
+                format!("unknown kernel {n:?}; known: {}", Kernel::ALL.map(Kernel::name).join(", "))
+            })?;
             if !k.available() {
                 bail!("kernel {n} is not supported by this CPU");
             }
@@ -120,6 +124,9 @@ fn main() -> Result<()> {
             Ok(())
         }
         Cmd::Bench { seconds, threads, json } => {
+            if let Some(w) = bench::Build::current().warning() {
+                eprintln!("WARNING: {w}");
+            }
             let report = bench::run(seconds, threads.unwrap_or_else(cores));
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
@@ -150,6 +157,9 @@ fn main() -> Result<()> {
                 bail!("selftest failed: refusing to mine with a kernel that disagrees with the known answers");
             }
             let wallet = Wallet::read(&keypair)?;
+            if let Some(w) = bench::Build::current().warning() {
+                tracing::warn!("{w}");
+            }
             let kernel = pick_kernel(kernel.as_deref())?;
             let threads = threads.unwrap_or_else(cores).max(1);
             tracing::info!(wallet = %wallet.key(), kernel = kernel.name(), threads, pool, "starting");

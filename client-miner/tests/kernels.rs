@@ -59,6 +59,52 @@ fn scan_finds_exactly_the_reference_nonces() {
 }
 
 #[test]
+fn scan_across_a_low_word_wrap_and_at_the_top_of_the_nonce_space_finds_the_reference_nonces() {
+    // The vector kernels build lanes from one low word plus lane offsets, with a separate path for a step
+    // whose low word wraps (2^32 - 5 .. 2^32 + 11 in one 16-lane step); the last nonces before u64::MAX
+    // exercise the high word's top.
+    let mid = trez_pow::Midstate::new(&[7; 32], &[8; 32], 9);
+    for start in [(1u64 << 32) - 5 - 48 * 32, u64::MAX - 48 * 40] {
+        let count = 48 * 40;
+        for bits in [0u32, 3, 7] {
+            let want: Vec<u64> = (start..start + count).filter(|&n| trez_pow::meets_difficulty(&mid.digest(n), bits)).collect();
+            for kernel in kernels_here() {
+                let mut got = vec![];
+                kernel.scan(&mid, start, count, bits, &mut got);
+                assert_eq!(got, want, "{} from {start} at {bits} bits", kernel.name());
+            }
+        }
+    }
+}
+
+#[test]
+fn every_kernel_name_round_trips_and_the_picker_picks_an_available_kernel() {
+    for k in Kernel::ALL {
+        assert_eq!(Kernel::from_name(k.name()), Some(k));
+    }
+    assert_eq!(Kernel::from_name("sha-ni"), None);
+    let best = kernels::best();
+    assert!(best.available(), "{}", best.name());
+    assert!(kernels::available().contains(&best));
+    // Among kernels this CPU lacks, the picker falls back to portable rather than run foreign intrinsics.
+    let missing: Vec<Kernel> = Kernel::ALL.into_iter().filter(|k| !k.available()).collect();
+    assert_eq!(kernels::fastest_of(&missing, Duration::from_millis(5)), Kernel::Portable);
+}
+
+#[test]
+fn a_slow_build_is_reported_and_the_documented_build_is_not() {
+    use trez_miner::bench::Build;
+    let slow = Build { profile: "debug", opt_level: "0", debug_assertions: true };
+    assert!(slow.warning().is_some_and(|w| w.contains("opt-level 0") && w.contains("cargo install --locked --path client-miner")));
+    assert!(Build { profile: "debug", opt_level: "3", debug_assertions: true }.warning().is_some());
+    assert!(Build { profile: "release", opt_level: "3", debug_assertions: false }.warning().is_none());
+    // This very test binary links the crate as built by the dev profile, which Cargo.toml sets to the
+    // release speed for the miner (opt-level 3, no debug assertions).
+    let here = Build::current();
+    assert_eq!((here.opt_level, here.debug_assertions), ("3", false), "{here:?}");
+}
+
+#[test]
 fn worker_strides_are_disjoint_and_cover_the_range() {
     for (threads, chunks) in [(1u64, 10u64), (2, 7), (3, 100), (8, 5)] {
         let mut seen = vec![0u32; chunks as usize];

@@ -10,16 +10,51 @@
 //! exactly with `trez_pow` before it is reported, so a kernel bug can only lose shares, never send a bad one
 //! (and the equivalence tests guard against that).
 //!
-//! Kernels, picked at run time by CPU features ([`best`]):
+//! Kernels, picked at run time ([`best`]) by measuring every kernel the CPU can run for a few milliseconds
+//! (the fastest interleave or lane count is a property of the CPU, not of its feature flags):
 //! - [`Kernel::Avx512`]: 16 nonces per vector (AVX-512F + BW), one lane per nonce;
-//! - [`Kernel::ShaNi`]: SHA-NI with 4 independent nonces interleaved (one stream is latency-bound);
+//! - [`Kernel::ShaNi2`], [`Kernel::ShaNi3`], [`Kernel::ShaNi4`]: SHA-NI with 2, 3 or 4 independent nonces
+//!   interleaved (one stream is latency-bound; more streams spill registers);
+//! - [`Kernel::Avx2`]: 8 nonces per vector, for x86-64 CPUs with neither SHA-NI nor AVX-512;
+//! - [`Kernel::Sha2Crate`]: the `sha2` crate's compression, hardware SHA-256 on ARMv8 (aarch64) and SHA-NI
+//!   on x86-64 where present, one stream; also the independent reference `bench` compares kernels with;
+//! - [`Kernel::ArmSha2x2`], [`Kernel::ArmSha2x4`]: the ARMv8 SHA-2 instructions with 2 or 4 nonces
+//!   interleaved (aarch64);
 //! - [`Kernel::Portable`]: plain Rust, any CPU.
 //!
-//! All `unsafe` (intrinsics) lives in `x86.rs`.
+//! All `unsafe` (intrinsics) lives in `x86/` and `aarch64.rs`.
 
+#[cfg(target_arch = "aarch64")]
+mod aarch64;
 mod portable;
+mod sha2_crate;
 #[cfg(target_arch = "x86_64")]
 mod x86;
+
+#[cfg(target_arch = "aarch64")]
+use aarch64::has_sha2 as has_arm_sha2;
+#[cfg(target_arch = "x86_64")]
+use x86::{has_avx2, has_avx512, has_sha_ni};
+
+#[cfg(not(target_arch = "aarch64"))]
+fn has_arm_sha2() -> bool {
+    false
+}
+#[cfg(not(target_arch = "x86_64"))]
+fn has_sha_ni() -> bool {
+    false
+}
+#[cfg(not(target_arch = "x86_64"))]
+fn has_avx2() -> bool {
+    false
+}
+#[cfg(not(target_arch = "x86_64"))]
+fn has_avx512() -> bool {
+    false
+}
+
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 use trez_pow::Midstate;
 
@@ -63,6 +98,23 @@ pub(crate) fn outer_words(bc: [u32; 2], inner: &[u32; 8]) -> [u32; 16] {
     w
 }
 
+/// The working variables after rounds `0..w.len()` (at most 16) of a SHA-256 compression from `state`, whose
+/// first message words are `w`: the rounds a job fixes (the outer block's W0, W1 = block_count), run once
+/// per job instead of once per nonce. No feed-forward.
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn rounds_prefix(state: [u32; 8], w: &[u32]) -> [u32; 8] {
+    let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = state;
+    for (t, &wt) in w.iter().enumerate().take(16) {
+        let s1 = e.rotate_right(6) ^ e.rotate_right(11) ^ e.rotate_right(25);
+        let ch = (e & f) ^ (!e & g);
+        let t1 = h.wrapping_add(s1).wrapping_add(ch).wrapping_add(K[t]).wrapping_add(wt);
+        let s0 = a.rotate_right(2) ^ a.rotate_right(13) ^ a.rotate_right(22);
+        let maj = (a & b) ^ (a & c) ^ (b & c);
+        (h, g, f, e, d, c, b, a) = (g, f, e, d.wrapping_add(t1), c, b, a, t1.wrapping_add(s0.wrapping_add(maj)));
+    }
+    [a, b, c, d, e, f, g, h]
+}
+
 /// Whether the final state word h5 passes the prefilter for `bits` (see module docs).
 #[inline(always)]
 pub(crate) fn prefilter(h5: u32, bits: u32) -> bool {
@@ -74,42 +126,110 @@ pub(crate) fn prefilter(h5: u32, bits: u32) -> bool {
 pub enum Kernel {
     /// Plain Rust SHA-256, one nonce at a time.
     Portable,
+    /// `sha2::compress256`, one nonce at a time (hardware SHA-256 where the `sha2` crate detects it).
+    Sha2Crate,
+    /// AVX2, 8 nonces per vector.
+    Avx2,
+    /// SHA-NI, 2 nonces interleaved.
+    ShaNi2,
+    /// SHA-NI, 3 nonces interleaved.
+    ShaNi3,
     /// SHA-NI, 4 nonces interleaved.
-    ShaNi,
-    /// AVX-512F, 16 nonces per vector.
+    ShaNi4,
+    /// AVX-512F + BW, 16 nonces per vector.
     Avx512,
+    /// ARMv8 SHA-2 instructions, 2 nonces interleaved.
+    ArmSha2x2,
+    /// ARMv8 SHA-2 instructions, 4 nonces interleaved.
+    ArmSha2x4,
 }
 
 impl Kernel {
-    pub const ALL: [Kernel; 3] = [Kernel::Avx512, Kernel::ShaNi, Kernel::Portable];
+    /// Every kernel this build knows, the ones tried first (when measurements tie) first.
+    pub const ALL: [Kernel; 9] = [
+        Kernel::Avx512,
+        Kernel::ShaNi4,
+        Kernel::ShaNi3,
+        Kernel::ShaNi2,
+        Kernel::Avx2,
+        Kernel::ArmSha2x4,
+        Kernel::ArmSha2x2,
+        Kernel::Sha2Crate,
+        Kernel::Portable,
+    ];
 
     /// Nonces per kernel step.
     pub fn width(self) -> u64 {
         match self {
-            Kernel::Portable => 1,
-            Kernel::ShaNi => 4,
+            Kernel::Portable | Kernel::Sha2Crate => 1,
+            Kernel::ShaNi2 | Kernel::ArmSha2x2 => 2,
+            Kernel::ShaNi3 => 3,
+            Kernel::ShaNi4 | Kernel::ArmSha2x4 => 4,
+            Kernel::Avx2 => 8,
             Kernel::Avx512 => 16,
         }
     }
 
+    /// The name `--kernel` takes and `bench` prints.
     pub fn name(self) -> &'static str {
         match self {
             Kernel::Portable => "portable",
-            Kernel::ShaNi => "sha-ni-4way",
+            Kernel::Sha2Crate => "sha2-compress",
+            Kernel::Avx2 => "avx2-8lane",
+            Kernel::ShaNi2 => "sha-ni-2way",
+            Kernel::ShaNi3 => "sha-ni-3way",
+            Kernel::ShaNi4 => "sha-ni-4way",
             Kernel::Avx512 => "avx512-16lane",
+            Kernel::ArmSha2x2 => "armv8-sha2-2way",
+            Kernel::ArmSha2x4 => "armv8-sha2-4way",
         }
+    }
+
+    /// The kernel called `name` (see [`Kernel::name`]).
+    pub fn from_name(name: &str) -> Option<Kernel> {
+        Kernel::ALL.into_iter().find(|k| k.name() == name)
     }
 
     /// Whether this CPU can run it.
     pub fn available(self) -> bool {
         match self {
-            Kernel::Portable => true,
+            Kernel::Portable | Kernel::Sha2Crate => true,
+            Kernel::ShaNi2 | Kernel::ShaNi3 | Kernel::ShaNi4 => has_sha_ni(),
+            Kernel::Avx2 => has_avx2(),
+            Kernel::Avx512 => has_avx512(),
+            Kernel::ArmSha2x2 | Kernel::ArmSha2x4 => has_arm_sha2(),
+        }
+    }
+
+    /// The kernel that actually runs: `self` when the CPU has it, the portable kernel otherwise (so an
+    /// unavailable kernel can never reach its intrinsics).
+    fn effective(self) -> Kernel {
+        if self.available() {
+            self
+        } else {
+            Kernel::Portable
+        }
+    }
+
+    /// Candidates (prefilter passes) among `start .. start + count`, `count` a multiple of the width.
+    fn scan_body(self, mid: &Midstate, start: u64, count: u64, bits: u32, found: &mut Vec<u64>) {
+        match self.effective() {
             #[cfg(target_arch = "x86_64")]
-            Kernel::ShaNi => x86::has_sha_ni(),
+            Kernel::ShaNi2 => x86::sha_ni::scan::<2>(mid, start, count, bits, found),
             #[cfg(target_arch = "x86_64")]
-            Kernel::Avx512 => x86::has_avx512(),
-            #[cfg(not(target_arch = "x86_64"))]
-            _ => false,
+            Kernel::ShaNi3 => x86::sha_ni::scan::<3>(mid, start, count, bits, found),
+            #[cfg(target_arch = "x86_64")]
+            Kernel::ShaNi4 => x86::sha_ni::scan::<4>(mid, start, count, bits, found),
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2 => x86::avx2::scan(mid, start, count, bits, found),
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx512 => x86::avx512::scan(mid, start, count, bits, found),
+            #[cfg(target_arch = "aarch64")]
+            Kernel::ArmSha2x2 => aarch64::scan::<2>(mid, start, count, bits, found),
+            #[cfg(target_arch = "aarch64")]
+            Kernel::ArmSha2x4 => aarch64::scan::<4>(mid, start, count, bits, found),
+            Kernel::Sha2Crate => sha2_crate::scan(mid, start, count, bits, found),
+            _ => portable::scan(mid, start, count, bits, found),
         }
     }
 
@@ -118,65 +238,125 @@ impl Kernel {
     /// Nonces that do not fill a whole step are hashed by the portable path.
     pub fn scan(self, mid: &Midstate, start: u64, count: u64, bits: u32, found: &mut Vec<u64>) -> u64 {
         let mut candidates = Vec::new();
-        let width = if self.available() { self.width() } else { 1 };
+        let width = self.effective().width();
         let body = count - count % width;
-        match self {
-            #[cfg(target_arch = "x86_64")]
-            Kernel::ShaNi if width == 4 => x86::scan_sha_ni(mid, start, body, bits, &mut candidates),
-            #[cfg(target_arch = "x86_64")]
-            Kernel::Avx512 if width == 16 => x86::scan_avx512(mid, start, body, bits, &mut candidates),
-            _ => portable::scan(mid, start, body, bits, &mut candidates),
-        }
+        self.scan_body(mid, start, body, bits, &mut candidates);
         portable::scan(mid, start + body, count - body, bits, &mut candidates);
         found.extend(candidates.into_iter().filter(|&n| trez_pow::meets_difficulty(&mid.digest(n), bits)));
         count
     }
 
+    /// The final SHA-256 states one kernel step computes for nonces `base, base + 1, …` (wrapping; as many
+    /// as the kernel's width), for equivalence tests and `selftest`.
+    pub fn states(self, mid: &Midstate, base: u64) -> Vec<[u32; 8]> {
+        match self.effective() {
+            #[cfg(target_arch = "x86_64")]
+            Kernel::ShaNi2 => x86::sha_ni::states::<2>(mid, lanes(base)).to_vec(),
+            #[cfg(target_arch = "x86_64")]
+            Kernel::ShaNi3 => x86::sha_ni::states::<3>(mid, lanes(base)).to_vec(),
+            #[cfg(target_arch = "x86_64")]
+            Kernel::ShaNi4 => x86::sha_ni::states::<4>(mid, lanes(base)).to_vec(),
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2 => x86::avx2::states(mid, base),
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx512 => x86::avx512::states(mid, base),
+            #[cfg(target_arch = "aarch64")]
+            Kernel::ArmSha2x2 => aarch64::states::<2>(mid, lanes(base)).to_vec(),
+            #[cfg(target_arch = "aarch64")]
+            Kernel::ArmSha2x4 => aarch64::states::<4>(mid, lanes(base)).to_vec(),
+            Kernel::Sha2Crate => vec![sha2_crate::digest_state(mid, base)],
+            _ => vec![portable::digest_state(mid, base)],
+        }
+    }
+
     /// The kernel's bare compression throughput for `count` nonces (the two compressions per nonce, with no
-    /// prefilter, candidate handling or chunk bookkeeping): the ceiling `bench` compares the real scan with.
-    /// Returns a value to keep the optimizer honest.
+    /// prefilter, candidate handling or chunk bookkeeping). Returns a value to keep the optimizer honest.
     pub fn raw_compressions(self, mid: &Midstate, count: u64) -> u32 {
-        match self {
+        match self.effective() {
             #[cfg(target_arch = "x86_64")]
-            Kernel::ShaNi if self.available() => x86::raw_sha_ni(mid, count),
+            Kernel::ShaNi2 => x86::sha_ni::raw::<2>(mid, count),
             #[cfg(target_arch = "x86_64")]
-            Kernel::Avx512 if self.available() => x86::raw_avx512(mid, count),
+            Kernel::ShaNi3 => x86::sha_ni::raw::<3>(mid, count),
+            #[cfg(target_arch = "x86_64")]
+            Kernel::ShaNi4 => x86::sha_ni::raw::<4>(mid, count),
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2 => x86::avx2::raw(mid, count),
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx512 => x86::avx512::raw(mid, count),
+            #[cfg(target_arch = "aarch64")]
+            Kernel::ArmSha2x2 => aarch64::raw::<2>(mid, count),
+            #[cfg(target_arch = "aarch64")]
+            Kernel::ArmSha2x4 => aarch64::raw::<4>(mid, count),
+            Kernel::Sha2Crate => sha2_crate::raw(mid, count),
             _ => portable::raw(mid, count),
         }
     }
+
+    /// Nonces/s of this kernel on the calling thread, scanning for about `dur` (at 64 bits, so no candidate
+    /// is ever re-checked).
+    pub fn measure(self, dur: Duration) -> f64 {
+        let mid = Midstate::new(&[0x5a; 32], &[0xa5; 32], 1234);
+        let mut found = Vec::new();
+        let start = Instant::now();
+        let mut n = 0u64;
+        // Chunks of 1,536 nonces: a multiple of every width (1, 2, 3, 4, 8, 16).
+        while start.elapsed() < dur || n == 0 {
+            n += self.scan(&mid, n, 1536, 64, &mut found);
+        }
+        n as f64 / start.elapsed().as_secs_f64()
+    }
 }
 
-/// The fastest kernel this CPU can run.
+/// Nonces `base, base + 1, …` (wrapping), one per lane.
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+fn lanes<const N: usize>(base: u64) -> [u64; N] {
+    core::array::from_fn(|l| base.wrapping_add(l as u64))
+}
+
+/// The fastest kernel this CPU runs, measured once per process (about 30 ms per available kernel, on the
+/// calling thread; see [`fastest_of`]) and cached.
 pub fn best() -> Kernel {
-    Kernel::ALL.into_iter().find(|k| k.available()).unwrap_or(Kernel::Portable)
+    static BEST: OnceLock<Kernel> = OnceLock::new();
+    *BEST.get_or_init(|| fastest(Duration::from_millis(30)))
 }
 
-/// The kernels this CPU can run, fastest first.
+/// The fastest of the available kernels, each measured for `per_kernel`; ties go to the earlier in
+/// [`Kernel::ALL`].
+pub fn fastest(per_kernel: Duration) -> Kernel {
+    fastest_of(&available(), per_kernel)
+}
+
+/// The fastest of `kernels` (portable if none is available), measured on the calling thread in 5 alternating
+/// rounds of `per_kernel / 5` each, every kernel keeping its best round (so a burst of load from elsewhere
+/// does not decide); ties go to the earlier.
+pub fn fastest_of(kernels: &[Kernel], per_kernel: Duration) -> Kernel {
+    let kernels: Vec<Kernel> = kernels.iter().copied().filter(|k| k.available()).collect();
+    let mut rates = vec![0.0f64; kernels.len()];
+    for _ in 0..5 {
+        for (r, k) in rates.iter_mut().zip(&kernels) {
+            *r = r.max(k.measure(per_kernel / 5));
+        }
+    }
+    let mut best = (Kernel::Portable, 0.0);
+    for (k, r) in kernels.into_iter().zip(rates) {
+        if r > best.1 {
+            best = (k, r);
+        }
+    }
+    best.0
+}
+
+/// The kernels this CPU can run, in [`Kernel::ALL`] order.
 pub fn available() -> Vec<Kernel> {
     Kernel::ALL.into_iter().filter(|k| k.available()).collect()
 }
 
 /// The digest a kernel computes for one nonce (final state as bytes), for equivalence tests and `selftest`.
 pub fn kernel_digest(kernel: Kernel, mid: &Midstate, nonce: u64) -> [u8; 32] {
-    match kernel {
-        #[cfg(target_arch = "x86_64")]
-        Kernel::ShaNi if kernel.available() => trez_pow::state_to_bytes(&x86::digest_sha_ni(mid, [nonce; 4])[0]),
-        #[cfg(target_arch = "x86_64")]
-        Kernel::Avx512 if kernel.available() => trez_pow::state_to_bytes(&x86::digest_avx512(mid, nonce)[0]),
-        _ => trez_pow::state_to_bytes(&portable::digest_state(mid, nonce)),
-    }
+    trez_pow::state_to_bytes(&kernel.states(mid, nonce)[0])
 }
 
-/// Every lane of a kernel step for nonces `base, base+1, ...` (width of the kernel), as digests.
+/// Every lane of a kernel step for nonces `base, base+1, ...` (width of the kernel, wrapping), as digests.
 pub fn kernel_digests(kernel: Kernel, mid: &Midstate, base: u64) -> Vec<[u8; 32]> {
-    match kernel {
-        #[cfg(target_arch = "x86_64")]
-        Kernel::ShaNi if kernel.available() => {
-            let n = [base, base.wrapping_add(1), base.wrapping_add(2), base.wrapping_add(3)];
-            x86::digest_sha_ni(mid, n).iter().map(trez_pow::state_to_bytes).collect()
-        }
-        #[cfg(target_arch = "x86_64")]
-        Kernel::Avx512 if kernel.available() => x86::digest_avx512(mid, base).iter().map(trez_pow::state_to_bytes).collect(),
-        _ => vec![trez_pow::state_to_bytes(&portable::digest_state(mid, base))],
-    }
+    kernel.states(mid, base).iter().map(trez_pow::state_to_bytes).collect()
 }
