@@ -7,6 +7,9 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+/// Smallest `server.send_queue`: room for the most messages one frame can draw (3) twice, plus a job.
+pub const MIN_SEND_QUEUE: usize = 8;
+
 /// The miner-facing server's settings.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -40,8 +43,12 @@ pub struct ServerConfig {
     pub ban_secs: u64,
     /// Seconds old jobs stay valid after a new challenge.
     pub stale_grace_secs: u64,
-    /// Outgoing messages queued per connection before it counts as a slow consumer.
+    /// Outgoing messages queued per connection. A connection whose queue lacks room for the answers to
+    /// one more frame is not read from until the miner reads its answers (backpressure, not a disconnect).
     pub send_queue: usize,
+    /// Seconds one outgoing frame may wait for the miner to read before the connection is closed as a slow
+    /// consumer (a miner that never reads cannot hold a connection, its task or shutdown).
+    pub write_timeout_secs: u64,
 }
 
 impl Default for ServerConfig {
@@ -62,6 +69,7 @@ impl Default for ServerConfig {
             ban_secs: 600,
             stale_grace_secs: 5,
             send_queue: 64,
+            write_timeout_secs: 10,
         }
     }
 }
@@ -163,8 +171,11 @@ impl Config {
         if s.max_frame_bytes == 0 || s.max_frame_bytes > trez_protocol::MAX_FRAME_BYTES {
             return Err(format!("server.max_frame_bytes must be 1..={}", trez_protocol::MAX_FRAME_BYTES));
         }
-        if s.max_connections == 0 || s.max_connections_per_ip == 0 || s.max_submits_per_sec == 0 || s.send_queue == 0 {
+        if s.max_connections == 0 || s.max_connections_per_ip == 0 || s.max_submits_per_sec == 0 || s.write_timeout_secs == 0 {
             return Err("server: limits must be positive".into());
+        }
+        if s.send_queue < MIN_SEND_QUEUE {
+            return Err(format!("server.send_queue must be at least {MIN_SEND_QUEUE} (the answers to one frame plus a job)"));
         }
         if !(0.0..=1.0).contains(&s.ban_invalid_ratio) {
             return Err("server.ban_invalid_ratio must be within 0..=1".into());
@@ -182,6 +193,9 @@ impl ServerConfig {
     }
     pub fn idle_timeout(&self) -> Duration {
         Duration::from_secs(self.idle_timeout_secs)
+    }
+    pub fn write_timeout(&self) -> Duration {
+        Duration::from_secs(self.write_timeout_secs)
     }
     pub fn stale_grace(&self) -> Duration {
         Duration::from_secs(self.stale_grace_secs)

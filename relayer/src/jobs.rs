@@ -10,8 +10,8 @@
 //! number of ranges granted, about grants / 2^24.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
-use std::time::Instant;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
@@ -41,16 +41,18 @@ pub struct Work {
 /// Ranges per challenge: 2^(64 − RANGE_BITS).
 const RANGES: u64 = 1 << (64 - RANGE_BITS);
 
-/// One challenge's range allocator: grant `i` is range number `(first + i) mod 2^24`.
+/// One challenge's range allocator (grant `i` is range number `(first + i) mod 2^24`) and the moment a
+/// different challenge replaced it. Shared by every epoch of the challenge.
 #[derive(Debug)]
 struct Ranges {
     first: u64,
     granted: AtomicU64,
+    replaced: OnceLock<Instant>,
 }
 
 impl Ranges {
     fn starting_at(first: u64) -> Arc<Ranges> {
-        Arc::new(Ranges { first: first % RANGES, granted: AtomicU64::new(0) })
+        Arc::new(Ranges { first: first % RANGES, granted: AtomicU64::new(0), replaced: OnceLock::new() })
     }
     fn random() -> Arc<Ranges> {
         Ranges::starting_at(rand::random::<u64>())
@@ -58,6 +60,12 @@ impl Ranges {
 }
 
 impl Work {
+    /// Whether a share for this work is stale: its challenge was replaced by a different one more than
+    /// `grace` ago. The grace runs from that replacement, once: later challenges do not restart it.
+    pub fn stale(&self, grace: Duration) -> bool {
+        self.ranges.replaced.get().is_some_and(|at| at.elapsed() > grace)
+    }
+
     /// The next unused nonce range `[start, end)` of this challenge, or `None` when all 2^24 are taken.
     pub fn next_range(&self) -> Option<(u64, u64)> {
         let i = self.ranges.granted.fetch_add(1, Ordering::Relaxed);
@@ -99,7 +107,10 @@ impl JobSource {
             Some(w) if w.template.challenge == template.challenge && w.template.block_count == template.block_count => {
                 (w.epoch + 1, w.ranges.clone())
             }
-            Some(w) => (w.epoch + 1, Ranges::random()),
+            Some(w) => {
+                let _ = w.ranges.replaced.set(Instant::now());
+                (w.epoch + 1, Ranges::random())
+            }
             None => (1, Ranges::random()),
         };
         let work = Arc::new(Work { epoch, template, published: Instant::now(), ranges });

@@ -220,21 +220,41 @@ async fn serve(stream: TcpStream, peer: SocketAddr, shared: &Arc<Shared>, cancel
     };
     let (mut sink, mut stream) = ws.split();
     let (out_tx, mut out_rx) = mpsc::channel::<Message>(shared.config.server.send_queue);
-    // Writer: drains the bounded queue; a close frame ends it.
+    let write_timeout = shared.config.server.write_timeout();
+    // Writer: drains the bounded queue; a close frame ends it, and so does a frame the peer does not take
+    // within the write timeout (its receive window stays full: a slow consumer). Dropping `out_rx` then
+    // tells the session to stop.
     let writer = tokio::spawn(async move {
         while let Some(msg) = out_rx.recv().await {
             let closing = matches!(msg, Message::Close(_));
-            if sink.send(msg).await.is_err() || closing {
-                break;
+            match tokio::time::timeout(write_timeout, sink.send(msg)).await {
+                Ok(Ok(())) if !closing => {}
+                Ok(Ok(())) => break,
+                Ok(Err(_)) => return,
+                Err(_) => {
+                    debug!(%peer, "slow consumer: a frame waited longer than the write timeout");
+                    return;
+                }
             }
         }
-        let _ = sink.close().await;
+        let _ = tokio::time::timeout(write_timeout, sink.close()).await;
     });
     let mut session = Session::new(shared.clone(), peer, out_tx);
-    session.run(&mut stream, cancel).await;
+    session.run(&mut stream, cancel.clone()).await;
     drop(session);
-    let _ = writer.await;
+    // The writer ends within a write timeout per frame; on shutdown a peer gets at most `SHUTDOWN_DRAIN` to
+    // take its last answers, so one that does not read cannot hold up the relayer's exit.
+    let limit = if cancel.is_cancelled() { SHUTDOWN_DRAIN.min(write_timeout) } else { write_timeout + Duration::from_secs(1) };
+    let abort = writer.abort_handle();
+    if tokio::time::timeout(limit, writer).await.is_err() {
+        debug!(%peer, "writer did not finish; connection dropped");
+        abort.abort();
+    }
 }
+
+/// How long, at shutdown, a connection's last answers (acks of in-flight shares, `shutting_down`) may take
+/// to reach the peer before the connection is dropped.
+const SHUTDOWN_DRAIN: Duration = Duration::from_secs(2);
 
 /// One session over in-memory channels instead of a socket, for the session fuzz target and tests: push
 /// client frames into the returned sender, read what the server queued from the receiver (the `hello`
@@ -262,6 +282,10 @@ struct IssuedJob {
 
 /// Most jobs a connection remembers (older ones answer `unknown_job`).
 const JOBS_KEPT: usize = 8;
+
+/// Most messages one frame or one finished share can queue (an ack or error, a `set_difficulty` and a job;
+/// or an error and a close).
+const ANSWERS_PER_FRAME: usize = 3;
 
 /// Result of a share's durable commit: (submit id, outcome, solution when a block).
 type Done = (u64, Result<Recorded, crate::ledger::LedgerError>, Option<Solution>);
@@ -341,7 +365,15 @@ impl Session {
         }
     }
 
-    /// Queue a message; a full queue means the peer is too slow: close.
+    /// Whether the send queue has `extra` free slots beyond the answers owed to the `in_flight` shares
+    /// (each may need [`ANSWERS_PER_FRAME`]). A frame is read only with room for its own answers, a job
+    /// pushed only with room for it, so a queued answer never finds the queue full (backpressure; see `run`).
+    fn room_for(&self, in_flight: usize, extra: usize) -> bool {
+        self.out.capacity() >= ANSWERS_PER_FRAME * in_flight + extra
+    }
+
+    /// Queue a message. The queue keeps room for every answer owed (`room_for`), so it is full only when
+    /// the writer is gone or the queue is smaller than its minimum: close.
     fn send(&mut self, msg: &ServerMsg) -> Flow {
         match self.out.try_send(Message::text(proto::encode(msg))) {
             Ok(()) => Flow::Continue,
@@ -389,8 +421,14 @@ impl Session {
         let mut vardiff_tick = tokio::time::interval(Duration::from_secs(self.shared.config.vardiff.retarget_secs.max(1)));
         vardiff_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
 
+        let max_queue = self.out.max_capacity();
         while !self.closing {
             let authed = self.wallet.is_some();
+            let room = self.room_for(pending.len(), ANSWERS_PER_FRAME);
+            // While answers fill the queue, frames wait in the socket (the peer's own send window) until the
+            // writer has passed answers on; a peer that never reads is dropped by the writer's timeout.
+            let wanted = (ANSWERS_PER_FRAME * (pending.len() + 1)).min(max_queue);
+            let out = self.out.clone();
             tokio::select! {
                 biased;
                 _ = cancel.cancelled() => {
@@ -402,23 +440,31 @@ impl Session {
                     break;
                 }
                 Some(done) = pending.next(), if !pending.is_empty() => self.finish(done),
+                _ = out.closed() => {
+                    debug!(peer = %self.peer, "writer gone; ending session");
+                    break;
+                }
+                permits = out.reserve_many(wanted), if !room => {
+                    // Room again: release the slots and read on.
+                    drop(permits);
+                }
                 _ = tokio::time::sleep_until(handshake_deadline), if !authed => {
                     let _ = self.error(ErrorCode::HandshakeTimeout, "no auth within the handshake timeout");
                 }
                 _ = tokio::time::sleep_until(idle_deadline) => {
                     let _ = self.error(ErrorCode::IdleTimeout, "idle");
                 }
-                changed = work_rx.changed(), if authed => {
+                changed = work_rx.changed(), if authed && self.room_for(pending.len(), 1) => {
                     if changed.is_err() { break; }
                     self.issue_job(true);
                 }
-                _ = vardiff_tick.tick(), if authed => {
+                _ = vardiff_tick.tick(), if authed && self.room_for(pending.len(), 2) => {
                     if let Some(bits) = self.vardiff.retarget(Instant::now()) {
                         let _ = self.send(&ServerMsg::SetDifficulty { share_bits: bits });
                         self.issue_job(false);
                     }
                 }
-                frame = stream.next() => {
+                frame = stream.next(), if room => {
                     idle_deadline = tokio::time::Instant::now() + cfg.idle_timeout();
                     match frame {
                         None => break,
@@ -560,6 +606,7 @@ impl Session {
     /// Validate a submit; returns the durable-commit future when the share is valid.
     fn on_submit(&mut self, id: u64, job_id: &str, nonce: u64) -> Option<Pending> {
         let Some((wallet, worker)) = self.wallet.clone() else {
+            self.shared.stats.reject(RejectReason::NotAuthorized, None);
             let _ = self.send(&ServerMsg::Ack { id, accepted: false, reason: Some(RejectReason::NotAuthorized), block: false });
             return None;
         };
@@ -577,12 +624,7 @@ impl Session {
         let (work, share_bits, range) = (job.work.clone(), job.share_bits, job.range);
         let t = work.template;
         let current = self.shared.jobs.current();
-        let stale = match &current {
-            Some(cur) if cur.template.challenge != t.challenge => {
-                cur.published.elapsed() > self.shared.config.server.stale_grace()
-            }
-            _ => false,
-        };
+        let stale = work.stale(self.shared.config.server.stale_grace());
         if nonce < range.0 || nonce >= range.1 {
             self.reject(id, RejectReason::OutOfRange);
             return None;

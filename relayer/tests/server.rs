@@ -714,3 +714,157 @@ async fn honest_share(honest: &mut Client, from: u64, after: &str) -> u64 {
     assert!(accepted(&ack), "honest share after {after:?}: {ack:?}");
     n - start + 1
 }
+
+/// A raw WebSocket client on a socket with a small receive buffer, for peers that do not read.
+async fn connect_small_window(addr: std::net::SocketAddr) -> Ws {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let stream = socket.connect(addr).await.unwrap();
+    let (ws, _) = tokio_tungstenite::client_async(format!("ws://{addr}"), tokio_tungstenite::MaybeTlsStream::Plain(stream))
+        .await
+        .unwrap();
+    ws
+}
+
+/// A frame that draws a 2 KB answer: an unknown message type, whose name the `invalid_message` error
+/// quotes (non-fatal, so the connection stays).
+fn big_answer_frame() -> Message {
+    Message::text(format!("{{\"type\":\"{}\"}}", "x".repeat(2_000)))
+}
+
+/// Send frames that each draw a 2 KB answer without ever reading, 8 at a time with a pause, so the server's
+/// writer keeps its queue drained into the socket until the socket buffers are full (the writer then waits
+/// on a peer that does not read). Stops when a write failed (the server dropped the connection) or has
+/// been blocked for `blocked` (the server stopped reading). Returns (frames written, whether a write
+/// failed).
+async fn send_without_reading(ws: &mut Ws, blocked: Duration) -> (u64, bool) {
+    let frame = big_answer_frame();
+    let mut sent = 0u64;
+    loop {
+        match tokio::time::timeout(blocked, ws.send(frame.clone())).await {
+            Ok(Ok(())) => sent += 1,
+            Ok(Err(_)) => return (sent, true),
+            Err(_) => return (sent, false),
+        }
+        if sent.is_multiple_of(8) {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_prompt_reader_gets_every_answer_to_a_burst_in_one_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = Relayer::start(&dir.path().join("l.db"), |c| c.server.max_frames_per_sec = 1_000).await;
+    r.publish(1, 60);
+    let mut c = Client::connect(r.addr).await;
+    c.auth().await;
+    // 100 pings and 150 submits queued client-side and flushed together: more answers than the send queue
+    // (64) holds. A reader that takes its answers promptly gets all of them and keeps its connection.
+    let ping = Message::text(proto::encode(&ClientMsg::Ping {}));
+    for _ in 0..100 {
+        c.ws.feed(ping.clone()).await.unwrap();
+    }
+    let (job_id, ..) = c.job();
+    let mut from = 0;
+    for id in 0..150u64 {
+        let n = c.find(from, 4, 60);
+        from = n - c.job().3 + 1;
+        c.ws.feed(Message::text(proto::encode(&ClientMsg::Submit { id, job_id: job_id.clone(), nonce: n }))).await.unwrap();
+    }
+    c.ws.flush().await.unwrap();
+    let (mut pongs, mut acks) = (0, 0);
+    while pongs < 100 || acks < 150 {
+        match c.recv().await {
+            ServerMsg::Pong {} => pongs += 1,
+            m @ ServerMsg::Ack { .. } => {
+                assert!(accepted(&m), "{m:?}");
+                acks += 1;
+            }
+            ServerMsg::Job { .. } | ServerMsg::SetDifficulty { .. } => {}
+            other => panic!("unexpected answer after {pongs} pongs and {acks} acks: {other:?}"),
+        }
+    }
+    // Still connected and served.
+    c.send(&ClientMsg::Ping {}).await;
+    assert!(matches!(c.recv().await, ServerMsg::Pong {}));
+    assert_eq!(r.ledger.shares().await.unwrap().len(), 150);
+    r.stop().await;
+}
+
+#[tokio::test]
+async fn a_client_that_never_reads_is_dropped_and_does_not_hold_up_shutdown() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = Relayer::start(&dir.path().join("l.db"), |c| {
+        c.server.max_frames_per_sec = 1_000_000;
+        c.server.write_timeout_secs = 1;
+    })
+    .await;
+    r.publish(1, 60);
+    // First peer: never reads. Once the socket buffers are full the server's writer waits on it; when a
+    // frame has waited the write timeout the server drops it: a write fails and its slot is released.
+    let mut stuck = connect_small_window(r.addr).await;
+    let (sent, dropped) = send_without_reading(&mut stuck, Duration::from_secs(60)).await;
+    assert!(dropped, "the server kept a peer that does not read ({sent} frames, then blocked for 60 s)");
+    let mut released = false;
+    for _ in 0..200 {
+        if r.shared.stats.connections.load(std::sync::atomic::Ordering::Relaxed) == 0 {
+            released = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(released, "the non-reading peer's connection was not released");
+    r.stop().await;
+
+    // Second peer: writes until the server stops reading it (its answers fill the socket buffers and the
+    // queue; a 60 s write timeout keeps it connected); the relayer shuts down while its writer waits.
+    // `run` returns (a peer gets a bounded drain) instead of waiting for the peer to leave.
+    let r = Relayer::start(&dir.path().join("l2.db"), |c| {
+        c.server.max_frames_per_sec = 1_000_000;
+        c.server.write_timeout_secs = 60;
+    })
+    .await;
+    r.publish(1, 60);
+    let mut stuck = connect_small_window(r.addr).await;
+    let (more, dropped) = send_without_reading(&mut stuck, Duration::from_millis(500)).await;
+    assert!(!dropped, "dropped after {more} frames, before the shutdown");
+    let stopped = tokio::time::timeout(Duration::from_secs(30), r.stop()).await;
+    assert!(stopped.is_ok(), "shutdown waited for a peer that does not read ({more} frames written)");
+    drop(stuck);
+}
+
+#[tokio::test]
+async fn the_stale_grace_runs_once_from_the_replacement_of_the_shares_challenge() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = Relayer::start(&dir.path().join("l.db"), |c| c.server.stale_grace_secs = 1).await;
+    r.publish(1, 60);
+    let mut c = Client::connect(r.addr).await;
+    c.auth().await;
+    let (job_a, ..) = c.job();
+    let first = c.find(0, 4, 60);
+    let second = c.find(first - c.job().3 + 1, 4, 60);
+    r.publish(2, 60); // replaces challenge 1: its grace starts now
+    tokio::time::sleep(Duration::from_millis(1_300)).await;
+    assert_eq!(reason(&c.submit(&job_a, first).await), Some(RejectReason::Stale));
+    // A later challenge does not give challenge 1 a new grace.
+    r.publish(3, 60);
+    assert_eq!(reason(&c.submit(&job_a, second).await), Some(RejectReason::Stale));
+    assert!(r.ledger.shares().await.unwrap().is_empty());
+    r.stop().await;
+}
+
+#[tokio::test]
+async fn a_submit_before_auth_is_answered_and_counted_as_not_authorized() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = Relayer::start(&dir.path().join("l.db"), |_| {}).await;
+    r.publish(1, 60);
+    let mut c = Client::connect(r.addr).await;
+    for id in 0..3 {
+        let m = c.submit("1.1", id).await;
+        assert_eq!(reason(&m), Some(RejectReason::NotAuthorized));
+    }
+    assert_eq!(r.shared.stats.rejected(RejectReason::NotAuthorized), 3);
+    assert!(r.ledger.shares().await.unwrap().is_empty());
+    r.stop().await;
+}
