@@ -160,12 +160,32 @@ impl Ledger {
     }
 }
 
-fn blob32(v: Vec<u8>) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    if v.len() == 32 {
-        out.copy_from_slice(&v);
-    }
-    out
+/// A stored value that does not decode: an error naming the row (by its first selected column, the key in
+/// every query here) and the column, never a default in its place.
+fn corrupt(r: &rusqlite::Row, idx: usize, what: String) -> rusqlite::Error {
+    let column = r.as_ref().column_name(idx).map(str::to_string).unwrap_or_else(|_| idx.to_string());
+    use rusqlite::types::ValueRef;
+    let key = match r.get_ref(0) {
+        Ok(ValueRef::Integer(i)) => i.to_string(),
+        Ok(ValueRef::Text(t)) => format!("{:?}", String::from_utf8_lossy(t)),
+        Ok(ValueRef::Blob(b)) => format!("x'{}'", hex::encode(b)),
+        Ok(ValueRef::Real(f)) => f.to_string(),
+        Ok(ValueRef::Null) | Err(_) => "?".into(),
+    };
+    rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, format!("corrupt ledger row {key}, column {column}: {what}").into())
+}
+
+/// Column `idx` as 32 bytes (keys, hashes); any other length is [`corrupt`].
+fn blob32(r: &rusqlite::Row, idx: usize) -> rusqlite::Result<[u8; 32]> {
+    let v: Vec<u8> = r.get(idx)?;
+    <[u8; 32]>::try_from(v.as_slice()).map_err(|_| corrupt(r, idx, format!("{} bytes where 32 are stored", v.len())))
+}
+
+/// Column `idx` as a PPLNS weight (stored as decimal text: u128 does not fit SQLite's integers); anything
+/// else is [`corrupt`].
+fn weight(r: &rusqlite::Row, idx: usize) -> rusqlite::Result<u128> {
+    let text: String = r.get(idx)?;
+    text.parse().map_err(|_| corrupt(r, idx, format!("weight {text:?} is not a decimal u128")))
 }
 
 /// Map a `shares` row selected as (seq, wallet, worker, challenge, block_count, nonce, bits, zero_bits,
@@ -173,9 +193,9 @@ fn blob32(v: Vec<u8>) -> [u8; 32] {
 pub fn share_row(r: &rusqlite::Row) -> rusqlite::Result<ShareRow> {
     Ok(ShareRow {
         seq: r.get(0)?,
-        wallet: blob32(r.get(1)?),
+        wallet: blob32(r, 1)?,
         worker: r.get(2)?,
-        challenge: blob32(r.get(3)?),
+        challenge: blob32(r, 3)?,
         block_count: r.get::<_, i64>(4)? as u64,
         nonce: r.get::<_, i64>(5)? as u64,
         bits: r.get(6)?,
@@ -308,11 +328,12 @@ impl PayoutKind {
         }
     }
 
-    fn parse(s: &str) -> PayoutKind {
-        if s == "claim" {
-            PayoutKind::Claim
-        } else {
-            PayoutKind::Payout
+    /// The kind stored as `s`, or `None` for a name this version does not know.
+    pub fn parse(s: &str) -> Option<PayoutKind> {
+        match s {
+            "payout" => Some(PayoutKind::Payout),
+            "claim" => Some(PayoutKind::Claim),
+            _ => None,
         }
     }
 }
@@ -346,8 +367,8 @@ fn solution_row(r: &rusqlite::Row) -> rusqlite::Result<SolutionRow> {
     Ok(SolutionRow {
         id: r.get(0)?,
         share_seq: r.get(1)?,
-        wallet: blob32(r.get(2)?),
-        challenge: blob32(r.get(3)?),
+        wallet: blob32(r, 2)?,
+        challenge: blob32(r, 3)?,
         block_count: r.get::<_, i64>(4)? as u64,
         nonce: r.get::<_, i64>(5)? as u64,
         status: r.get(6)?,
@@ -367,7 +388,7 @@ fn round_row(r: &rusqlite::Row) -> rusqlite::Result<RoundRow> {
         pplns_factor: r.get::<_, i64>(4)? as u64,
         reward: r.get::<_, i64>(5)? as u64,
         fee: r.get::<_, i64>(6)? as u64,
-        leaves_root: blob32(r.get(7)?),
+        leaves_root: blob32(r, 7)?,
         leaf_count: r.get(8)?,
         status: r.get(9)?,
     })
@@ -377,10 +398,9 @@ const ROUND_COLS: &str =
     "block_count, solution_id, share_seq, network_bits, pplns_factor, reward, fee, leaves_root, leaf_count, status";
 
 fn leaf_row(r: &rusqlite::Row) -> rusqlite::Result<crate::pplns::Leaf> {
-    let weight: String = r.get(1)?;
     Ok(crate::pplns::Leaf {
-        wallet: blob32(r.get(0)?),
-        weight: weight.parse().unwrap_or(0),
+        wallet: blob32(r, 0)?,
+        weight: weight(r, 1)?,
         shares: r.get::<_, i64>(2)? as u64,
         amount: r.get::<_, i64>(3)? as u64,
     })
@@ -443,7 +463,7 @@ impl Ledger {
             let mut acc: u128 = 0;
             while let Some(r) = rows.next()? {
                 let bits: u32 = r.get(2)?;
-                shares.push(crate::pplns::Share { seq: r.get(0)?, wallet: blob32(r.get(1)?), bits });
+                shares.push(crate::pplns::Share { seq: r.get(0)?, wallet: blob32(r, 1)?, bits });
                 acc = acc.saturating_add(1u128.checked_shl(bits.min(crate::pplns::MAX_WEIGHT_BITS)).unwrap_or(0));
                 if acc >= n {
                     break;
@@ -527,8 +547,7 @@ impl Ledger {
             )?;
             let rows = st
                 .query_map([block_count as i64], |r| {
-                    let weight: String = r.get(9)?;
-                    Ok((share_row(r)?, weight.parse().unwrap_or(0)))
+                    Ok((share_row(r)?, weight(r, 9)?))
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
@@ -608,9 +627,12 @@ impl Ledger {
                 .query_map([], |r| {
                     Ok(PayoutRow {
                         signature: r.get(0)?,
-                        wallet: blob32(r.get(1)?),
+                        wallet: blob32(r, 1)?,
                         amount: r.get::<_, i64>(2)? as u64,
-                        kind: PayoutKind::parse(&r.get::<_, String>(3)?),
+                        kind: {
+                            let kind: String = r.get(3)?;
+                            PayoutKind::parse(&kind).ok_or_else(|| corrupt(r, 3, format!("unknown payout kind {kind:?}")))?
+                        },
                     })
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
@@ -623,7 +645,7 @@ impl Ledger {
     pub async fn leaf_wallets(&self) -> Result<Vec<[u8; 32]>, LedgerError> {
         self.call(|c| {
             let mut st = c.prepare("SELECT DISTINCT wallet FROM round_leaves ORDER BY wallet")?;
-            let rows = st.query_map([], |r| Ok(blob32(r.get(0)?)))?.collect::<Result<Vec<_>, _>>()?;
+            let rows = st.query_map([], |r| blob32(r, 0))?.collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
         })
         .await
@@ -675,5 +697,65 @@ impl Ledger {
             Ok((work * 1000.0 / span_ms as f64, wallets as u64))
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn share(nonce: u64) -> NewShare {
+        NewShare {
+            wallet: [1; 32],
+            worker: "rig".into(),
+            challenge: [2; 32],
+            block_count: 3,
+            nonce,
+            bits: 4,
+            zero_bits: 5,
+            block: false,
+        }
+    }
+
+    /// A value the database cannot decode is an error that names its row and column, never a default
+    /// (a zero weight, an empty key, a payout kind it is not).
+    #[tokio::test]
+    async fn corrupt_values_are_errors_naming_the_row_never_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = LedgerConfig { path: dir.path().join("l.db"), max_batch: 8, fsync: false };
+        let ledger = Ledger::open(&cfg).unwrap();
+        for n in 0..3 {
+            assert!(matches!(ledger.record(share(n)).await.unwrap(), Recorded::Accepted { .. }));
+        }
+        ledger.record_payouts("sig-a".into(), PayoutKind::Claim, vec![([1; 32], 7)]).await.unwrap();
+        assert_eq!(ledger.payouts().await.unwrap()[0].kind, PayoutKind::Claim);
+        assert_eq!(ledger.shares().await.unwrap().len(), 3);
+
+        ledger.call(|c| c.execute("UPDATE payouts SET kind = 'refund'", [])).await.unwrap();
+        let e = ledger.payouts().await.unwrap_err().to_string();
+        assert!(e.contains("corrupt ledger row") && e.contains("kind") && e.contains("refund") && e.contains("sig-a"), "{e}");
+
+        // (`shares` has a CHECK on key lengths; `payouts` relies on the decoder.)
+        ledger.call(|c| c.execute("UPDATE payouts SET kind = 'claim', wallet = x'0102'", [])).await.unwrap();
+        let e = ledger.payouts().await.unwrap_err().to_string();
+        assert!(e.contains("column wallet") && e.contains("2 bytes where 32"), "{e}");
+
+        // Weights are decimal text (u128); one that does not parse is not read as 0.
+        ledger
+            .call(|c| {
+                c.execute_batch(
+                    "INSERT INTO solutions (share_seq, wallet, challenge, block_count, nonce, status, created_ms, updated_ms)
+                       SELECT seq, wallet, challenge, block_count, nonce, 'confirmed', 0, 0 FROM shares WHERE nonce = 0;
+                     INSERT INTO rounds (block_count, solution_id, share_seq, network_bits, pplns_factor, reward, fee,
+                                         leaves_root, leaf_count, created_ms)
+                       VALUES (3, (SELECT id FROM solutions), 1, 8, 2, 100, 0, zeroblob(32), 1, 0);
+                     INSERT INTO round_leaves (block_count, idx, wallet, weight, shares, amount)
+                       VALUES (3, 0, x'0101010101010101010101010101010101010101010101010101010101010101', '12x', 1, 100);",
+                )
+            })
+            .await
+            .unwrap();
+        let e = ledger.round(3).await.unwrap_err().to_string();
+        assert!(e.contains("column weight") && e.contains("\"12x\""), "{e}");
     }
 }

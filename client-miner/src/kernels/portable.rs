@@ -43,7 +43,10 @@ pub(crate) fn digest_state(mid: &Midstate, nonce: u64) -> [u32; 8] {
     outer
 }
 
-pub(crate) fn scan(mid: &Midstate, start: u64, count: u64, bits: u32, found: &mut Vec<u64>) {
+/// One nonce at a time through `digest_state` (the portable and `sha2`-crate kernels): append the nonces of
+/// `start .. start + count` whose h5 passes the prefilter for `bits`.
+#[inline(always)]
+pub(crate) fn scan_with(digest_state: impl Fn(&Midstate, u64) -> [u32; 8], mid: &Midstate, start: u64, count: u64, bits: u32, found: &mut Vec<u64>) {
     for nonce in start..start + count {
         if prefilter(digest_state(mid, nonce)[5], bits) {
             found.push(nonce);
@@ -51,6 +54,16 @@ pub(crate) fn scan(mid: &Midstate, start: u64, count: u64, bits: u32, found: &mu
     }
 }
 
-pub(crate) fn raw(mid: &Midstate, count: u64) -> u32 {
+/// One nonce at a time through `digest_state`, no filter: the bare compressions of `count` nonces.
+#[inline(always)]
+pub(crate) fn raw_with(digest_state: impl Fn(&Midstate, u64) -> [u32; 8], mid: &Midstate, count: u64) -> u32 {
     (0..count).fold(0u32, |acc, n| acc ^ digest_state(mid, n)[5])
+}
+
+pub(crate) fn scan(mid: &Midstate, start: u64, count: u64, bits: u32, found: &mut Vec<u64>) {
+    scan_with(digest_state, mid, start, count, bits, found)
+}
+
+pub(crate) fn raw(mid: &Midstate, count: u64) -> u32 {
+    raw_with(digest_state, mid, count)
 }

@@ -9,7 +9,6 @@
 use sha2::digest::generic_array::GenericArray;
 use trez_pow::{inner_block, outer_block, state_to_bytes, Midstate, IV};
 
-use super::prefilter;
 
 #[inline(always)]
 fn compress(state: &mut [u32; 8], block: &[u8; 64]) {
@@ -26,13 +25,9 @@ pub(crate) fn digest_state(mid: &Midstate, nonce: u64) -> [u32; 8] {
 }
 
 pub(crate) fn scan(mid: &Midstate, start: u64, count: u64, bits: u32, found: &mut Vec<u64>) {
-    for nonce in start..start + count {
-        if prefilter(digest_state(mid, nonce)[5], bits) {
-            found.push(nonce);
-        }
-    }
+    super::portable::scan_with(digest_state, mid, start, count, bits, found)
 }
 
 pub(crate) fn raw(mid: &Midstate, count: u64) -> u32 {
-    (0..count).fold(0u32, |acc, n| acc ^ digest_state(mid, n)[5])
+    super::portable::raw_with(digest_state, mid, count)
 }
