@@ -10,6 +10,9 @@ bash scripts/install-test-deps.sh
 export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
 export TREZ_REQUIRE_BROWSER=1
 cargo test --workspace --locked "$@"
+# The miner alone, with its own feature set as `cargo install --path client-miner` builds it (in the
+# workspace run, features other crates enable, such as TLS, would hide one the miner forgot).
+cargo test --locked -p trez-miner
 # The miner's ARM kernels, cross-built for aarch64 and run under qemu-aarch64 (installs its tools from apt and
 # rustup when missing; TREZ_AARCH64=0 skips it).
 bash scripts/aarch64.sh

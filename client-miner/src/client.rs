@@ -45,6 +45,7 @@ pub struct MinerStats {
     pub rejected: Mutex<BTreeMap<RejectReason, u64>>,
     /// Unix ms of the last job.
     pub last_job_ms: AtomicU64,
+    /// Nonces hashed by all threads since start, refreshed at least every 250 ms while connected.
     pub hashes: AtomicU64,
 }
 
@@ -120,12 +121,15 @@ async fn session(
     let mut ping = tokio::time::interval(Duration::from_secs(30));
     ping.tick().await;
     let mut current_job: Option<String> = None;
+    // The status line reads `stats.hashes`: keep it current even while the pool is silent.
+    let mut hash_tick = tokio::time::interval(Duration::from_millis(250));
     loop {
         tokio::select! {
             _ = cancel.cancelled() => {
                 let _ = ws.close(None).await;
                 return End::Stop;
             }
+            _ = hash_tick.tick() => {}
             _ = ping.tick() => {
                 if let Err(e) = ws.send(Message::text(proto::encode(&ClientMsg::Ping {}))).await {
                     return End::Retry(e.into());

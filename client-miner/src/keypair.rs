@@ -53,7 +53,35 @@ impl Wallet {
         serde_json::to_string(&all).expect("serializes")
     }
 
+    /// The wallet's address.
     pub fn key(&self) -> trez_protocol::Key {
         trez_protocol::Key(self.public)
     }
+}
+
+/// Write `wallet` to `path` as a new Solana CLI keypair file: parent directories created, mode 0600 on Unix
+/// (the file holds the secret key). Refuses to replace an existing file unless `force`.
+pub fn write_new(path: &Path, wallet: &Wallet, force: bool) -> Result<()> {
+    use std::io::Write;
+    if path.exists() && !force {
+        bail!("{} already exists; pass --force to replace it (its wallet is lost unless you kept a copy)", path.display());
+    }
+    if path.exists() {
+        // Replaced, not rewritten in place: the new file gets mode 0600 whatever the old one had.
+        std::fs::remove_file(path).with_context(|| format!("removing {}", path.display()))?;
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path).with_context(|| format!("creating {}", path.display()))?;
+    f.write_all(wallet.to_json().as_bytes()).with_context(|| format!("writing {}", path.display()))?;
+    f.sync_all().with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
 }

@@ -26,9 +26,10 @@ enum Cmd {
         /// Pool relayer URL, e.g. ws://127.0.0.1:7070.
         #[arg(long, env = "TREZ_POOL")]
         pool: String,
-        /// Wallet keypair (Solana CLI JSON); payouts go to this wallet's token accounts.
+        /// Wallet keypair (Solana CLI JSON); payouts go to this wallet's token accounts. Default:
+        /// ~/.config/solana/id.json (make one with `trez-miner keygen`).
         #[arg(long, env = "TREZ_KEYPAIR")]
-        keypair: PathBuf,
+        keypair: Option<PathBuf>,
         /// Rig name shown by the pool.
         #[arg(long, default_value = "default")]
         worker: String,
@@ -42,6 +43,16 @@ enum Cmd {
         /// Plain log lines instead of the refreshing status line.
         #[arg(long)]
         quiet: bool,
+    },
+    /// Make a new wallet keypair in the Solana CLI format (a JSON array of 64 bytes: secret seed, then
+    /// public key), readable only by you; prints its public key.
+    Keygen {
+        /// Where to write it (default: ~/.config/solana/id.json, the Solana CLI's default).
+        #[arg(long, short = 'o')]
+        outfile: Option<PathBuf>,
+        /// Overwrite an existing file (its wallet is lost unless you kept a copy).
+        #[arg(long)]
+        force: bool,
     },
     /// Check every kernel this CPU can run against the proof-of-work known answers.
     Selftest {
@@ -73,6 +84,20 @@ enum Cmd {
         #[arg(long)]
         nonce: u64,
     },
+}
+
+/// The Solana CLI's default keypair path, `~/.config/solana/id.json`.
+fn default_keypair() -> Option<PathBuf> {
+    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config/solana/id.json"))
+}
+
+fn keygen(outfile: Option<PathBuf>, force: bool) -> Result<()> {
+    let path = outfile.or_else(default_keypair).context("no --outfile and no HOME to put ~/.config/solana/id.json in")?;
+    let wallet = Wallet::generate();
+    trez_miner::keypair::write_new(&path, &wallet, force)?;
+    println!("wrote {}", path.display());
+    println!("pubkey: {}", wallet.key());
+    Ok(())
 }
 
 fn cores() -> usize {
@@ -116,7 +141,10 @@ fn selftest_cmd(vectors: Option<PathBuf>) -> Result<bool> {
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
+    // TLS for wss:// pool URLs: rustls with the ring provider (the only one this build links).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     match cli.cmd {
+        Cmd::Keygen { outfile, force } => keygen(outfile, force),
         Cmd::Selftest { vectors } => {
             if !selftest_cmd(vectors)? {
                 std::process::exit(1);
@@ -156,6 +184,11 @@ fn main() -> Result<()> {
             if !selftest_cmd(None)? {
                 bail!("selftest failed: refusing to mine with a kernel that disagrees with the known answers");
             }
+            let keypair = match keypair.or_else(default_keypair) {
+                Some(p) if p.exists() => p,
+                Some(p) => bail!("no wallet keypair at {}: make one with `trez-miner keygen` or pass --keypair", p.display()),
+                None => bail!("no --keypair given and no HOME for ~/.config/solana/id.json"),
+            };
             let wallet = Wallet::read(&keypair)?;
             if let Some(w) = bench::Build::current().warning() {
                 tracing::warn!("{w}");
