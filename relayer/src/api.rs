@@ -11,8 +11,8 @@
 //! | `GET /metrics` | Prometheus text |
 //! | `GET /`, `GET /miner/{wallet}` | the HTML dashboard (`crate::dashboard`) |
 //!
-//! Amounts are base units; difficulties bits; hashrates hashes per second (estimated from share work over
-//! the last 10 minutes).
+//! Amounts are base units; difficulties bits; hashrates hashes per second (share work of the last 10
+//! minutes over the seconds those shares cover).
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -131,7 +131,7 @@ async fn miner(State(s): State<ApiState>, Path(wallet): Path<String>) -> Result<
         RejectReason::ALL.iter().map(|r| (r.as_str().to_string(), json!(mine[*r as usize]))).collect();
     Ok(Json(json!({
         "wallet": w.to_string(),
-        "hashrate": act.recent_work / HASHRATE_WINDOW_SECS as f64,
+        "hashrate": act.recent_work / act.recent_secs,
         "shares_accepted": act.shares,
         "shares_rejected": rejected,
         "last_share_ms": act.last_share_ms,

@@ -115,7 +115,7 @@ pub async fn miner(State(s): State<ApiState>, Path(wallet): Path<String>) -> Res
     let body = format!(
         r#"<p><a href="/">← pool</a></p><table id="miner">
 <tr><th>wallet</th><td><code>{w}</code></td></tr>
-<tr><th>hashrate</th><td id="hashrate">{hr:.0}</td><td>H/s (last 10 min)</td></tr>
+<tr><th>hashrate</th><td id="hashrate">{hr:.0}</td><td>H/s (shares of the last 10 min)</td></tr>
 <tr><th>shares accepted</th><td id="shares_accepted">{shares}</td></tr>
 <tr><th>shares rejected</th><td id="shares_rejected">{rejected_total}</td><td id="rejected_reasons">{reasons}</td></tr>
 <tr><th>credited</th><td id="credited">{credited}</td><td>base units</td></tr>
@@ -123,7 +123,7 @@ pub async fn miner(State(s): State<ApiState>, Path(wallet): Path<String>) -> Res
 <tr><th>pending</th><td id="pending">{pending}</td><td>base units</td></tr>
 <tr><th>workers</th><td id="workers">{workers}</td></tr>
 </table>"#,
-        hr = act.recent_work / crate::api::HASHRATE_WINDOW_SECS as f64,
+        hr = act.recent_work / act.recent_secs,
         shares = act.shares,
         rejected_total = rejected.iter().sum::<u64>(),
         reasons = esc(&reasons.join(", ")),

@@ -19,6 +19,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/0001_share_ledger.sql")),
         M::up(include_str!("../../migrations/0002_rounds_payouts.sql")),
         M::up(include_str!("../../migrations/0003_payout_kind.sql")),
+        M::up(include_str!("../../migrations/0004_share_time_index.sql")),
     ])
 }
 
@@ -663,6 +664,9 @@ pub struct MinerActivity {
     pub workers: Vec<String>,
     /// Σ 2^bits of shares in the last `window_secs`, expected hashes.
     pub recent_work: f64,
+    /// Seconds those shares cover: from the oldest of them to now (at least 1), the whole window when
+    /// there are none. `recent_work / recent_secs` is the hashrate estimate, hashes/s.
+    pub recent_secs: f64,
 }
 
 impl Ledger {
@@ -673,12 +677,16 @@ impl Ledger {
                 c.query_row("SELECT count(*), max(created_ms) FROM shares WHERE wallet = ?1", [wallet.as_slice()], |r| Ok((r.get(0)?, r.get(1)?)))?;
             let mut st = c.prepare("SELECT DISTINCT worker FROM shares WHERE wallet = ?1 ORDER BY worker LIMIT 100")?;
             let workers = st.query_map([wallet.as_slice()], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
-            let since = now_ms() - window_secs * 1000;
-            let mut st = c.prepare("SELECT bits FROM shares WHERE wallet = ?1 AND created_ms >= ?2")?;
-            let recent_work = st
-                .query_map(params![wallet.as_slice(), since], |r| r.get::<_, u32>(0))?
-                .try_fold(0f64, |acc, b| b.map(|b| acc + 2f64.powi(b as i32)))?;
-            Ok(MinerActivity { shares: shares as u64, last_share_ms: last, workers, recent_work })
+            let now = now_ms();
+            let since = now - window_secs * 1000;
+            let mut st = c.prepare("SELECT bits, created_ms FROM shares WHERE wallet = ?1 AND created_ms >= ?2")?;
+            let (recent_work, oldest) = st
+                .query_map(params![wallet.as_slice(), since], |r| Ok((r.get::<_, u32>(0)?, r.get::<_, i64>(1)?)))?
+                .try_fold((0f64, i64::MAX), |(work, oldest), row| row.map(|(b, t)| (work + 2f64.powi(b as i32), oldest.min(t))))?;
+            // Work per second over the span actually covered (a miner that started a minute ago has one
+            // minute of shares, not ten).
+            let recent_secs = if oldest == i64::MAX { window_secs as f64 } else { ((now - oldest).max(1_000)) as f64 / 1000.0 };
+            Ok(MinerActivity { shares: shares as u64, last_share_ms: last, workers, recent_work, recent_secs })
         })
         .await
     }
@@ -757,5 +765,36 @@ mod tests {
             .unwrap();
         let e = ledger.round(3).await.unwrap_err().to_string();
         assert!(e.contains("column weight") && e.contains("\"12x\""), "{e}");
+    }
+
+    /// A wallet's hashrate is its recent work over the span its shares cover, not over the whole window; the
+    /// time-bounded reads use the time indexes instead of scanning every share.
+    #[tokio::test]
+    async fn recent_work_is_per_covered_second_and_read_through_the_time_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = LedgerConfig { path: dir.path().join("l.db"), max_batch: 8, fsync: false };
+        let ledger = Ledger::open(&cfg).unwrap();
+        for n in 0..10 {
+            ledger.record(share(n)).await.unwrap();
+        }
+        let act = ledger.miner_activity([1; 32], 600).await.unwrap();
+        assert_eq!(act.recent_work, 10.0 * 16.0);
+        assert!((1.0..60.0).contains(&act.recent_secs), "{}", act.recent_secs);
+        let idle = ledger.miner_activity([9; 32], 600).await.unwrap();
+        assert_eq!((idle.recent_work, idle.recent_secs), (0.0, 600.0));
+        for (sql, index) in [
+            ("SELECT bits FROM shares WHERE created_ms >= 0", "shares_created"),
+            ("SELECT bits, created_ms FROM shares WHERE wallet = x'00' AND created_ms >= 0", "shares_wallet_created"),
+        ] {
+            let plan: Vec<String> = ledger
+                .call(move |c| {
+                    let mut st = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+                    let rows = st.query_map([], |r| r.get::<_, String>(3))?.collect::<Result<Vec<_>, _>>()?;
+                    Ok(rows)
+                })
+                .await
+                .unwrap();
+            assert!(plan.iter().any(|p| p.contains(index)), "{sql}: {plan:?}");
+        }
     }
 }
