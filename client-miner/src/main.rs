@@ -15,8 +15,17 @@ use trez_miner::{bench, selftest, MinerConfig, MinerStats, Wallet};
 #[derive(Parser)]
 #[command(name = "trez-miner", version, about = "TREZ pool miner")]
 struct Cli {
+    /// Log lines on stderr: `text` (coloured only on a terminal) or `json` (one object per line).
+    #[arg(long, global = true, env = "TREZ_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     #[command(subcommand)]
     cmd: Cmd,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -172,11 +181,14 @@ fn main() -> Result<()> {
             Ok(())
         }
         Cmd::Mine { pool, keypair, worker, threads, kernel, quiet } => {
-            let quiet = quiet || !std::io::stderr().is_terminal();
-            tracing_subscriber::fmt()
+            let quiet = quiet || !std::io::stderr().is_terminal() || matches!(cli.log_format, LogFormat::Json);
+            let logs = tracing_subscriber::fmt()
                 .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
-                .with_writer(std::io::stderr)
-                .init();
+                .with_writer(std::io::stderr);
+            match cli.log_format {
+                LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).init(),
+                LogFormat::Json => logs.json().init(),
+            }
             trez_miner::client::check_pool_url(&pool)?;
             if !trez_protocol::valid_label(&worker, trez_protocol::MAX_WORKER_LEN) {
                 bail!("--worker: at most 64 bytes, no control characters");

@@ -132,3 +132,39 @@ async fn a_wss_pool_url_is_dialled_with_tls() {
     assert_eq!(first[1], 0x03, "TLS major version 3, got {first:02x?}");
     client.abort();
 }
+
+/// The first `n` stderr lines of `trez-miner mine` against a pool address nobody listens on (it logs its
+/// start and its failed connects, retrying), then the process is killed.
+fn mine_log_lines(format: &str, n: usize) -> Vec<String> {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("id.json");
+    keypair::write_new(&key, &Wallet::generate(), false).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_trez-miner"))
+        .args(["--log-format", format, "mine", "--pool", "ws://127.0.0.1:9", "--threads", "1", "--keypair"])
+        .arg(&key)
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let lines: Vec<String> = stderr.lines().map_while(Result::ok).filter(|l| !l.trim().is_empty()).take(n).collect();
+    let _ = child.kill();
+    let _ = child.wait();
+    lines
+}
+
+#[test]
+fn logs_are_plain_text_off_a_terminal_or_one_json_object_per_line() {
+    let text = mine_log_lines("text", 3);
+    assert!(text.iter().any(|l| l.contains("starting")), "{text:?}");
+    assert!(text.iter().all(|l| !l.contains('\u{1b}')), "ANSI colour codes written to a pipe: {text:?}");
+    let json = mine_log_lines("json", 3);
+    assert!(!json.is_empty());
+    for line in &json {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert!(v["level"].is_string() && v["fields"].is_object(), "{line}");
+    }
+    assert!(json.iter().any(|l| l.contains("starting")), "{json:?}");
+}

@@ -18,8 +18,18 @@ use trez_relayer::Ledger;
 #[derive(Parser)]
 #[command(name = "trez-relayer", version, about = "TREZ mining pool relayer")]
 struct Cli {
+    /// Log lines on stderr: `text` (coloured only on a terminal) or `json` (one object per line, for log
+    /// collectors).
+    #[arg(long, global = true, env = "TREZ_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     #[command(subcommand)]
     cmd: Cmd,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -134,10 +144,16 @@ fn shutdown_on_signal() -> CancellationToken {
 #[tokio::main]
 async fn main() -> Result<()> {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tarpc=error,solana_runtime=warn,solana_program_runtime=warn,solana_rbpf=warn,solana_metrics=warn".into()))
-        .with_writer(std::io::stderr)
-        .init();
+    let filter = || {
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+            "info,tarpc=error,solana_runtime=warn,solana_program_runtime=warn,solana_rbpf=warn,solana_metrics=warn".into()
+        })
+    };
+    let logs = tracing_subscriber::fmt().with_env_filter(filter()).with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => logs.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).init(),
+        LogFormat::Json => logs.json().init(),
+    }
     match cli.cmd {
         #[cfg(feature = "localnet")]
         Cmd::Localnet(args) => {
