@@ -2,7 +2,7 @@
 //!
 //! | route | what |
 //! |---|---|
-//! | `GET /health` | liveness and template age |
+//! | `GET /health` | 200, or 503 with `problems` (chain unreachable past a limit, ledger not answering); template age |
 //! | `GET /api/pool` | fee, cap, pending fee change, difficulties, block_count, hashrate estimate, miners online, escrow, owed, solvency margin |
 //! | `GET /api/miners/{wallet}` | hashrate, shares, rejects (pool-wide by reason), credited, paid, pending, last share, workers |
 //! | `GET /api/rounds`, `GET /api/rounds/{n}` | settled rounds; one round with its leaves and window shares |
@@ -79,15 +79,35 @@ fn template_age_ms(pc: &PoolChain) -> Option<i64> {
     (last > 0).then(|| now_ms() - last)
 }
 
+/// Liveness for load balancers and supervisors: 200 with `ok: true`, or 503 with `ok: false` and the
+/// `problems`: the chain unreachable (every RPC URL failing) for more than
+/// `server.health_max_chain_outage_secs`, or the ledger thread not answering within 2 s (shares could not be
+/// made durable, so none would be acked).
 async fn health(State(s): State<ApiState>) -> impl IntoResponse {
     let h = s.pc.chain.health();
-    Json(json!({
-        "ok": true,
-        "template_age_ms": template_age_ms(&s.pc),
-        "connections": s.shared.stats.connections.load(Ordering::Relaxed),
-        "chain_up": h.up,
-        "chain_outage_secs": h.outage_secs,
-    }))
+    let mut problems = vec![];
+    let max_outage = s.shared.config.server.health_max_chain_outage_secs;
+    if !h.up && h.outage_secs > max_outage {
+        problems.push(format!("chain unreachable for {} s (limit {max_outage} s)", h.outage_secs));
+    }
+    match tokio::time::timeout(std::time::Duration::from_secs(2), s.ledger.flush()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => problems.push(format!("ledger: {e}")),
+        Err(_) => problems.push("ledger: no answer within 2 s".into()),
+    }
+    let ok = problems.is_empty();
+    let status = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (
+        status,
+        Json(json!({
+            "ok": ok,
+            "problems": problems,
+            "template_age_ms": template_age_ms(&s.pc),
+            "connections": s.shared.stats.connections.load(Ordering::Relaxed),
+            "chain_up": h.up,
+            "chain_outage_secs": h.outage_secs,
+        })),
+    )
 }
 
 async fn pool(State(s): State<ApiState>) -> Result<Json<serde_json::Value>, ApiError> {

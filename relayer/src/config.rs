@@ -20,6 +20,8 @@ pub struct ServerConfig {
     pub api_listen: Option<SocketAddr>,
     /// Cluster name used in the dashboard's explorer links (`mainnet-beta`, `devnet`, `custom`).
     pub explorer_cluster: String,
+    /// Seconds the chain may be unreachable (every RPC URL failing) before `/health` answers 503.
+    pub health_max_chain_outage_secs: u64,
     /// Most simultaneous connections.
     pub max_connections: usize,
     /// Most simultaneous connections from one IP address.
@@ -57,6 +59,7 @@ impl Default for ServerConfig {
             listen: "0.0.0.0:7070".parse().expect("valid"),
             api_listen: Some("0.0.0.0:7071".parse().expect("valid")),
             explorer_cluster: "devnet".into(),
+            health_max_chain_outage_secs: 30,
             max_connections: 20_000,
             max_connections_per_ip: 256,
             handshake_timeout_secs: 10,

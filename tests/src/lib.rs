@@ -431,8 +431,18 @@ pub struct Running {
 
 /// Start the pipeline over `pc` with share difficulty `bits` (see [`relayer_config`]).
 pub async fn start_pipeline(pc: std::sync::Arc<trez_relayer::onchain::PoolChain>, bits: u32) -> Running {
+    start_pipeline_with(pc, bits, |_| {}).await
+}
+
+/// [`start_pipeline`] with `tweak` applied to the configuration first.
+pub async fn start_pipeline_with(
+    pc: std::sync::Arc<trez_relayer::onchain::PoolChain>,
+    bits: u32,
+    tweak: impl FnOnce(&mut trez_relayer::config::Config),
+) -> Running {
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = relayer_config(dir.path(), bits);
+    let mut config = relayer_config(dir.path(), bits);
+    tweak(&mut config);
     let ledger = trez_relayer::Ledger::open(&config.ledger).expect("ledger");
     let ws = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let api = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");

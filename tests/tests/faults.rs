@@ -50,7 +50,7 @@ async fn the_pool_rides_out_rpc_and_pubsub_faults() {
     let (relayer, addrs) = trez_tests::new_pool(&chain, chain.as_ref(), 16, 100, 500).await;
     let opts = ChainOptions { payout_interval_secs: 1, poll_interval_ms: 300, confirm_timeout_secs: 5, send_attempts: 3, ..ChainOptions::default() };
     let pc = PoolChain::connect(rpc.clone() as Arc<dyn ChainClient>, relayer, addrs.pool.parse().unwrap(), opts).await.unwrap();
-    let trez_tests::Running { p, ledger, mut events, base, dir: _dir } = trez_tests::start_pipeline(pc.clone(), 12).await;
+    let trez_tests::Running { p, ledger, mut events, base, dir: _dir } = trez_tests::start_pipeline_with(pc.clone(), 12, |c| c.server.health_max_chain_outage_secs = 1).await;
     let http = reqwest::Client::new();
     let (miner, cancel) = trez_tests::spawn_miner(format!("ws://{}", p.addr), trez_miner::Wallet::generate(), "faults");
 
@@ -108,6 +108,18 @@ async fn the_pool_rides_out_rpc_and_pubsub_faults() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     assert_eq!(waiting.block_count, direct.trez_state().await.unwrap().block_count, "for the open challenge");
+    // Past `health_max_chain_outage_secs` (1 s here), /health fails for load balancers.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let unhealthy = loop {
+        let r = http.get(format!("{base}/health")).send().await.unwrap();
+        if r.status() == reqwest::StatusCode::SERVICE_UNAVAILABLE {
+            break r.json::<serde_json::Value>().await.unwrap();
+        }
+        assert!(tokio::time::Instant::now() < deadline, "/health stayed 200 through the outage");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    assert_eq!(unhealthy["ok"], false);
+    assert!(unhealthy["problems"][0].as_str().unwrap().contains("chain unreachable"), "{unhealthy}");
     rpc_proxy.set(Mode::Http503);
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(metric(&http, &base, "trez_chain_up").await, 0.0);
@@ -140,6 +152,9 @@ async fn the_pool_rides_out_rpc_and_pubsub_faults() {
     assert!(metric(&http, &base, "trez_pubsub_connects_total").await >= 2.0);
     assert_eq!(metric(&http, &base, "trez_chain_up").await, 1.0);
     assert_eq!(metric(&http, &base, "trez_chain_outage_seconds").await, 0.0);
+    let health = http.get(format!("{base}/health")).send().await.unwrap();
+    assert_eq!(health.status(), reqwest::StatusCode::OK);
+    assert_eq!(health.json::<serde_json::Value>().await.unwrap()["problems"], serde_json::json!([]));
 
     cancel.cancel();
     miner.await.unwrap().unwrap();
