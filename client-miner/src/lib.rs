@@ -1,7 +1,8 @@
 //! # trez-miner: the TREZ pool miner
 //!
-//! - [`kernels`]: SHA-256 kernels picked at run time (AVX-512 16-lane, SHA-NI 4-way, portable), all on the
-//!   per-job midstate; the only `unsafe` code is in `kernels/x86.rs`;
+//! - [`kernels`]: SHA-256 kernels picked at run time by measuring them (AVX-512 16-lane, SHA-NI 2/3/4-way,
+//!   AVX2 8-lane, ARMv8 SHA-2 2/4-way, the `sha2` crate, portable), all on the per-job midstate; the only
+//!   `unsafe` code is in `kernels/x86/` and `kernels/aarch64.rs`;
 //! - [`engine`]: hashing on `std::thread` workers with disjoint strides and a stop check per chunk;
 //! - [`client`]: the single async WebSocket task (auth, jobs, submits, acks, reconnect);
 //! - [`selftest`], [`bench`]: the `selftest` and `bench` subcommands;

@@ -31,28 +31,6 @@ mod sha2_crate;
 #[cfg(target_arch = "x86_64")]
 mod x86;
 
-#[cfg(target_arch = "aarch64")]
-use aarch64::has_sha2 as has_arm_sha2;
-#[cfg(target_arch = "x86_64")]
-use x86::{has_avx2, has_avx512, has_sha_ni};
-
-#[cfg(not(target_arch = "aarch64"))]
-fn has_arm_sha2() -> bool {
-    false
-}
-#[cfg(not(target_arch = "x86_64"))]
-fn has_sha_ni() -> bool {
-    false
-}
-#[cfg(not(target_arch = "x86_64"))]
-fn has_avx2() -> bool {
-    false
-}
-#[cfg(not(target_arch = "x86_64"))]
-fn has_avx512() -> bool {
-    false
-}
-
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -103,16 +81,7 @@ pub(crate) fn outer_words(bc: [u32; 2], inner: &[u32; 8]) -> [u32; 16] {
 /// per job instead of once per nonce. No feed-forward.
 #[cfg(target_arch = "x86_64")]
 pub(crate) fn rounds_prefix(state: [u32; 8], w: &[u32]) -> [u32; 8] {
-    let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = state;
-    for (t, &wt) in w.iter().enumerate().take(16) {
-        let s1 = e.rotate_right(6) ^ e.rotate_right(11) ^ e.rotate_right(25);
-        let ch = (e & f) ^ (!e & g);
-        let t1 = h.wrapping_add(s1).wrapping_add(ch).wrapping_add(K[t]).wrapping_add(wt);
-        let s0 = a.rotate_right(2) ^ a.rotate_right(13) ^ a.rotate_right(22);
-        let maj = (a & b) ^ (a & c) ^ (b & c);
-        (h, g, f, e, d, c, b, a) = (g, f, e, d.wrapping_add(t1), c, b, a, t1.wrapping_add(s0.wrapping_add(maj)));
-    }
-    [a, b, c, d, e, f, g, h]
+    w.iter().take(16).enumerate().fold(state, |v, (t, &wt)| portable::round(v, K[t], wt))
 }
 
 /// Whether the final state word h5 passes the prefilter for `bits` (see module docs).
@@ -194,10 +163,17 @@ impl Kernel {
     pub fn available(self) -> bool {
         match self {
             Kernel::Portable | Kernel::Sha2Crate => true,
-            Kernel::ShaNi2 | Kernel::ShaNi3 | Kernel::ShaNi4 => has_sha_ni(),
-            Kernel::Avx2 => has_avx2(),
-            Kernel::Avx512 => has_avx512(),
-            Kernel::ArmSha2x2 | Kernel::ArmSha2x4 => has_arm_sha2(),
+            #[cfg(target_arch = "x86_64")]
+            Kernel::ShaNi2 | Kernel::ShaNi3 | Kernel::ShaNi4 => x86::has_sha_ni(),
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2 => x86::has_avx2(),
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx512 => x86::has_avx512(),
+            #[cfg(target_arch = "aarch64")]
+            Kernel::ArmSha2x2 | Kernel::ArmSha2x4 => aarch64::has_sha2(),
+            // Another architecture's kernel.
+            #[allow(unreachable_patterns)]
+            _ => false,
         }
     }
 
