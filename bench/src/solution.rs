@@ -22,7 +22,9 @@ use solana_sdk::transaction::Transaction;
 use tokio::sync::mpsc;
 use trez_relayer::chain::embedded::EmbeddedChain;
 use trez_relayer::chain::{ChainClient, ChainError, TxRecord, TxStatus};
-use trez_relayer::onchain::{self, ChainOptions, PoolChain};
+use trez_relayer::config::ChainOptions;
+use trez_relayer::poolchain::PoolChain;
+use trez_relayer::setup;
 use trez_relayer::pipeline::Pipeline;
 use trez_relayer::Ledger;
 
@@ -91,10 +93,10 @@ pub fn run() -> Result<SolutionResults> {
         chain.airdrop(&admin.pubkey(), 10_000_000_000).await?;
         chain.airdrop(&relayer.pubkey(), 100_000_000_000).await?;
         // Network difficulty 12 bits, shares at 8: one share in 16 is a block.
-        let g = onchain::TrezGenesis { difficulty: 12, min_difficulty: 12, max_difficulty: 12, base_reward: 50_000_000, target_block_seconds: 60 };
-        let mint = onchain::init_trez(chain.as_ref(), &admin, g).await?;
+        let g = setup::TrezGenesis { difficulty: 12, min_difficulty: 12, max_difficulty: 12, base_reward: 50_000_000, target_block_seconds: 60 };
+        let mint = setup::init_trez(chain.as_ref(), &admin, g).await?;
         let args = trez_sdk::pool::InitializePoolArgs { relayer: relayer.pubkey(), fee_bps: 100, max_fee_bps: 500, fee_timelock_seconds: 0, min_payout: 1 };
-        let addrs = onchain::init_pool(chain.as_ref(), &admin, mint, args).await?;
+        let addrs = setup::init_pool(chain.as_ref(), &admin, mint, args).await?;
         let stamping = Arc::new(Stamping { inner: chain.clone(), sent: Mutex::default() });
         let opts = ChainOptions { poll_interval_ms: 100, payout_interval_secs: 3_600, ..ChainOptions::default() };
         let pc = PoolChain::connect(stamping.clone() as Arc<dyn ChainClient>, relayer, addrs.pool.parse()?, opts).await?;

@@ -142,6 +142,64 @@ pub struct ChainConfig {
     pub pool: Option<String>,
 }
 
+/// Settings of the on-chain loop (the `[chain]` table of the config).
+#[derive(Clone, Debug, serde::Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ChainOptions {
+    /// Compute-unit limit of every transaction the relayer sends.
+    pub cu_limit: u32,
+    /// Priority fee, micro-lamports per CU (the floor when `cu_price_percentile` is set).
+    pub cu_price_micro_lamports: u64,
+    /// When set (1..=100), the priority fee is this percentile of the recent prioritization fees paid on the
+    /// pool's and TREZ's accounts (`getRecentPrioritizationFees`), never below `cu_price_micro_lamports` nor
+    /// above `cu_price_max_micro_lamports`.
+    pub cu_price_percentile: Option<u8>,
+    /// Ceiling of the priority fee taken from recent fees, micro-lamports per CU.
+    pub cu_price_max_micro_lamports: u64,
+    /// Seconds to wait for a transaction's confirmation before resending.
+    pub confirm_timeout_secs: u64,
+    /// PPLNS window: `pplns_factor × 2^network_bits` weight units.
+    pub pplns_factor: u64,
+    /// Members per `credit_batch` transaction (at most [`MAX_CREDIT_PER_TX`]).
+    pub credit_batch: usize,
+    /// Members per `payout` transaction (at most [`MAX_PAYOUT_PER_TX`]).
+    pub payout_batch: usize,
+    /// Seconds between payout crank runs.
+    pub payout_interval_secs: u64,
+    /// Milliseconds between polls of the TREZ state (fallback when the subscription is silent).
+    pub poll_interval_ms: u64,
+    /// The relayer pays rent for missing Member accounts and associated token accounts.
+    pub pay_rent: bool,
+    /// Attempts (fresh blockhash each) for a settlement or payout transaction before the run gives up and
+    /// retries from the chain's state on the next run.
+    pub send_attempts: u32,
+}
+
+impl Default for ChainOptions {
+    fn default() -> Self {
+        ChainOptions {
+            cu_limit: 400_000,
+            cu_price_micro_lamports: 1_000,
+            cu_price_percentile: None,
+            cu_price_max_micro_lamports: 1_000_000,
+            confirm_timeout_secs: 30,
+            pplns_factor: 2,
+            credit_batch: 20,
+            payout_batch: MAX_PAYOUT_PER_TX,
+            payout_interval_secs: 60,
+            poll_interval_ms: 2_000,
+            pay_rent: true,
+            send_attempts: 5,
+        }
+    }
+}
+
+/// Most members in one `credit_batch` the relayer sends: what fits a legacy transaction (1,232 bytes) with
+/// the two compute-budget instructions [`PoolChain::send`] adds (21 do; `trez-bench onchain` measures it).
+pub const MAX_CREDIT_PER_TX: usize = 20;
+/// Most (member, destination) pairs in one `payout` the relayer sends, by the same rule (12 fit, 13 do not).
+pub const MAX_PAYOUT_PER_TX: usize = 12;
+
 /// The whole relayer configuration (the `[server]`, `[vardiff]`, `[ledger]`, `[chain]`, `[onchain]` tables of
 /// the TOML file).
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
@@ -151,7 +209,7 @@ pub struct Config {
     pub vardiff: VardiffConfig,
     pub ledger: LedgerConfig,
     pub chain: ChainConfig,
-    pub onchain: crate::onchain::ChainOptions,
+    pub onchain: ChainOptions,
 }
 
 impl Config {

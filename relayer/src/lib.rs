@@ -9,27 +9,31 @@
 //! - [`vardiff`]: per-connection share difficulty;
 //! - [`chain`]: the `ChainClient` trait with its RPC and embedded implementations, and the embedded chain
 //!   served as JSON-RPC;
-//! - [`onchain`]: chain watcher, solution submitter, PPLNS settlement, payout crank, pool creation;
+//! - [`poolchain`]: the pool's accounts read from the chain, and the relayer's one way of sending;
+//! - [`tasks`]: chain watcher, solution submitter, PPLNS settlement, payout crank (one file each);
+//! - [`setup`]: TREZ (local chains) and pool creation; [`escrow`]: decoding transfers out of the escrow;
 //! - [`pplns`]: the PPLNS window, split and merkle root;
 //! - [`export`], [`audit`]: the published record and the audit over it;
-//! - [`api`]: JSON API and Prometheus metrics; [`pipeline`]: everything for one pool under one shutdown;
+//! - [`http`]: JSON API, Prometheus metrics and the dashboard; [`pipeline`]: everything for one pool under one shutdown;
 //! - `localnet` (feature `localnet`, default): the whole pool on the embedded chain with in-process miners;
 //! - [`config`]: the TOML/env/flag configuration.
 //!
 //! [`server::run`] and [`pipeline::Pipeline::start`] are the testable entry points: tests bind `127.0.0.1:0`
 //! and call them with a shutdown signal.
 
-pub mod api;
 pub mod audit;
 pub mod chain;
 pub mod config;
-pub mod dashboard;
+pub mod escrow;
 pub mod export;
+pub mod http;
 pub mod jobs;
 pub mod ledger;
 pub mod loadgen;
 pub mod metrics;
-pub mod onchain;
+pub mod poolchain;
+pub mod setup;
+pub mod tasks;
 pub mod pipeline;
 #[cfg(feature = "localnet")]
 pub mod localnet;

@@ -20,7 +20,10 @@ use crate::chain::embedded::EmbeddedChain;
 use crate::chain::ChainClient;
 use crate::config::Config;
 use crate::ledger::Ledger;
-use crate::onchain::{self, ChainOptions, PoolChain, PoolEvent, TrezGenesis};
+use crate::config::ChainOptions;
+use crate::poolchain::{PoolChain, PoolEvent};
+use crate::setup::{self, TrezGenesis};
+use crate::tasks::{payouts, settler, submitter};
 use crate::pipeline::Pipeline;
 
 /// Options of `localnet`.
@@ -141,8 +144,8 @@ pub async fn run(args: LocalnetArgs, shutdown: CancellationToken) -> Result<Opti
         base_reward: args.reward,
         target_block_seconds: args.block_seconds.max(1),
     };
-    let mint = onchain::init_trez(chain.as_ref(), &admin, genesis).await.context("initializing TREZ")?;
-    let addrs = onchain::init_pool(
+    let mint = setup::init_trez(chain.as_ref(), &admin, genesis).await.context("initializing TREZ")?;
+    let addrs = setup::init_pool(
         chain.as_ref(),
         &admin,
         mint,
@@ -289,10 +292,10 @@ pub async fn run(args: LocalnetArgs, shutdown: CancellationToken) -> Result<Opti
     }
     // Resume any confirmed-but-unsettled round and pay everyone due, as a restarted relayer would.
     for s in ledger.solutions("pending").await? {
-        onchain::submit_one(&pc, &ledger, &s, &CancellationToken::new()).await;
+        submitter::submit_one(&pc, &ledger, &s, &CancellationToken::new()).await;
     }
-    onchain::settle_all(&pc, &ledger).await?;
-    onchain::payout_once(&pc, &ledger).await?;
+    settler::settle_all(&pc, &ledger).await?;
+    payouts::payout_once(&pc, &ledger).await?;
     let record = crate::export::export(&ledger, &pc.pool).await?;
     let report = crate::audit::audit(&pc, &record).await?;
     for r in &report.rounds {

@@ -11,7 +11,8 @@ use tokio_util::sync::CancellationToken;
 use trez_relayer::chain::rpc::RpcChain;
 use trez_relayer::chain::ChainClient;
 use trez_relayer::config::Config;
-use trez_relayer::onchain::{self, PoolChain};
+use trez_relayer::poolchain::PoolChain;
+use trez_relayer::setup;
 use trez_relayer::pipeline::Pipeline;
 use trez_relayer::Ledger;
 
@@ -235,7 +236,7 @@ async fn main() -> Result<()> {
                 fee_timelock_seconds: fee_timelock,
                 min_payout,
             };
-            let addrs = onchain::init_pool(&chain, &admin, mint.parse().context("--mint: not a pubkey")?, args).await?;
+            let addrs = setup::init_pool(&chain, &admin, mint.parse().context("--mint: not a pubkey")?, args).await?;
             println!("{}", serde_json::to_string_pretty(&addrs)?);
             Ok(())
         }

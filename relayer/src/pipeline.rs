@@ -14,7 +14,8 @@ use trez_protocol::Key;
 use crate::config::Config;
 use crate::jobs::JobSource;
 use crate::ledger::Ledger;
-use crate::onchain::{self, PoolChain};
+use crate::poolchain::PoolChain;
+use crate::tasks::{payouts, settler, submitter, watcher};
 use crate::server::{self, Shared};
 
 /// A running relayer.
@@ -39,16 +40,16 @@ impl Pipeline {
         let shared = Shared::new(config, Key(pc.pool.to_bytes()), Key(pc.authority.to_bytes()), jobs.clone(), ledger.clone(), sol_tx);
         let cancel = CancellationToken::new();
         let mut tasks = vec![
-            tokio::spawn(onchain::watch(pc.clone(), jobs, cancel.clone())),
-            tokio::spawn(onchain::keep_warm(pc.clone(), cancel.clone())),
-            tokio::spawn(onchain::submit_solutions(pc.clone(), ledger.clone(), sol_rx, cancel.clone())),
-            tokio::spawn(onchain::settle(pc.clone(), ledger.clone(), cancel.clone())),
-            tokio::spawn(onchain::payouts(pc.clone(), ledger.clone(), cancel.clone())),
+            tokio::spawn(watcher::watch(pc.clone(), jobs, cancel.clone())),
+            tokio::spawn(watcher::keep_warm(pc.clone(), cancel.clone())),
+            tokio::spawn(submitter::submit_solutions(pc.clone(), ledger.clone(), sol_rx, cancel.clone())),
+            tokio::spawn(settler::settle(pc.clone(), ledger.clone(), cancel.clone())),
+            tokio::spawn(payouts::payouts(pc.clone(), ledger.clone(), cancel.clone())),
         ];
         let api_addr = match api {
             Some(l) => {
                 let addr = l.local_addr()?;
-                let router = crate::api::router(crate::api::ApiState { shared: shared.clone(), pc: pc.clone(), ledger: ledger.clone() });
+                let router = crate::http::router(crate::http::ApiState { shared: shared.clone(), pc: pc.clone(), ledger: ledger.clone() });
                 let stop = cancel.clone();
                 tasks.push(tokio::spawn(async move {
                     let _ = axum::serve(l, router).with_graceful_shutdown(async move { stop.cancelled().await }).await;

@@ -23,7 +23,8 @@ use trez_relayer::chain::serve::RpcServer;
 use trez_relayer::chain::ChainClient;
 use trez_relayer::config::LedgerConfig;
 use trez_relayer::loadgen::{self, Acked};
-use trez_relayer::onchain::{self, PoolChain};
+use trez_relayer::poolchain::PoolChain;
+use trez_relayer::setup;
 use trez_relayer::Ledger;
 use trez_sdk::pool as pool_ix;
 
@@ -121,16 +122,16 @@ async fn sigkill_at_random_points_loses_nothing() {
     let relayer = Keypair::new();
     chain.airdrop(&admin.pubkey(), 10_000_000_000).await.unwrap();
     chain.airdrop(&relayer.pubkey(), 100_000_000_000).await.unwrap();
-    let g = onchain::TrezGenesis {
+    let g = setup::TrezGenesis {
         difficulty: NET_BITS,
         min_difficulty: NET_BITS,
         max_difficulty: NET_BITS,
         base_reward: 50_000_000,
         target_block_seconds: 60,
     };
-    let mint = onchain::init_trez(chain.as_ref(), &admin, g).await.unwrap();
+    let mint = setup::init_trez(chain.as_ref(), &admin, g).await.unwrap();
     let args = pool_ix::InitializePoolArgs { relayer: relayer.pubkey(), fee_bps: 100, max_fee_bps: 500, fee_timelock_seconds: 0, min_payout: 1 };
-    let addrs = onchain::init_pool(chain.as_ref(), &admin, mint, args).await.unwrap();
+    let addrs = setup::init_pool(chain.as_ref(), &admin, mint, args).await.unwrap();
 
     // The relayer's files: keypair, configuration, ledger, log.
     let keep = KeepOnPanic(Some(tempfile::tempdir().unwrap()));

@@ -349,22 +349,22 @@ pub async fn new_pool(
     difficulty: u32,
     fee_bps: u16,
     max_fee_bps: u16,
-) -> (std::sync::Arc<Keypair>, trez_relayer::onchain::PoolAddresses) {
-    use trez_relayer::onchain;
+) -> (std::sync::Arc<Keypair>, trez_relayer::setup::PoolAddresses) {
+    use trez_relayer::setup;
     let admin = Keypair::new();
     let relayer = std::sync::Arc::new(Keypair::new());
     chain.airdrop(&admin.pubkey(), 10_000_000_000).await.expect("fund admin");
     chain.airdrop(&relayer.pubkey(), 10_000_000_000).await.expect("fund relayer");
-    let g = onchain::TrezGenesis {
+    let g = setup::TrezGenesis {
         difficulty,
         min_difficulty: (difficulty / 2).max(1),
         max_difficulty: 40,
         base_reward: 50_000_000,
         target_block_seconds: 60,
     };
-    let mint = onchain::init_trez(via, &admin, g).await.expect("initialize TREZ");
+    let mint = setup::init_trez(via, &admin, g).await.expect("initialize TREZ");
     let args = pool::InitializePoolArgs { relayer: relayer.pubkey(), fee_bps, max_fee_bps, fee_timelock_seconds: 0, min_payout: 1 };
-    let addrs = onchain::init_pool(via, &admin, mint, args).await.expect("initialize the pool");
+    let addrs = setup::init_pool(via, &admin, mint, args).await.expect("initialize the pool");
     (relayer, addrs)
 }
 
@@ -422,7 +422,7 @@ pub struct Running {
     pub p: trez_relayer::pipeline::Pipeline,
     pub ledger: trez_relayer::Ledger,
     /// Subscribed before the pipeline started, so no event is missed.
-    pub events: tokio::sync::broadcast::Receiver<trez_relayer::onchain::PoolEvent>,
+    pub events: tokio::sync::broadcast::Receiver<trez_relayer::poolchain::PoolEvent>,
     /// `http://` base of the API.
     pub base: String,
     /// The ledger's directory (removed on drop: keep it bound).
@@ -430,13 +430,13 @@ pub struct Running {
 }
 
 /// Start the pipeline over `pc` with share difficulty `bits` (see [`relayer_config`]).
-pub async fn start_pipeline(pc: std::sync::Arc<trez_relayer::onchain::PoolChain>, bits: u32) -> Running {
+pub async fn start_pipeline(pc: std::sync::Arc<trez_relayer::poolchain::PoolChain>, bits: u32) -> Running {
     start_pipeline_with(pc, bits, |_| {}).await
 }
 
 /// [`start_pipeline`] with `tweak` applied to the configuration first.
 pub async fn start_pipeline_with(
-    pc: std::sync::Arc<trez_relayer::onchain::PoolChain>,
+    pc: std::sync::Arc<trez_relayer::poolchain::PoolChain>,
     bits: u32,
     tweak: impl FnOnce(&mut trez_relayer::config::Config),
 ) -> Running {

@@ -10,7 +10,8 @@ use trez_relayer::chain::rpc::RpcChain;
 use trez_relayer::chain::serve::RpcServer;
 use trez_relayer::chain::ChainClient;
 use trez_relayer::export::PoolExport;
-use trez_relayer::onchain::{ChainOptions, PoolChain, PoolEvent};
+use trez_relayer::config::ChainOptions;
+use trez_relayer::poolchain::{PoolChain, PoolEvent};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_endpoints_match_the_chain_and_the_export_audits() {

@@ -12,7 +12,8 @@ use trez_relayer::chain::embedded::EmbeddedChain;
 use trez_relayer::chain::rpc::RpcChain;
 use trez_relayer::chain::serve::RpcServer;
 use trez_relayer::chain::ChainClient;
-use trez_relayer::onchain::{ChainOptions, PoolChain, PoolEvent};
+use trez_relayer::config::ChainOptions;
+use trez_relayer::poolchain::{PoolChain, PoolEvent};
 use trez_tests::proxy::{socket_of, FaultProxy, Mode};
 
 async fn metric(http: &reqwest::Client, base: &str, name: &str) -> f64 {

@@ -19,7 +19,9 @@ use tokio_util::sync::CancellationToken;
 use trez_relayer::chain::embedded::EmbeddedChain;
 use trez_relayer::chain::{ChainClient, ChainError, TxRecord, TxStatus};
 use trez_relayer::ledger::{Ledger, NewShare, Recorded};
-use trez_relayer::onchain::{self, ChainOptions, PoolChain};
+use trez_relayer::config::ChainOptions;
+use trez_relayer::poolchain::PoolChain;
+use trez_relayer::tasks::{payouts, settler, submitter};
 use trez_relayer::{config::LedgerConfig, pplns};
 use trez_sdk::{pda, RoundStatus};
 
@@ -158,7 +160,7 @@ fn wallets() -> Vec<[u8; 32]> {
 async fn land(world: &World) {
     let pc = world.pc(world.chain.clone()).await;
     let s = world.ledger.solutions("pending").await.unwrap().remove(0);
-    onchain::submit_one(&pc, &world.ledger, &s, &CancellationToken::new()).await;
+    submitter::submit_one(&pc, &world.ledger, &s, &CancellationToken::new()).await;
     assert_eq!(world.ledger.solutions("confirmed").await.unwrap().len(), 1);
 }
 
@@ -198,14 +200,14 @@ async fn settler_stopped_after_every_step_resumes_without_double_or_missed_credi
             let faulty = Faulty::new(world.chain.clone(), fault, k);
             let crashed = world.pc(faulty).await;
             let want = expected(&world, &crashed).await;
-            assert!(onchain::settle_all(&crashed, &world.ledger).await.is_err(), "{fault:?} after {k}: the fault stops the settler");
+            assert!(settler::settle_all(&crashed, &world.ledger).await.is_err(), "{fault:?} after {k}: the fault stops the settler");
             drop(crashed);
             // Restart on the same ledger with a healthy chain.
             let restarted = world.pc(world.chain.clone()).await;
-            onchain::settle_all(&restarted, &world.ledger).await.unwrap_or_else(|e| panic!("{fault:?} after {k}: resume failed: {e}"));
+            settler::settle_all(&restarted, &world.ledger).await.unwrap_or_else(|e| panic!("{fault:?} after {k}: resume failed: {e}"));
             assert_credited_once(&world, &want, &format!("{fault:?} after {k} sends")).await;
             // A further run is a no-op.
-            onchain::settle_all(&restarted, &world.ledger).await.unwrap();
+            settler::settle_all(&restarted, &world.ledger).await.unwrap();
             assert_credited_once(&world, &want, &format!("{fault:?} after {k} sends, rerun")).await;
         }
     }
@@ -217,7 +219,7 @@ async fn an_rpc_that_fails_then_recovers_still_lands_the_solution() {
     world.shares_and_block(&wallets()).await;
     let pc = world.pc(Faulty::new(world.chain.clone(), Fault::FailFirst, 3)).await;
     let s = world.ledger.solutions("pending").await.unwrap().remove(0);
-    onchain::submit_one(&pc, &world.ledger, &s, &CancellationToken::new()).await;
+    submitter::submit_one(&pc, &world.ledger, &s, &CancellationToken::new()).await;
     let confirmed = world.ledger.solutions("confirmed").await.unwrap();
     assert_eq!(confirmed.len(), 1, "landed after 3 failed sends");
     let round = pc.round(s.block_count).await.unwrap().expect("round on-chain");
@@ -255,9 +257,9 @@ async fn already_won(fresh: bool) {
     assert_eq!(pending.len(), 2);
     for p in &pending {
         if fresh {
-            onchain::submit_fresh(&pc, &world.ledger, p, &CancellationToken::new()).await;
+            submitter::submit_fresh(&pc, &world.ledger, p, &CancellationToken::new()).await;
         } else {
-            onchain::submit_one(&pc, &world.ledger, p, &CancellationToken::new()).await;
+            submitter::submit_one(&pc, &world.ledger, p, &CancellationToken::new()).await;
         }
     }
     let lost = world.ledger.solutions("lost").await.unwrap();
@@ -274,11 +276,11 @@ async fn a_payout_whose_confirmation_was_lost_is_imported_once() {
     world.shares_and_block(&ws).await;
     land(&world).await;
     let pc = world.pc(world.chain.clone()).await;
-    onchain::settle_all(&pc, &world.ledger).await.unwrap();
+    settler::settle_all(&pc, &world.ledger).await.unwrap();
     // The crank: the transaction creating the 4 members' token accounts goes through; the payout lands but
     // its confirmation is lost (the relayer died or the node went away between send and record).
     let crashed = world.pc(Faulty::new(world.chain.clone(), Fault::LoseAckAfter, 1)).await;
-    assert!(onchain::payout_once(&crashed, &world.ledger).await.is_err());
+    assert!(payouts::payout_once(&crashed, &world.ledger).await.is_err());
     drop(crashed);
     let paid = pc.pool_account().await.unwrap().paid;
     assert!(paid > 0, "the payout landed");
@@ -286,7 +288,7 @@ async fn a_payout_whose_confirmation_was_lost_is_imported_once() {
 
     // The restarted relayer's payout loop imports it at start, with the amounts of its transfer_checked.
     let cancel = CancellationToken::new();
-    let lp = tokio::spawn(onchain::payouts(pc.clone(), world.ledger.clone(), cancel.clone()));
+    let lp = tokio::spawn(payouts::payouts(pc.clone(), world.ledger.clone(), cancel.clone()));
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     while world.ledger.payout_total().await.unwrap() != paid {
         assert!(std::time::Instant::now() < deadline, "the payout loop did not import the landed payout");
@@ -302,7 +304,7 @@ async fn a_payout_whose_confirmation_was_lost_is_imported_once() {
         assert_eq!(row.amount, m.as_ref().unwrap().paid);
     }
     // Once: importing again adds nothing, and the next crank pass has nobody to pay.
-    assert_eq!(onchain::reconcile_payouts(&pc, &world.ledger, 1_000).await.unwrap(), 0);
-    assert!(onchain::payout_once(&pc, &world.ledger).await.unwrap().is_empty());
+    assert_eq!(payouts::reconcile_payouts(&pc, &world.ledger, 1_000).await.unwrap(), 0);
+    assert!(payouts::payout_once(&pc, &world.ledger).await.unwrap().is_empty());
     assert_eq!(world.ledger.payout_total().await.unwrap(), pc.pool_account().await.unwrap().paid);
 }

@@ -17,7 +17,8 @@ use std::time::Duration;
 use trez_relayer::chain::embedded::EmbeddedChain;
 use trez_relayer::chain::rpc::RpcChain;
 use trez_relayer::chain::ChainClient;
-use trez_relayer::onchain::{ChainOptions, PoolChain, PoolEvent};
+use trez_relayer::config::ChainOptions;
+use trez_relayer::poolchain::{PoolChain, PoolEvent};
 use trez_relayer::pipeline::Pipeline;
 use trez_relayer::ledger::PayoutKind;
 use trez_relayer::Ledger;
@@ -95,7 +96,7 @@ async fn rpc_chain_runs_init_pool_and_the_relayer_end_to_end() {
         &trez_sdk::ids::TOKEN,
     );
     let claim_sig = pc.send(&[create, trez_sdk::pool::claim(wallets[0], pc.pool, mint, a_ata)], &[&a_key]).await.unwrap();
-    let paid = trez_relayer::onchain::payout_once(&pc, &ledger).await.unwrap();
+    let paid = trez_relayer::tasks::payouts::payout_once(&pc, &ledger).await.unwrap();
     assert_eq!(paid.len(), 1, "one crank payout (miner B)");
     let members = pc.members(&wallets).await.unwrap();
     assert!(members.iter().all(|m| m.as_ref().unwrap().pending() == 0), "both paid in full");
@@ -112,13 +113,13 @@ async fn rpc_chain_runs_init_pool_and_the_relayer_end_to_end() {
     assert!(fake.requests() > 20);
 
     // … and after: the import records exactly the claim (the payout is already there), once.
-    let (n, newest) = trez_relayer::onchain::reconcile_payouts_since(&pc, &ledger, None, 1_000).await.unwrap();
+    let (n, newest) = trez_relayer::tasks::payouts::reconcile_payouts_since(&pc, &ledger, None, 1_000).await.unwrap();
     assert_eq!(n, 1);
     // Following on from there reads nothing old: one getSignaturesForAddress (`until`), no getTransaction.
     let before = fake.requests();
-    assert_eq!(trez_relayer::onchain::reconcile_payouts_since(&pc, &ledger, newest, 1_000).await.unwrap(), (0, newest));
+    assert_eq!(trez_relayer::tasks::payouts::reconcile_payouts_since(&pc, &ledger, newest, 1_000).await.unwrap(), (0, newest));
     assert_eq!(fake.requests() - before, 1, "an incremental import with nothing new is one request");
-    assert_eq!(trez_relayer::onchain::reconcile_payouts(&pc, &ledger, 1_000).await.unwrap(), 0);
+    assert_eq!(trez_relayer::tasks::payouts::reconcile_payouts(&pc, &ledger, 1_000).await.unwrap(), 0);
     assert_eq!(ledger.payout_total().await.unwrap(), pool_paid, "the ledger mirrors the on-chain paid");
     let rows = ledger.payouts().await.unwrap();
     let claim = rows.iter().find(|p| p.signature == claim_sig.to_string()).expect("the claim is recorded");

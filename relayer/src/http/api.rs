@@ -1,27 +1,11 @@
-//! The relayer's HTTP API (axum): JSON for miners, auditors and dashboards, and Prometheus `/metrics`.
-//!
-//! | route | what |
-//! |---|---|
-//! | `GET /health` | 200, or 503 with `problems` (chain unreachable past a limit, ledger not answering); template age |
-//! | `GET /api/pool` | fee, cap, pending fee change, difficulties, block_count, hashrate estimate, miners online, escrow, owed, solvency margin |
-//! | `GET /api/miners/{wallet}` | hashrate, shares, rejects (pool-wide by reason), credited, paid, pending, last share, workers |
-//! | `GET /api/rounds`, `GET /api/rounds/{n}` | settled rounds; one round with its leaves and window shares |
-//! | `GET /api/payouts` | payout transfers with signatures |
-//! | `GET /api/export` | the whole published record the `audit` command checks |
-//! | `GET /metrics` | Prometheus text |
-//! | `GET /`, `GET /miner/{wallet}` | the HTML dashboard (`crate::dashboard`) |
-//!
-//! Amounts are base units; difficulties bits; hashrates hashes per second (share work of the last 10
-//! minutes over the seconds those shares cover).
+//! The JSON API and Prometheus `/metrics` handlers (routes in [`super`]).
 
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
 
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use prometheus::{Encoder, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder};
 use serde_json::json;
 use solana_sdk::pubkey::Pubkey;
@@ -29,50 +13,10 @@ use trez_protocol::RejectReason;
 use trez_sdk::pda;
 
 use crate::export;
-use crate::ledger::{now_ms, Ledger};
-use crate::onchain::PoolChain;
-use crate::server::Shared;
+use crate::ledger::now_ms;
+use crate::poolchain::PoolChain;
 
-/// Seconds of share history behind hashrate estimates.
-pub const HASHRATE_WINDOW_SECS: i64 = 600;
-
-/// What the handlers read.
-#[derive(Clone)]
-pub struct ApiState {
-    pub shared: Arc<Shared>,
-    pub pc: Arc<PoolChain>,
-    pub ledger: Ledger,
-}
-
-/// The router.
-pub fn router(state: ApiState) -> Router {
-    Router::new()
-        .route("/health", get(health))
-        .route("/api/pool", get(pool))
-        .route("/api/miners/{wallet}", get(miner))
-        .route("/api/rounds", get(rounds))
-        .route("/api/rounds/{n}", get(round))
-        .route("/api/payouts", get(payouts))
-        .route("/api/export", get(export_all))
-        .route("/metrics", get(metrics))
-        .route("/", get(crate::dashboard::index))
-        .route("/miner", get(crate::dashboard::miner_query))
-        .route("/miner/{wallet}", get(crate::dashboard::miner))
-        .with_state(state)
-}
-
-/// An error answered as `{ "error": message }` with a status code.
-pub struct ApiError(pub StatusCode, pub String);
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        (self.0, Json(json!({ "error": self.1 }))).into_response()
-    }
-}
-
-pub(crate) fn internal(e: impl std::fmt::Display) -> ApiError {
-    ApiError(StatusCode::SERVICE_UNAVAILABLE, e.to_string())
-}
+use super::state::{internal, ApiError, ApiState, HASHRATE_WINDOW_SECS};
 
 fn template_age_ms(pc: &PoolChain) -> Option<i64> {
     let last = pc.last_template_ms.load(Ordering::Relaxed) as i64;
@@ -83,7 +27,7 @@ fn template_age_ms(pc: &PoolChain) -> Option<i64> {
 /// `problems`: the chain unreachable (every RPC URL failing) for more than
 /// `server.health_max_chain_outage_secs`, or the ledger thread not answering within 2 s (shares could not be
 /// made durable, so none would be acked).
-async fn health(State(s): State<ApiState>) -> impl IntoResponse {
+pub(super) async fn health(State(s): State<ApiState>) -> impl IntoResponse {
     let h = s.pc.chain.health();
     let mut problems = vec![];
     let max_outage = s.shared.config.server.health_max_chain_outage_secs;
@@ -110,7 +54,7 @@ async fn health(State(s): State<ApiState>) -> impl IntoResponse {
     )
 }
 
-async fn pool(State(s): State<ApiState>) -> Result<Json<serde_json::Value>, ApiError> {
+pub(super) async fn pool(State(s): State<ApiState>) -> Result<Json<serde_json::Value>, ApiError> {
     let p = s.pc.pool_account().await.map_err(internal)?;
     let t = s.pc.trez_state().await.map_err(internal)?;
     let escrow = s.pc.token_balance(&pda::escrow(&s.pc.pool)).await.map_err(internal)?;
@@ -142,7 +86,7 @@ async fn pool(State(s): State<ApiState>) -> Result<Json<serde_json::Value>, ApiE
     })))
 }
 
-async fn miner(State(s): State<ApiState>, Path(wallet): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
+pub(super) async fn miner(State(s): State<ApiState>, Path(wallet): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
     let w: Pubkey = wallet.parse().map_err(|_| ApiError(StatusCode::BAD_REQUEST, format!("not a wallet address: {wallet}")))?;
     let act = s.ledger.miner_activity(w.to_bytes(), HASHRATE_WINDOW_SECS).await.map_err(internal)?;
     let member = s.pc.members(&[w]).await.map_err(internal)?.pop().flatten();
@@ -163,7 +107,7 @@ async fn miner(State(s): State<ApiState>, Path(wallet): Path<String>) -> Result<
     })))
 }
 
-async fn rounds(State(s): State<ApiState>) -> Result<Json<serde_json::Value>, ApiError> {
+pub(super) async fn rounds(State(s): State<ApiState>) -> Result<Json<serde_json::Value>, ApiError> {
     let rows = s.ledger.rounds().await.map_err(internal)?;
     Ok(Json(json!(rows
         .iter()
@@ -179,18 +123,18 @@ async fn rounds(State(s): State<ApiState>) -> Result<Json<serde_json::Value>, Ap
         .collect::<Vec<_>>())))
 }
 
-async fn round(State(s): State<ApiState>, Path(n): Path<u64>) -> Result<Json<export::RoundRecord>, ApiError> {
+pub(super) async fn round(State(s): State<ApiState>, Path(n): Path<u64>) -> Result<Json<export::RoundRecord>, ApiError> {
     match export::round_record(&s.ledger, n).await.map_err(internal)? {
         Some(r) => Ok(Json(r)),
         None => Err(ApiError(StatusCode::NOT_FOUND, format!("no round {n}"))),
     }
 }
 
-async fn payouts(State(s): State<ApiState>) -> Result<Json<Vec<export::PayoutRecord>>, ApiError> {
+pub(super) async fn payouts(State(s): State<ApiState>) -> Result<Json<Vec<export::PayoutRecord>>, ApiError> {
     Ok(Json(export::export(&s.ledger, &s.pc.pool).await.map_err(internal)?.payouts))
 }
 
-async fn export_all(State(s): State<ApiState>) -> Result<Json<export::PoolExport>, ApiError> {
+pub(super) async fn export_all(State(s): State<ApiState>) -> Result<Json<export::PoolExport>, ApiError> {
     Ok(Json(export::export(&s.ledger, &s.pc.pool).await.map_err(internal)?))
 }
 
@@ -201,7 +145,7 @@ fn gauge(reg: &Registry, name: &str, help: &str, v: i64) {
     }
 }
 
-async fn metrics(State(s): State<ApiState>) -> Response {
+pub(super) async fn metrics(State(s): State<ApiState>) -> Response {
     let reg = Registry::new();
     crate::metrics::register(&reg);
     let st = &s.shared.stats;

@@ -7,7 +7,7 @@ use axum::response::Html;
 use solana_sdk::pubkey::Pubkey;
 use trez_sdk::pda;
 
-use crate::api::{ApiError, ApiState};
+use super::state::{internal, ApiError, ApiState, HASHRATE_WINDOW_SECS};
 
 /// Escape text for HTML.
 pub fn esc(s: &str) -> String {
@@ -36,11 +36,11 @@ fn tokens(base_units: u64) -> String {
 /// `/`: pool overview, rounds, payouts.
 pub async fn index(State(s): State<ApiState>) -> Result<Html<String>, ApiError> {
     let cluster = s.shared.config.server.explorer_cluster.clone();
-    let p = s.pc.pool_account().await.map_err(crate::api::internal)?;
-    let t = s.pc.trez_state().await.map_err(crate::api::internal)?;
-    let escrow = s.pc.token_balance(&pda::escrow(&s.pc.pool)).await.map_err(crate::api::internal)?;
-    let owed = p.owed().map_err(|e| crate::api::internal(format!("{e:?}")))?;
-    let (hashrate, miners) = s.ledger.recent_work(crate::api::HASHRATE_WINDOW_SECS).await.map_err(crate::api::internal)?;
+    let p = s.pc.pool_account().await.map_err(internal)?;
+    let t = s.pc.trez_state().await.map_err(internal)?;
+    let escrow = s.pc.token_balance(&pda::escrow(&s.pc.pool)).await.map_err(internal)?;
+    let owed = p.owed().map_err(|e| internal(format!("{e:?}")))?;
+    let (hashrate, miners) = s.ledger.recent_work(HASHRATE_WINDOW_SECS).await.map_err(internal)?;
     let mut body = format!(
         r#"<table id="pool">
 <tr><th>pool</th><td><code>{pool}</code></td></tr>
@@ -68,7 +68,7 @@ pub async fn index(State(s): State<ApiState>) -> Result<Html<String>, ApiError> 
         paid = p.paid,
     );
     body += "<h2>Rounds</h2><table id=\"rounds\"><tr><th>block</th><th>reward</th><th>fee</th><th>members</th><th>root</th><th>status</th></tr>";
-    for r in s.ledger.rounds().await.map_err(crate::api::internal)?.iter().rev().take(50) {
+    for r in s.ledger.rounds().await.map_err(internal)?.iter().rev().take(50) {
         body += &format!(
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}…</code></td><td>{}</td></tr>",
             r.block_count,
@@ -80,7 +80,7 @@ pub async fn index(State(s): State<ApiState>) -> Result<Html<String>, ApiError> 
         );
     }
     body += "</table><h2>Payouts</h2><table id=\"payouts\"><tr><th>transaction</th><th>wallet</th><th>amount</th><th>kind</th></tr>";
-    for p in s.ledger.payouts().await.map_err(crate::api::internal)?.iter().rev().take(100) {
+    for p in s.ledger.payouts().await.map_err(internal)?.iter().rev().take(100) {
         let w = Pubkey::new_from_array(p.wallet);
         body += &format!(
             r#"<tr><td>{}</td><td><a href="/miner/{w}"><code>{w}</code></a></td><td>{}</td><td>{}</td></tr>"#,
@@ -102,8 +102,8 @@ pub async fn miner_query(axum::extract::Query(q): axum::extract::Query<std::coll
 /// `/miner/{wallet}`: one miner.
 pub async fn miner(State(s): State<ApiState>, Path(wallet): Path<String>) -> Result<Html<String>, ApiError> {
     let w: Pubkey = wallet.parse().map_err(|_| ApiError(axum::http::StatusCode::BAD_REQUEST, format!("not a wallet address: {wallet}")))?;
-    let act = s.ledger.miner_activity(w.to_bytes(), crate::api::HASHRATE_WINDOW_SECS).await.map_err(crate::api::internal)?;
-    let m = s.pc.members(&[w]).await.map_err(crate::api::internal)?.pop().flatten();
+    let act = s.ledger.miner_activity(w.to_bytes(), HASHRATE_WINDOW_SECS).await.map_err(internal)?;
+    let m = s.pc.members(&[w]).await.map_err(internal)?.pop().flatten();
     let workers: Vec<String> = act.workers.iter().map(|x| esc(x)).collect();
     // Rejects by reason since the relayer started (in memory, as `/api/miners/{wallet}`).
     let rejected = s.shared.stats.rejected_for(&w.to_bytes());

@@ -1,0 +1,41 @@
+//! The relayer's HTTP API (axum): JSON for miners, auditors and dashboards, and Prometheus `/metrics`.
+//!
+//! | route | what |
+//! |---|---|
+//! | `GET /health` | 200, or 503 with `problems` (chain unreachable past a limit, ledger not answering); template age |
+//! | `GET /api/pool` | fee, cap, pending fee change, difficulties, block_count, hashrate estimate, miners online, escrow, owed, solvency margin |
+//! | `GET /api/miners/{wallet}` | hashrate, shares, rejects (pool-wide by reason), credited, paid, pending, last share, workers |
+//! | `GET /api/rounds`, `GET /api/rounds/{n}` | settled rounds; one round with its leaves and window shares |
+//! | `GET /api/payouts` | payout transfers with signatures |
+//! | `GET /api/export` | the whole published record the `audit` command checks |
+//! | `GET /metrics` | Prometheus text |
+//! | `GET /`, `GET /miner/{wallet}` | the HTML dashboard ([`dashboard`]) |
+//!
+//! Amounts are base units; difficulties bits; hashrates hashes per second (share work of the last 10
+//! minutes over the seconds those shares cover).
+
+mod api;
+mod dashboard;
+mod state;
+
+use axum::routing::get;
+use axum::Router;
+
+pub use state::{internal, ApiError, ApiState, HASHRATE_WINDOW_SECS};
+
+/// The router.
+pub fn router(state: ApiState) -> Router {
+    Router::new()
+        .route("/health", get(api::health))
+        .route("/api/pool", get(api::pool))
+        .route("/api/miners/{wallet}", get(api::miner))
+        .route("/api/rounds", get(api::rounds))
+        .route("/api/rounds/{n}", get(api::round))
+        .route("/api/payouts", get(api::payouts))
+        .route("/api/export", get(api::export_all))
+        .route("/metrics", get(api::metrics))
+        .route("/", get(dashboard::index))
+        .route("/miner", get(dashboard::miner_query))
+        .route("/miner/{wallet}", get(dashboard::miner))
+        .with_state(state)
+}

@@ -1,0 +1,11 @@
+//! The relayer's on-chain tasks, one file each, wired together by [`crate::pipeline::Pipeline`] under one
+//! shutdown signal:
+//! - [`watcher`]: the chain watcher feeding the job source, and the keep-warm of the send cache;
+//! - [`submitter`]: lands found solutions (`submit_solution`) or records why they were lost;
+//! - [`settler`]: PPLNS settlement of confirmed rounds (`begin_credit`, `credit_batch`), exactly once;
+//! - [`payouts`]: the payout crank and the import of landed transfers to members.
+
+pub mod payouts;
+pub mod settler;
+pub mod submitter;
+pub mod watcher;

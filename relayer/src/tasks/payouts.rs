@@ -1,0 +1,204 @@
+//! The payout crank: pays every member whose on-chain `credited − paid` reaches `min_payout`, creating
+//! missing associated token accounts, many members per transaction; and the import of landed transfers to
+//! members (anyone's crank, members' claims) from the escrow's history, so the ledger mirrors the chain.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use solana_sdk::instruction::Instruction;
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::{Signature, Signer};
+use tokio_util::sync::CancellationToken;
+use tracing::{error, info, warn};
+use trez_sdk::{pda, pool as pool_ix};
+
+use crate::escrow::{self, EscrowTransfer};
+use crate::ledger::{Ledger, PayoutKind};
+use crate::poolchain::{LoopError, PoolChain, PoolEvent, MAX_PAYOUT_PER_TX};
+
+/// Payout crank loop: every `payout_interval_secs`, [`payout_once`].
+///
+/// The ledger mirrors every transfer to members (crank payouts and members' own claims), so its total equals
+/// the pool's on-chain `paid`. While they differ (a payout that landed after its sender crashed or lost the
+/// confirmation, someone else's crank, a member's claim), the loop imports the missing transfers from the
+/// escrow's history ([`reconcile_payouts_since`]): at once when the difference changes, and otherwise again
+/// after a backoff (1 s doubling to 60 s; history can lag the account state on some RPC nodes). An import
+/// reads only the escrow transactions since the last one it read; one that finds nothing makes the next
+/// read the whole recent history again.
+pub async fn payouts(pc: Arc<PoolChain>, ledger: Ledger, cancel: CancellationToken) {
+    // Newest escrow signature an import read, while imports find what they look for.
+    let mut read_until: Option<Signature> = None;
+    let mut last_gap: Option<u64> = None;
+    let mut backoff = Duration::from_secs(1);
+    let mut next_import = tokio::time::Instant::now();
+    loop {
+        let now = async { Ok::<_, LoopError>((pc.pool_account().await?.paid, ledger.payout_total().await?)) }.await;
+        match now {
+            Ok((paid, recorded)) if paid != recorded => {
+                let gap = paid.abs_diff(recorded);
+                if last_gap != Some(gap) || tokio::time::Instant::now() >= next_import {
+                    if recorded > paid {
+                        error!(paid, recorded, "the ledger records more paid to members than the chain; importing from history");
+                    }
+                    match reconcile_payouts_since(&pc, &ledger, read_until, RECONCILE_HISTORY).await {
+                        Ok((n, newest)) if n > 0 => {
+                            info!(transfers = n, "recorded landed transfers to members the ledger was missing");
+                            backoff = Duration::from_secs(1);
+                            read_until = newest;
+                        }
+                        Ok(_) => {
+                            backoff = (backoff * 2).min(Duration::from_secs(60));
+                            read_until = None;
+                        }
+                        Err(e) => warn!(error = %e, "reading payout history failed; will retry"),
+                    }
+                    next_import = tokio::time::Instant::now() + backoff;
+                    // The difference the import left against the `paid` read above (a change since then shows
+                    // as a new difference at the next pass).
+                    last_gap = ledger.payout_total().await.ok().map(|r| paid.abs_diff(r));
+                }
+            }
+            Ok(_) => {
+                last_gap = Some(0);
+                backoff = Duration::from_secs(1);
+            }
+            Err(e) => warn!(error = %e, "reading pool totals failed; will retry"),
+        }
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tokio::time::sleep(Duration::from_secs(pc.opts.payout_interval_secs.max(1))) => {}
+        }
+        if let Err(e) = payout_once(&pc, &ledger).await {
+            warn!(error = %e, "payout run failed; will retry");
+        }
+    }
+}
+
+/// Escrow transactions (newest first) [`reconcile_payouts`] reads when the payout loop imports.
+pub const RECONCILE_HISTORY: usize = 1_000;
+
+/// Record every transfer to a member (`payout`, anyone's crank, and `claim`) among the escrow's last `limit`
+/// landed transactions that the ledger lacks, with the amounts decoded from its `transfer_checked`s.
+/// Returns how many transfers were added.
+pub async fn reconcile_payouts(pc: &PoolChain, ledger: &Ledger, limit: usize) -> Result<usize, LoopError> {
+    Ok(reconcile_payouts_since(pc, ledger, None, limit).await?.0)
+}
+
+/// [`reconcile_payouts`] over the escrow transactions newer than `until` only (None: the last `limit`).
+/// Returns the transfers added and the newest escrow signature read (to pass as `until` next time).
+pub async fn reconcile_payouts_since(
+    pc: &PoolChain,
+    ledger: &Ledger,
+    until: Option<Signature>,
+    limit: usize,
+) -> Result<(usize, Option<Signature>), LoopError> {
+    let wallets: Vec<Pubkey> = ledger.leaf_wallets().await?.into_iter().map(Pubkey::new_from_array).collect();
+    let by_member: BTreeMap<Pubkey, Pubkey> = wallets.iter().map(|w| (pda::member(&pc.pool, w), *w)).collect();
+    let escrow = pda::escrow(&pc.pool);
+    let mut added = 0;
+    let history = pc.chain.history_until(&escrow, until, limit).await?;
+    let newest = history.first().map(|r| r.signature).or(until);
+    // Oldest first, so the ledger keeps chain order.
+    for rec in history.iter().rev().filter(|t| t.ok) {
+        let sig = rec.signature.to_string();
+        let transfers = match escrow::escrow_transfers(rec, &escrow, &by_member) {
+            Ok(t) => t,
+            Err(e) => {
+                warn!(signature = %sig, problem = %e, "escrow transaction not imported");
+                continue;
+            }
+        };
+        // Recording is idempotent per (signature, wallet): what the ledger has already is left alone.
+        for kind in [PayoutKind::Payout, PayoutKind::Claim] {
+            let paid = escrow::member_transfers(&transfers, kind);
+            if !paid.is_empty() {
+                added += ledger.record_payouts(sig.clone(), kind, paid).await?;
+            }
+        }
+    }
+    Ok((added, newest))
+}
+
+/// One payout pass: every member (of any stored round) whose on-chain `credited − paid` ≥ `min_payout` is paid
+/// to its associated token account (created when missing). Totals come from the chain, never the ledger; the
+/// amounts recorded are the `transfer_checked`s of the landed transaction (a payout transfers what is owed
+/// when it executes). Returns the signatures.
+pub async fn payout_once(pc: &PoolChain, ledger: &Ledger) -> Result<Vec<Signature>, LoopError> {
+    let pool = pc.pool_account().await?;
+    let wallets: Vec<Pubkey> = ledger.leaf_wallets().await?.into_iter().map(Pubkey::new_from_array).collect();
+    let members = pc.members(&wallets).await?;
+    let due: Vec<(Pubkey, u64)> = wallets
+        .iter()
+        .zip(members)
+        .filter_map(|(w, m)| m.map(|m| (*w, m.pending())))
+        .filter(|(_, p)| *p > 0 && *p >= pool.min_payout)
+        .collect();
+    let escrow = pda::escrow(&pc.pool);
+    let mut sigs = vec![];
+    for chunk in due.chunks(pc.opts.payout_batch.clamp(1, MAX_PAYOUT_PER_TX)) {
+        let atas: Vec<Pubkey> = chunk.iter().map(|(w, _)| pda::ata(w, &pc.mint)).collect();
+        let existing = pc.chain.get_multiple_accounts(&atas).await?;
+        let create: Vec<Instruction> = chunk
+            .iter()
+            .zip(&existing)
+            .filter(|(_, a)| a.is_none())
+            .map(|((w, _), _)| {
+                spl_associated_token_account_interface::instruction::create_associated_token_account_idempotent(
+                    &pc.relayer.pubkey(),
+                    w,
+                    &pc.mint,
+                    &trez_sdk::ids::TOKEN,
+                )
+            })
+            .collect();
+        if !create.is_empty() {
+            if !pc.opts.pay_rent {
+                warn!(missing = create.len(), "members without a token account are skipped (pay_rent is off)");
+            } else {
+                for c in create.chunks(6) {
+                    let sig = pc.send_retry(c, pc.opts.send_attempts).await?;
+                    ledger.record_tx(sig.to_string(), "create_ata", None, None).await?;
+                }
+            }
+        }
+        let pairs: Vec<(Pubkey, Pubkey)> = chunk.iter().map(|(w, _)| (*w, pda::ata(w, &pc.mint))).collect();
+        let ix = pool_ix::payout(pc.pool, pc.mint, &pairs);
+        info!(members = chunk.len(), "paying members");
+        let sig = pc.send_retry(&[ix], pc.opts.send_attempts).await?;
+        let by_member: BTreeMap<Pubkey, Pubkey> = chunk.iter().map(|(w, _)| (pda::member(&pc.pool, w), *w)).collect();
+        let landed = landed_transfers(pc, &sig, &escrow, &by_member).await;
+        match landed {
+            Ok(transfers) => {
+                let paid = escrow::member_transfers(&transfers, PayoutKind::Payout);
+                let amount: u64 = paid.iter().map(|(_, a)| a).sum();
+                ledger.record_payouts(sig.to_string(), PayoutKind::Payout, paid).await?;
+                info!(%sig, members = chunk.len(), amount, "paid members");
+                pc.emit(PoolEvent::Paid { members: chunk.len(), amount, signature: sig.to_string() });
+            }
+            // Landed, but its transfers could not be read now: the payout loop imports them from history.
+            Err(e) => warn!(%sig, error = %e, "payout landed; its transfers will be imported from history"),
+        }
+        sigs.push(sig);
+    }
+    Ok(sigs)
+}
+
+/// The escrow transfers of a confirmed transaction. A node can confirm a signature a moment before it serves
+/// the transaction, so a missing one is asked for again a few times (about 1 s in all).
+async fn landed_transfers(
+    pc: &PoolChain,
+    sig: &Signature,
+    escrow: &Pubkey,
+    by_member: &BTreeMap<Pubkey, Pubkey>,
+) -> Result<Vec<EscrowTransfer>, LoopError> {
+    for attempt in 0..5 {
+        if let Some(rec) = pc.chain.get_transaction(sig).await? {
+            return escrow::escrow_transfers(&rec, escrow, by_member).map_err(LoopError::State);
+        }
+        if attempt < 4 {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+    Err(LoopError::State("the node does not serve the transaction yet".into()))
+}
