@@ -20,7 +20,6 @@ use trez_relayer::config::{Config, LedgerConfig};
 use trez_relayer::jobs::{JobSource, Template};
 use trez_relayer::loadgen::{self, Conn};
 use trez_relayer::server::{self, Shared};
-use trez_relayer::Ledger;
 
 #[derive(clap::Args, Clone, Debug)]
 pub struct Args {
@@ -102,7 +101,7 @@ pub fn serve_relayer(a: ServeArgs) -> Result<()> {
         config.vardiff.min_bits = a.bits;
         config.vardiff.max_bits = a.bits;
         config.ledger = LedgerConfig { path: a.db.clone(), fsync: a.fsync, ..LedgerConfig::default() };
-        let ledger = Ledger::open(&config.ledger)?;
+        let ledger = trez_relayer::ledger::open(&config.ledger)?;
         let jobs = JobSource::new();
         jobs.publish(template(1));
         let (sol_tx, mut sol_rx) = tokio::sync::mpsc::channel(1024);

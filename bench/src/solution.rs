@@ -26,7 +26,6 @@ use trez_relayer::config::ChainOptions;
 use trez_relayer::poolchain::PoolChain;
 use trez_relayer::setup;
 use trez_relayer::pipeline::Pipeline;
-use trez_relayer::Ledger;
 
 #[derive(Serialize, Debug)]
 pub struct SolutionResults {
@@ -106,7 +105,7 @@ pub fn run() -> Result<SolutionResults> {
         config.vardiff.initial_bits = 8;
         config.vardiff.min_bits = 8;
         config.vardiff.max_bits = 8;
-        let ledger = Ledger::open(&config.ledger)?;
+        let ledger = trez_relayer::ledger::open(&config.ledger)?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let p = Pipeline::start(listener, None, config, pc.clone(), ledger).await?;
         let mut conn = trez_relayer::loadgen::Conn::connect(&format!("ws://{}", p.addr), &trez_relayer::loadgen::random_wallet(), "bench").await?;

@@ -13,12 +13,10 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use libfuzzer_sys::fuzz_target;
-use tokio_tungstenite::tungstenite::Message;
 use trez_protocol::{self as proto, ClientMsg, Hex32, Key, ServerMsg};
 use trez_relayer::config::{Config, LedgerConfig};
 use trez_relayer::jobs::{JobSource, Template};
-use trez_relayer::server::{session_in_memory, Shared};
-use trez_relayer::Ledger;
+use trez_relayer::server::{session_in_memory, Inbound, Outbound, Shared};
 
 static RT: LazyLock<tokio::runtime::Runtime> =
     LazyLock::new(|| tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime"));
@@ -48,7 +46,7 @@ async fn run(data: &[u8]) {
     config.vardiff.min_bits = 4;
     config.vardiff.max_bits = 12;
     config.ledger = LedgerConfig { path: ":memory:".into(), fsync: false, ..LedgerConfig::default() };
-    let ledger = Ledger::open(&config.ledger).expect("in-memory ledger");
+    let ledger = trez_relayer::ledger::open(&config.ledger).expect("in-memory ledger");
     let jobs = JobSource::new();
     jobs.publish(Template { challenge: [3; 32], block_count: 5, network_bits: 10, miner_key: AUTHORITY });
     let (sol_tx, _sol_rx) = tokio::sync::mpsc::channel(1024);
@@ -60,9 +58,9 @@ async fn run(data: &[u8]) {
     let mut job: Option<Job> = None;
     let mut submits_sent = 0u64;
     let mut accepted = 0u64;
-    let handle = |m: Message, job: &mut Option<Job>, server_nonce: &mut Hex32, pool: &mut Key, accepted: &mut u64| {
-        let Message::Text(t) = m else { return };
-        let msg = proto::decode_server(t.as_str()).expect("every server message decodes");
+    let handle = |m: Outbound, job: &mut Option<Job>, server_nonce: &mut Hex32, pool: &mut Key, accepted: &mut u64| {
+        let Outbound::Text(t) = m else { return };
+        let msg = proto::decode_server(&t).expect("every server message decodes");
         match msg {
             ServerMsg::Hello { server_nonce: n, pool: p, .. } => {
                 *server_nonce = n;
@@ -100,9 +98,9 @@ async fn run(data: &[u8]) {
                 if text.contains("\"submit\"") {
                     submits_sent += 1;
                 }
-                Message::text(text)
+                Inbound::Text(text)
             }
-            Err(_) => Message::binary(frame.to_vec()),
+            Err(_) => Inbound::Binary,
         };
         if tx.send(msg).await.is_err() {
             break;

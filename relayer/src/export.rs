@@ -92,7 +92,7 @@ pub fn parse_leaf(l: &LeafRecord) -> Result<Leaf, String> {
 }
 
 /// One round from the ledger.
-pub async fn round_record(ledger: &Ledger, block_count: u64) -> Result<Option<RoundRecord>, LedgerError> {
+pub async fn round_record(ledger: &dyn Ledger, block_count: u64) -> Result<Option<RoundRecord>, LedgerError> {
     let Some((row, leaves)) = ledger.round(block_count).await? else { return Ok(None) };
     let window = ledger.round_window(block_count).await?;
     Ok(Some(RoundRecord {
@@ -103,7 +103,7 @@ pub async fn round_record(ledger: &Ledger, block_count: u64) -> Result<Option<Ro
         reward: row.reward,
         fee: row.fee,
         leaves_root: hex::encode(row.leaves_root),
-        status: row.status,
+        status: row.status.as_str().into(),
         leaves: leaves
             .iter()
             .map(|l| LeafRecord { wallet: key(&l.wallet), weight: l.weight.to_string(), shares: l.shares, amount: l.amount })
@@ -124,7 +124,7 @@ pub async fn round_record(ledger: &Ledger, block_count: u64) -> Result<Option<Ro
 }
 
 /// The whole record of `pool` from the ledger.
-pub async fn export(ledger: &Ledger, pool: &Pubkey) -> Result<PoolExport, LedgerError> {
+pub async fn export(ledger: &dyn Ledger, pool: &Pubkey) -> Result<PoolExport, LedgerError> {
     let mut rounds = vec![];
     for r in ledger.rounds().await? {
         if let Some(rec) = round_record(ledger, r.block_count).await? {

@@ -44,4 +44,5 @@ pub mod vardiff;
 pub use config::Config;
 pub use jobs::{JobSource, Template};
 pub use ledger::Ledger;
-pub use server::{run, Shared, Solution};
+pub use ledger::Solution;
+pub use server::{run, Shared};

@@ -19,7 +19,7 @@ use tracing::info;
 use crate::chain::embedded::EmbeddedChain;
 use crate::chain::ChainClient;
 use crate::config::Config;
-use crate::ledger::Ledger;
+use crate::ledger::{self, Ledger, SolutionStatus, TxKind};
 use crate::config::ChainOptions;
 use crate::poolchain::{PoolChain, PoolEvent};
 use crate::setup::{self, TrezGenesis};
@@ -119,7 +119,7 @@ pub struct Summary {
 pub struct Finished {
     pub summary: Summary,
     pub pc: Arc<PoolChain>,
-    pub ledger: Ledger,
+    pub ledger: Arc<dyn Ledger>,
     /// Keeps the temporary ledger directory alive.
     pub _tmp: tempfile::TempDir,
 }
@@ -181,7 +181,7 @@ pub async fn run(args: LocalnetArgs, shutdown: CancellationToken) -> Result<Opti
         confirm_timeout_secs: 10,
         ..ChainOptions::default()
     };
-    let ledger = Ledger::open(&config.ledger)?;
+    let ledger = ledger::open(&config.ledger)?;
     let pc = PoolChain::connect(chain.clone() as Arc<dyn ChainClient>, relayer.clone(), addrs.pool.parse()?, opts).await?;
     let listener = tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
     let api = tokio::net::TcpListener::bind(args.api_listen).await.with_context(|| format!("binding {}", args.api_listen))?;
@@ -291,12 +291,12 @@ pub async fn run(args: LocalnetArgs, shutdown: CancellationToken) -> Result<Opti
         bail!("--blocks {} not reached within {} s ({credited} credited)", args.blocks.unwrap_or(0), args.timeout);
     }
     // Resume any confirmed-but-unsettled round and pay everyone due, as a restarted relayer would.
-    for s in ledger.solutions("pending").await? {
-        submitter::submit_one(&pc, &ledger, &s, &CancellationToken::new()).await;
+    for s in ledger.solutions(SolutionStatus::Pending).await? {
+        submitter::submit_one(&pc, &*ledger, &s, &CancellationToken::new()).await;
     }
-    settler::settle_all(&pc, &ledger).await?;
-    payouts::payout_once(&pc, &ledger).await?;
-    let record = crate::export::export(&ledger, &pc.pool).await?;
+    settler::settle_all(&pc, &*ledger).await?;
+    payouts::payout_once(&pc, &*ledger).await?;
+    let record = crate::export::export(&*ledger, &pc.pool).await?;
     let report = crate::audit::audit(&pc, &record).await?;
     for r in &report.rounds {
         eprintln!("audit round {}: {} ({} shares re-verified, {} leaves)", r.block_count, if r.ok { "ok" } else { "MISMATCH" }, r.shares_checked, r.leaf_count);
@@ -314,7 +314,7 @@ pub async fn run(args: LocalnetArgs, shutdown: CancellationToken) -> Result<Opti
     let mut paid_wallets: Vec<[u8; 32]> = payouts.iter().map(|p| p.wallet).collect();
     paid_wallets.sort();
     paid_wallets.dedup();
-    let credit_txs = ledger.txs("begin_credit").await?.into_iter().chain(ledger.txs("credit_batch").await?).collect::<Vec<_>>();
+    let credit_txs = ledger.txs(TxKind::BeginCredit).await?.into_iter().chain(ledger.txs(TxKind::CreditBatch).await?).collect::<Vec<_>>();
     let mut rounds = vec![];
     for row in ledger.rounds().await? {
         let (_, leaves) = ledger.round(row.block_count).await?.unwrap_or((row.clone(), vec![]));
@@ -334,7 +334,7 @@ pub async fn run(args: LocalnetArgs, shutdown: CancellationToken) -> Result<Opti
             fee: row.fee,
             leaves_root: hex::encode(row.leaves_root),
             leaf_count: row.leaf_count,
-            credit_signatures: credit_txs.iter().filter(|(_, b, _)| *b == Some(row.block_count)).map(|(s, _, _)| s.clone()).collect(),
+            credit_signatures: credit_txs.iter().filter(|t| t.block_count == Some(row.block_count)).map(|t| t.signature.clone()).collect(),
             payout_signatures,
         });
     }

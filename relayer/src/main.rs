@@ -14,7 +14,7 @@ use trez_relayer::config::Config;
 use trez_relayer::poolchain::PoolChain;
 use trez_relayer::setup;
 use trez_relayer::pipeline::Pipeline;
-use trez_relayer::Ledger;
+use trez_relayer::ledger;
 
 #[derive(Parser)]
 #[command(name = "trez-relayer", version, about = "TREZ mining pool relayer")]
@@ -215,14 +215,14 @@ async fn main() -> Result<()> {
         }
         Cmd::Export { db, pool, round } => {
             let cfg = trez_relayer::config::LedgerConfig { path: db, ..Default::default() };
-            let ledger = Ledger::open(&cfg)?;
+            let ledger = ledger::open(&cfg)?;
             let pool: solana_sdk::pubkey::Pubkey = pool.parse().context("--pool: not a pubkey")?;
             match round {
                 Some(n) => {
-                    let r = trez_relayer::export::round_record(&ledger, n).await?.with_context(|| format!("no round {n} in the ledger"))?;
+                    let r = trez_relayer::export::round_record(&*ledger, n).await?.with_context(|| format!("no round {n} in the ledger"))?;
                     println!("{}", serde_json::to_string_pretty(&r)?);
                 }
-                None => println!("{}", serde_json::to_string_pretty(&trez_relayer::export::export(&ledger, &pool).await?)?),
+                None => println!("{}", serde_json::to_string_pretty(&trez_relayer::export::export(&*ledger, &pool).await?)?),
             }
             Ok(())
         }
@@ -264,7 +264,7 @@ async fn main() -> Result<()> {
             let pool = cfg.chain.pool.clone().context("no pool: --pool or [chain].pool")?.parse().context("pool: not a pubkey")?;
             let chain: Arc<dyn ChainClient> = Arc::new(RpcChain::new(&cfg.chain.rpc_urls, Some(&cfg.chain.ws_urls))?);
             let pc = PoolChain::connect(chain, relayer.clone(), pool, cfg.onchain.clone()).await?;
-            let ledger = Ledger::open(&cfg.ledger)?;
+            let ledger = ledger::open(&cfg.ledger)?;
             let listener = tokio::net::TcpListener::bind(cfg.server.listen).await.with_context(|| format!("binding {}", cfg.server.listen))?;
             eprintln!("pool {pool}: relayer {} serving miners on ws://{}", relayer.pubkey(), listener.local_addr()?);
             let api = match cfg.server.api_listen {

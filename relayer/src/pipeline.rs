@@ -22,7 +22,7 @@ use crate::server::{self, Shared};
 pub struct Pipeline {
     pub shared: Arc<Shared>,
     pub pc: Arc<PoolChain>,
-    pub ledger: Ledger,
+    pub ledger: Arc<dyn Ledger>,
     pub addr: SocketAddr,
     /// Where the HTTP API listens, if started.
     pub api_addr: Option<SocketAddr>,
@@ -33,7 +33,7 @@ pub struct Pipeline {
 
 impl Pipeline {
     /// Start serving miners on `listener`, the HTTP API on `api` (if any), and the on-chain loop for `pc`.
-    pub async fn start(listener: TcpListener, api: Option<TcpListener>, config: Config, pc: Arc<PoolChain>, ledger: Ledger) -> anyhow::Result<Pipeline> {
+    pub async fn start(listener: TcpListener, api: Option<TcpListener>, config: Config, pc: Arc<PoolChain>, ledger: Arc<dyn Ledger>) -> anyhow::Result<Pipeline> {
         let addr = listener.local_addr()?;
         let jobs = JobSource::new();
         let (sol_tx, sol_rx) = mpsc::channel(256);

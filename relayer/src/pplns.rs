@@ -73,20 +73,52 @@ pub fn window_size(pplns_factor: u64, network_bits: u32) -> Result<u128, PplnsEr
     Ok(unit.saturating_mul(pplns_factor as u128))
 }
 
-/// Walk `newest_first` (the block-finding share first, then older ones) until `n` weight units are covered.
-pub fn window(newest_first: impl IntoIterator<Item = Share>, n: u128) -> Result<Vec<Weighted>, PplnsError> {
-    let mut acc: u128 = 0;
-    let mut out = Vec::new();
-    for share in newest_first {
-        if acc >= n {
-            break;
+/// The PPLNS window cut, one share at a time: shares go in newest first (the block-finding share first);
+/// each weighs `2^bits`, and the oldest share the window reaches counts only for the part of its weight
+/// that fills the window to exactly `n` units. Ledgers stream their shares into it and stop when
+/// [`WindowCut::push`] says the window is full, so the rule lives here only.
+#[derive(Debug, Clone)]
+pub struct WindowCut {
+    n: u128,
+    acc: u128,
+    out: Vec<Weighted>,
+}
+
+impl WindowCut {
+    /// An empty window of `n` weight units (see [`window_size`]).
+    pub fn new(n: u128) -> WindowCut {
+        WindowCut { n, acc: 0, out: Vec::new() }
+    }
+
+    /// Add the next older share. Returns whether the window is now full (later shares are not counted).
+    /// Errors: [`PplnsError::TooHard`] for a share above [`MAX_WEIGHT_BITS`].
+    pub fn push(&mut self, share: Share) -> Result<bool, PplnsError> {
+        if self.acc >= self.n {
+            return Ok(true);
         }
         let w = weight_of(share.bits)?;
-        let take = w.min(n - acc);
-        acc += take;
-        out.push(Weighted { share, weight: take });
+        let take = w.min(self.n - self.acc);
+        self.acc += take;
+        self.out.push(Weighted { share, weight: take });
+        Ok(self.acc >= self.n)
     }
-    Ok(out)
+
+    /// The window, newest first (shorter than `n` units when the shares ran out first).
+    pub fn finish(self) -> Vec<Weighted> {
+        self.out
+    }
+}
+
+/// Walk `newest_first` (the block-finding share first, then older ones) until `n` weight units are covered
+/// ([`WindowCut`]).
+pub fn window(newest_first: impl IntoIterator<Item = Share>, n: u128) -> Result<Vec<Weighted>, PplnsError> {
+    let mut cut = WindowCut::new(n);
+    for share in newest_first {
+        if cut.push(share)? {
+            break;
+        }
+    }
+    Ok(cut.finish())
 }
 
 /// `a × b` as a 256-bit (hi, lo) pair.

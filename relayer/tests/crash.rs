@@ -18,6 +18,7 @@ use solana_sdk::signature::{Keypair, Signer};
 use tokio::io::AsyncBufReadExt;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
+use trez_relayer::ledger::{RoundState, SolutionStatus};
 use trez_relayer::chain::embedded::EmbeddedChain;
 use trez_relayer::chain::serve::RpcServer;
 use trez_relayer::chain::ChainClient;
@@ -25,7 +26,6 @@ use trez_relayer::config::LedgerConfig;
 use trez_relayer::loadgen::{self, Acked};
 use trez_relayer::poolchain::PoolChain;
 use trez_relayer::setup;
-use trez_relayer::Ledger;
 use trez_sdk::pool as pool_ix;
 
 /// Network difficulty, bits (pinned: min = max). Shares are pinned at 8 bits, so one share in 2^5 is a block.
@@ -285,19 +285,19 @@ cu_price_micro_lamports = 0
     terminate(r, &log_path).await;
 
     // The database against the miners' acks and the chain.
-    let ledger = Ledger::open(&LedgerConfig { path: db.clone(), ..Default::default() }).unwrap();
+    let ledger = trez_relayer::ledger::open(&LedgerConfig { path: db.clone(), ..Default::default() }).unwrap();
     let in_ledger: HashSet<([u8; 32], u64)> = ledger.shares().await.unwrap().iter().map(|s| (s.challenge, s.nonce)).collect();
     let acked = acked.lock().unwrap().clone();
     let missing: Vec<&Acked> = acked.iter().filter(|a| !in_ledger.contains(&(a.challenge, a.nonce))).collect();
     assert!(missing.is_empty(), "{} acked shares are not in the ledger, e.g. {:?}", missing.len(), missing.first());
 
     let solutions = ledger.all_solutions().await.unwrap();
-    assert!(solutions.iter().all(|s| s.status != "pending"), "a solution was left pending");
-    let confirmed = solutions.iter().filter(|s| s.status == "confirmed").count();
+    assert!(solutions.iter().all(|s| s.status != SolutionStatus::Pending), "a solution was left pending");
+    let confirmed = solutions.iter().filter(|s| s.status == SolutionStatus::Confirmed).count();
     let lost = solutions.len() - confirmed;
     let rounds = ledger.rounds().await.unwrap();
     assert_eq!(rounds.len(), confirmed, "one round per landed solution");
-    assert!(rounds.iter().all(|r| r.status == "credited"), "every round credited");
+    assert!(rounds.iter().all(|r| r.status == RoundState::Credited), "every round credited");
 
     let pool = view.pool_account().await.unwrap();
     assert_eq!(pool.rounds as usize, rounds.len(), "on-chain rounds = database rounds");
@@ -309,7 +309,7 @@ cu_price_micro_lamports = 0
     assert_eq!(pool.paid, pool.credited, "everything credited was paid");
 
     // The audit: per round and per member, against the escrow's transfer_checked history.
-    let record = trez_relayer::export::export(&ledger, &view.pool).await.unwrap();
+    let record = trez_relayer::export::export(&*ledger, &view.pool).await.unwrap();
     let report = trez_relayer::audit::audit(&view, &record).await.unwrap();
     assert!(report.ok, "audit after the kills: {:?} {:?}", report.problems, report.rounds.iter().filter(|r| !r.ok).collect::<Vec<_>>());
 

@@ -18,7 +18,7 @@ struct Relayer {
     addr: std::net::SocketAddr,
     jobs: JobSource,
     solutions: mpsc::Receiver<Solution>,
-    ledger: Ledger,
+    ledger: Arc<dyn Ledger>,
     shared: Arc<Shared>,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
@@ -36,7 +36,7 @@ impl Relayer {
         config.server.stale_grace_secs = 0;
         tweak(&mut config);
         config.validate().unwrap();
-        let ledger = Ledger::open(&config.ledger).unwrap();
+        let ledger = trez_relayer::ledger::open(&config.ledger).unwrap();
         let jobs = JobSource::new();
         let (sol_tx, solutions) = mpsc::channel(16);
         let shared = Shared::new(config, POOL, AUTHORITY, jobs.clone(), ledger.clone(), sol_tx);
@@ -329,12 +329,8 @@ async fn block_share_goes_to_the_solution_channel_after_it_is_durable() {
     assert!(matches!(c.submit(&job_id, block).await, ServerMsg::Ack { accepted: true, block: true, .. }));
     let sol = r.solutions.recv().await.unwrap();
     assert_eq!((sol.challenge, sol.block_count, sol.nonce, sol.wallet), (t.challenge, t.block_count, block, c.wallet().0));
-    let pending: i64 = r
-        .ledger
-        .call(move |db| db.query_row("SELECT count(*) FROM solutions WHERE nonce = ?1 AND status = 'pending'", [block as i64], |r| r.get(0)))
-        .await
-        .unwrap();
-    assert_eq!(pending, 1);
+    let pending = r.ledger.solutions(trez_relayer::ledger::SolutionStatus::Pending).await.unwrap();
+    assert_eq!(pending.iter().filter(|s| s.nonce == block).count(), 1);
     r.stop().await;
 }
 
@@ -681,7 +677,7 @@ async fn hostile_input_catalogue_gets_coded_answers_changes_nothing_and_honest_m
     assert!(kinds >= 25, "catalogue has {kinds} kinds");
     // Nothing but the honest shares and the one valid share was written.
     let after = r.ledger.share_count().await.unwrap();
-    assert_eq!(after - before, honest.next_id as i64 + 1, "only honest shares were written");
+    assert_eq!(after - before, honest.next_id + 1, "only honest shares were written");
     r.stop().await;
 }
 
@@ -866,5 +862,43 @@ async fn a_submit_before_auth_is_answered_and_counted_as_not_authorized() {
     }
     assert_eq!(r.shared.stats.rejected(RejectReason::NotAuthorized), 3);
     assert!(r.ledger.shares().await.unwrap().is_empty());
+    r.stop().await;
+}
+
+/// The session runs without any socket: frames in over one channel, frames out over another
+/// (`server::session_in_memory`). Hello, auth, job, a valid share (durably acked), a duplicate, a binary
+/// frame, an over-long frame, then the end of input ends the session.
+#[tokio::test]
+async fn a_session_runs_with_no_transport_at_all() {
+    use trez_relayer::server::{session_in_memory, Inbound, Outbound};
+    let dir = tempfile::tempdir().unwrap();
+    let r = Relayer::start(&dir.path().join("l.db"), |_| {}).await;
+    let t = r.publish(1, 200);
+    let (tx, mut rx, task) = session_in_memory(r.shared.clone(), "127.0.0.1:9".parse().unwrap());
+    let mut recv = async || match tokio::time::timeout(Duration::from_secs(10), rx.recv()).await.unwrap() {
+        Some(Outbound::Text(t)) => Some(proto::decode_server(&t).unwrap()),
+        Some(Outbound::Close) | None => None,
+    };
+    let Some(ServerMsg::Hello { server_nonce, .. }) = recv().await else { panic!("hello first") };
+    let secret = [5u8; 32];
+    let (wallet, signature) = proto::sign_auth(&secret, &POOL, &server_nonce, "rig");
+    let auth = ClientMsg::Auth { wallet, worker: "rig".into(), client: "memory".into(), signature };
+    tx.send(Inbound::Text(proto::encode(&auth))).await.unwrap();
+    assert!(matches!(recv().await, Some(ServerMsg::Authorized { .. })));
+    let Some(ServerMsg::Job { job_id, nonce_start, share_bits, .. }) = recv().await else { panic!("a job after auth") };
+    let nonce = (nonce_start..)
+        .find(|n| trez_pow::zero_bits(&trez_pow::digest(&t.challenge, &AUTHORITY.0, t.block_count, *n)) >= share_bits)
+        .unwrap();
+    let submit = ClientMsg::Submit { id: 1, job_id: job_id.clone(), nonce };
+    tx.send(Inbound::Text(proto::encode(&submit))).await.unwrap();
+    assert!(matches!(recv().await, Some(ServerMsg::Ack { id: 1, accepted: true, .. })));
+    assert_eq!(r.ledger.share_count().await.unwrap(), 1, "acked only once durable");
+    tx.send(Inbound::Text(proto::encode(&ClientMsg::Submit { id: 2, job_id, nonce }))).await.unwrap();
+    assert!(matches!(recv().await, Some(ServerMsg::Ack { id: 2, accepted: false, reason: Some(RejectReason::Duplicate), .. })));
+    tx.send(Inbound::TooLarge("frame of 70000 bytes".into())).await.unwrap();
+    assert!(matches!(recv().await, Some(ServerMsg::Error { code: ErrorCode::FrameTooLarge, .. })));
+    drop(tx);
+    while recv().await.is_some() {}
+    tokio::time::timeout(Duration::from_secs(10), task).await.unwrap().unwrap();
     r.stop().await;
 }

@@ -420,7 +420,7 @@ pub async fn render(chromium: &std::path::Path, url: &str) -> String {
 /// ports, ledger in a temporary directory.
 pub struct Running {
     pub p: trez_relayer::pipeline::Pipeline,
-    pub ledger: trez_relayer::Ledger,
+    pub ledger: std::sync::Arc<dyn trez_relayer::Ledger>,
     /// Subscribed before the pipeline started, so no event is missed.
     pub events: tokio::sync::broadcast::Receiver<trez_relayer::poolchain::PoolEvent>,
     /// `http://` base of the API.
@@ -443,7 +443,7 @@ pub async fn start_pipeline_with(
     let dir = tempfile::tempdir().expect("tempdir");
     let mut config = relayer_config(dir.path(), bits);
     tweak(&mut config);
-    let ledger = trez_relayer::Ledger::open(&config.ledger).expect("ledger");
+    let ledger = trez_relayer::ledger::open(&config.ledger).expect("ledger");
     let ws = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let api = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let events = pc.events.subscribe();

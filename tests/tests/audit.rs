@@ -22,7 +22,7 @@ fn problems(r: &AuditReport) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clean_record_audits_ok_and_every_tampering_is_named() {
     let f = localnet::run(args(), CancellationToken::new()).await.unwrap().unwrap();
-    let clean = export::export(&f.ledger, &f.pc.pool).await.unwrap();
+    let clean = export::export(&*f.ledger, &f.pc.pool).await.unwrap();
     let report = audit(&f.pc, &clean).await.unwrap();
     assert!(report.ok, "clean record: {}", problems(&report));
     // The record round-trips through JSON (what the API serves and `export` writes).

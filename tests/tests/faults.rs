@@ -8,6 +8,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use trez_relayer::ledger::{RoundState, SolutionStatus};
 use trez_relayer::chain::embedded::EmbeddedChain;
 use trez_relayer::chain::rpc::RpcChain;
 use trez_relayer::chain::serve::RpcServer;
@@ -83,7 +84,7 @@ async fn the_pool_rides_out_rpc_and_pubsub_faults() {
     loop {
         let open = direct.trez_state().await.unwrap().block_count;
         let job = p.shared.jobs.current().map(|w| w.template.block_count);
-        if job == Some(open) && ledger.solutions("pending").await.unwrap().is_empty() {
+        if job == Some(open) && ledger.solutions(SolutionStatus::Pending).await.unwrap().is_empty() {
             break;
         }
         assert!(tokio::time::Instant::now() < deadline, "the relayer did not catch up with the chain");
@@ -102,7 +103,7 @@ async fn the_pool_rides_out_rpc_and_pubsub_faults() {
     // A block it finds waits as a pending solution.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
     let waiting = loop {
-        if let Some(s) = ledger.solutions("pending").await.unwrap().into_iter().next() {
+        if let Some(s) = ledger.solutions(SolutionStatus::Pending).await.unwrap().into_iter().next() {
             break s;
         }
         assert!(tokio::time::Instant::now() < deadline, "no block found during the outage");
@@ -137,10 +138,10 @@ async fn the_pool_rides_out_rpc_and_pubsub_faults() {
     loop {
         let s = ledger.all_solutions().await.unwrap().into_iter().find(|s| s.id == waiting.id).unwrap();
         let round = ledger.round(waiting.block_count).await.unwrap();
-        if s.status == "confirmed" && round.is_some_and(|(r, _)| r.status == "credited") {
+        if s.status == SolutionStatus::Confirmed && round.is_some_and(|(r, _)| r.status == RoundState::Credited) {
             break;
         }
-        assert_ne!(s.status, "lost", "the solution found during the outage was lost: {:?}", s.reason);
+        assert_ne!(s.status, SolutionStatus::Lost, "the solution found during the outage was lost: {:?}", s.reason);
         assert!(tokio::time::Instant::now() < deadline, "the outage's solution did not land and get credited: {}", s.status);
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
@@ -160,7 +161,7 @@ async fn the_pool_rides_out_rpc_and_pubsub_faults() {
     cancel.cancel();
     miner.await.unwrap().unwrap();
     p.stop().await.unwrap();
-    let record = trez_relayer::export::export(&ledger, &pc.pool).await.unwrap();
+    let record = trez_relayer::export::export(&*ledger, &pc.pool).await.unwrap();
     let report = trez_relayer::audit::audit(&pc, &record).await.unwrap();
     assert!(report.ok, "audit after the faults: {:?}", report.problems);
     eprintln!(

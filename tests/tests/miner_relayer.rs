@@ -16,7 +16,7 @@ use trez_relayer::config::Config;
 use trez_relayer::{JobSource, Ledger, Shared, Template};
 
 struct Running {
-    ledger: Ledger,
+    ledger: Arc<dyn Ledger>,
     stop: oneshot::Sender<()>,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
@@ -26,7 +26,7 @@ async fn start(db: &std::path::Path, listener: TcpListener) -> Running {
     config.ledger.path = db.to_path_buf();
     config.ledger.fsync = false;
     config.vardiff.initial_bits = 20;
-    let ledger = Ledger::open(&config.ledger).unwrap();
+    let ledger = trez_relayer::ledger::open(&config.ledger).unwrap();
     let jobs = JobSource::new();
     jobs.publish(Template { challenge: [5; 32], block_count: 3, network_bits: 64, miner_key: [6; 32] });
     let (sol_tx, _sol_rx) = mpsc::channel(4);

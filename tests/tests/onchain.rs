@@ -18,7 +18,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use trez_relayer::chain::embedded::EmbeddedChain;
 use trez_relayer::chain::{ChainClient, ChainError, TxRecord, TxStatus};
-use trez_relayer::ledger::{Ledger, NewShare, Recorded};
+use trez_relayer::ledger::{Ledger, NewShare, Recorded, RoundState, SolutionStatus};
 use trez_relayer::config::ChainOptions;
 use trez_relayer::poolchain::PoolChain;
 use trez_relayer::tasks::{payouts, settler, submitter};
@@ -99,7 +99,7 @@ struct World {
     relayer: Arc<Keypair>,
     pool: Pubkey,
     authority: Pubkey,
-    ledger: Ledger,
+    ledger: Arc<dyn Ledger>,
     _dir: tempfile::TempDir,
 }
 
@@ -113,7 +113,7 @@ impl World {
         let chain = EmbeddedChain::start().await;
         let (relayer, addrs) = trez_tests::new_pool(&chain, chain.as_ref(), 8, 300, 1_000).await;
         let dir = tempfile::tempdir().unwrap();
-        let ledger = Ledger::open(&LedgerConfig { path: dir.path().join("l.db"), max_batch: 64, fsync: false }).unwrap();
+        let ledger = trez_relayer::ledger::open(&LedgerConfig { path: dir.path().join("l.db"), max_batch: 64, fsync: false }).unwrap();
         let pool: Pubkey = addrs.pool.parse().unwrap();
         World { chain, relayer, pool, authority: pda::authority(&pool), ledger, _dir: dir }
     }
@@ -159,24 +159,24 @@ fn wallets() -> Vec<[u8; 32]> {
 /// Land the pending solution with a healthy chain.
 async fn land(world: &World) {
     let pc = world.pc(world.chain.clone()).await;
-    let s = world.ledger.solutions("pending").await.unwrap().remove(0);
-    submitter::submit_one(&pc, &world.ledger, &s, &CancellationToken::new()).await;
-    assert_eq!(world.ledger.solutions("confirmed").await.unwrap().len(), 1);
+    let s = world.ledger.solutions(SolutionStatus::Pending).await.unwrap().remove(0);
+    submitter::submit_one(&pc, &*world.ledger, &s, &CancellationToken::new()).await;
+    assert_eq!(world.ledger.solutions(SolutionStatus::Confirmed).await.unwrap().len(), 1);
 }
 
 /// Expected credits: the design's PPLNS on the ledger's shares (the relayer's pplns module, itself checked
 /// against an independent implementation in tests/tests/localnet.rs).
 async fn expected(world: &World, pc: &PoolChain) -> Vec<([u8; 32], u64)> {
-    let s = world.ledger.solutions("confirmed").await.unwrap().remove(0);
+    let s = world.ledger.solutions(SolutionStatus::Confirmed).await.unwrap().remove(0);
     let round = pc.round(s.block_count).await.unwrap().unwrap();
     let n = pplns::window_size(opts().pplns_factor, round.difficulty).unwrap();
-    let window = world.ledger.window(s.share_seq, n).await.unwrap().unwrap();
+    let window = world.ledger.window(s.share_seq, n).await.unwrap();
     pplns::leaves(&window, round.reward - round.fee).unwrap().into_iter().map(|l| (l.wallet, l.amount)).collect()
 }
 
 async fn assert_credited_once(world: &World, want: &[([u8; 32], u64)], label: &str) {
     let pc = world.pc(world.chain.clone()).await;
-    let s = world.ledger.solutions("confirmed").await.unwrap().remove(0);
+    let s = world.ledger.solutions(SolutionStatus::Confirmed).await.unwrap().remove(0);
     let round = pc.round(s.block_count).await.unwrap().unwrap();
     assert_eq!(round.status, RoundStatus::Credited, "{label}");
     assert_eq!(round.credited, round.reward - round.fee, "{label}");
@@ -185,7 +185,7 @@ async fn assert_credited_once(world: &World, want: &[([u8; 32], u64)], label: &s
         assert_eq!(m.expect("member").credited, *amount, "{label}: wallet {}", Pubkey::new_from_array(*w));
     }
     assert_eq!(pc.pool_account().await.unwrap().credited, round.credited, "{label}: pool total");
-    assert_eq!(world.ledger.rounds().await.unwrap()[0].status, "credited", "{label}");
+    assert_eq!(world.ledger.rounds().await.unwrap()[0].status, RoundState::Credited, "{label}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -200,14 +200,14 @@ async fn settler_stopped_after_every_step_resumes_without_double_or_missed_credi
             let faulty = Faulty::new(world.chain.clone(), fault, k);
             let crashed = world.pc(faulty).await;
             let want = expected(&world, &crashed).await;
-            assert!(settler::settle_all(&crashed, &world.ledger).await.is_err(), "{fault:?} after {k}: the fault stops the settler");
+            assert!(settler::settle_all(&crashed, &*world.ledger).await.is_err(), "{fault:?} after {k}: the fault stops the settler");
             drop(crashed);
             // Restart on the same ledger with a healthy chain.
             let restarted = world.pc(world.chain.clone()).await;
-            settler::settle_all(&restarted, &world.ledger).await.unwrap_or_else(|e| panic!("{fault:?} after {k}: resume failed: {e}"));
+            settler::settle_all(&restarted, &*world.ledger).await.unwrap_or_else(|e| panic!("{fault:?} after {k}: resume failed: {e}"));
             assert_credited_once(&world, &want, &format!("{fault:?} after {k} sends")).await;
             // A further run is a no-op.
-            settler::settle_all(&restarted, &world.ledger).await.unwrap();
+            settler::settle_all(&restarted, &*world.ledger).await.unwrap();
             assert_credited_once(&world, &want, &format!("{fault:?} after {k} sends, rerun")).await;
         }
     }
@@ -218,9 +218,9 @@ async fn an_rpc_that_fails_then_recovers_still_lands_the_solution() {
     let world = World::new().await;
     world.shares_and_block(&wallets()).await;
     let pc = world.pc(Faulty::new(world.chain.clone(), Fault::FailFirst, 3)).await;
-    let s = world.ledger.solutions("pending").await.unwrap().remove(0);
-    submitter::submit_one(&pc, &world.ledger, &s, &CancellationToken::new()).await;
-    let confirmed = world.ledger.solutions("confirmed").await.unwrap();
+    let s = world.ledger.solutions(SolutionStatus::Pending).await.unwrap().remove(0);
+    submitter::submit_one(&pc, &*world.ledger, &s, &CancellationToken::new()).await;
+    let confirmed = world.ledger.solutions(SolutionStatus::Confirmed).await.unwrap();
     assert_eq!(confirmed.len(), 1, "landed after 3 failed sends");
     let round = pc.round(s.block_count).await.unwrap().expect("round on-chain");
     assert_eq!(round.nonce, s.nonce);
@@ -243,7 +243,7 @@ async fn already_won(fresh: bool) {
     // A second valid nonce for the same block, recorded as another solution.
     let pc = world.pc(world.chain.clone()).await;
     let s = pc.trez_state().await.unwrap();
-    let first = world.ledger.solutions("pending").await.unwrap().remove(0);
+    let first = world.ledger.solutions(SolutionStatus::Pending).await.unwrap().remove(0);
     let other = (first.nonce + 1..)
         .find(|&n| trez_pow::meets_difficulty(&trez_pow::digest(&s.challenge_number, &world.authority.to_bytes(), s.block_count, n), s.difficulty_high))
         .unwrap();
@@ -253,20 +253,20 @@ async fn already_won(fresh: bool) {
         .record(NewShare { wallet: ws[1], worker: "t".into(), challenge: s.challenge_number, block_count: s.block_count, nonce: other, bits: 4, zero_bits: z, block: true })
         .await
         .unwrap();
-    let pending = world.ledger.solutions("pending").await.unwrap();
+    let pending = world.ledger.solutions(SolutionStatus::Pending).await.unwrap();
     assert_eq!(pending.len(), 2);
     for p in &pending {
         if fresh {
-            submitter::submit_fresh(&pc, &world.ledger, p, &CancellationToken::new()).await;
+            submitter::submit_fresh(&pc, &*world.ledger, p, &CancellationToken::new()).await;
         } else {
-            submitter::submit_one(&pc, &world.ledger, p, &CancellationToken::new()).await;
+            submitter::submit_one(&pc, &*world.ledger, p, &CancellationToken::new()).await;
         }
     }
-    let lost = world.ledger.solutions("lost").await.unwrap();
+    let lost = world.ledger.solutions(SolutionStatus::Lost).await.unwrap();
     assert_eq!(lost.len(), 1);
     assert_eq!(lost[0].nonce, other);
     assert!(lost[0].reason.as_deref().unwrap_or("").contains("another solution"), "fresh {fresh}: {:?}", lost[0].reason);
-    assert_eq!(world.ledger.solutions("confirmed").await.unwrap().len(), 1);
+    assert_eq!(world.ledger.solutions(SolutionStatus::Confirmed).await.unwrap().len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -276,11 +276,11 @@ async fn a_payout_whose_confirmation_was_lost_is_imported_once() {
     world.shares_and_block(&ws).await;
     land(&world).await;
     let pc = world.pc(world.chain.clone()).await;
-    settler::settle_all(&pc, &world.ledger).await.unwrap();
+    settler::settle_all(&pc, &*world.ledger).await.unwrap();
     // The crank: the transaction creating the 4 members' token accounts goes through; the payout lands but
     // its confirmation is lost (the relayer died or the node went away between send and record).
     let crashed = world.pc(Faulty::new(world.chain.clone(), Fault::LoseAckAfter, 1)).await;
-    assert!(payouts::payout_once(&crashed, &world.ledger).await.is_err());
+    assert!(payouts::payout_once(&crashed, &*world.ledger).await.is_err());
     drop(crashed);
     let paid = pc.pool_account().await.unwrap().paid;
     assert!(paid > 0, "the payout landed");
@@ -304,7 +304,7 @@ async fn a_payout_whose_confirmation_was_lost_is_imported_once() {
         assert_eq!(row.amount, m.as_ref().unwrap().paid);
     }
     // Once: importing again adds nothing, and the next crank pass has nobody to pay.
-    assert_eq!(payouts::reconcile_payouts(&pc, &world.ledger, 1_000).await.unwrap(), 0);
-    assert!(payouts::payout_once(&pc, &world.ledger).await.unwrap().is_empty());
+    assert_eq!(payouts::reconcile_payouts(&pc, &*world.ledger, 1_000).await.unwrap(), 0);
+    assert!(payouts::payout_once(&pc, &*world.ledger).await.unwrap().is_empty());
     assert_eq!(world.ledger.payout_total().await.unwrap(), pc.pool_account().await.unwrap().paid);
 }

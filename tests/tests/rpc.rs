@@ -21,7 +21,7 @@ use trez_relayer::config::ChainOptions;
 use trez_relayer::poolchain::{PoolChain, PoolEvent};
 use trez_relayer::pipeline::Pipeline;
 use trez_relayer::ledger::PayoutKind;
-use trez_relayer::Ledger;
+use trez_relayer::ledger::TxKind;
 use trez_relayer::chain::serve::RpcServer;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
@@ -49,7 +49,7 @@ async fn rpc_chain_runs_init_pool_and_the_relayer_end_to_end() {
     let pc = PoolChain::connect(rpc.clone() as Arc<dyn ChainClient>, relayer.clone(), addrs.pool.parse().unwrap(), opts).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let config = trez_tests::relayer_config(dir.path(), 12);
-    let ledger = Ledger::open(&config.ledger).unwrap();
+    let ledger = trez_relayer::ledger::open(&config.ledger).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let mut events = pc.events.subscribe();
     let pipeline = Pipeline::start(listener, None, config, pc.clone(), ledger.clone()).await.unwrap();
@@ -96,7 +96,7 @@ async fn rpc_chain_runs_init_pool_and_the_relayer_end_to_end() {
         &trez_sdk::ids::TOKEN,
     );
     let claim_sig = pc.send(&[create, trez_sdk::pool::claim(wallets[0], pc.pool, mint, a_ata)], &[&a_key]).await.unwrap();
-    let paid = trez_relayer::tasks::payouts::payout_once(&pc, &ledger).await.unwrap();
+    let paid = trez_relayer::tasks::payouts::payout_once(&pc, &*ledger).await.unwrap();
     assert_eq!(paid.len(), 1, "one crank payout (miner B)");
     let members = pc.members(&wallets).await.unwrap();
     assert!(members.iter().all(|m| m.as_ref().unwrap().pending() == 0), "both paid in full");
@@ -104,7 +104,7 @@ async fn rpc_chain_runs_init_pool_and_the_relayer_end_to_end() {
     assert_ne!(ledger.payout_total().await.unwrap(), pool_paid, "the claim is not in the ledger yet");
 
     // The audit passes before the relayer has imported the claim (a claim need not be published) …
-    let record = trez_relayer::export::export(&ledger, &pc.pool).await.unwrap();
+    let record = trez_relayer::export::export(&*ledger, &pc.pool).await.unwrap();
     let report = trez_relayer::audit::audit(&pc, &record).await.unwrap();
     assert!(report.ok, "audit over RPC: {:?} {:?}", report.problems, report.rounds);
     assert!(!report.rounds.is_empty());
@@ -113,18 +113,18 @@ async fn rpc_chain_runs_init_pool_and_the_relayer_end_to_end() {
     assert!(fake.requests() > 20);
 
     // … and after: the import records exactly the claim (the payout is already there), once.
-    let (n, newest) = trez_relayer::tasks::payouts::reconcile_payouts_since(&pc, &ledger, None, 1_000).await.unwrap();
+    let (n, newest) = trez_relayer::tasks::payouts::reconcile_payouts_since(&pc, &*ledger, None, 1_000).await.unwrap();
     assert_eq!(n, 1);
     // Following on from there reads nothing old: one getSignaturesForAddress (`until`), no getTransaction.
     let before = fake.requests();
-    assert_eq!(trez_relayer::tasks::payouts::reconcile_payouts_since(&pc, &ledger, newest, 1_000).await.unwrap(), (0, newest));
+    assert_eq!(trez_relayer::tasks::payouts::reconcile_payouts_since(&pc, &*ledger, newest, 1_000).await.unwrap(), (0, newest));
     assert_eq!(fake.requests() - before, 1, "an incremental import with nothing new is one request");
-    assert_eq!(trez_relayer::tasks::payouts::reconcile_payouts(&pc, &ledger, 1_000).await.unwrap(), 0);
+    assert_eq!(trez_relayer::tasks::payouts::reconcile_payouts(&pc, &*ledger, 1_000).await.unwrap(), 0);
     assert_eq!(ledger.payout_total().await.unwrap(), pool_paid, "the ledger mirrors the on-chain paid");
     let rows = ledger.payouts().await.unwrap();
     let claim = rows.iter().find(|p| p.signature == claim_sig.to_string()).expect("the claim is recorded");
     assert_eq!((claim.kind, claim.wallet, claim.amount), (PayoutKind::Claim, wallets[0].to_bytes(), members[0].as_ref().unwrap().paid));
-    let record = trez_relayer::export::export(&ledger, &pc.pool).await.unwrap();
+    let record = trez_relayer::export::export(&*ledger, &pc.pool).await.unwrap();
     let report = trez_relayer::audit::audit(&pc, &record).await.unwrap();
     assert!(report.ok, "audit with the claim published: {:?}", report.problems);
     assert_eq!(report.payouts_checked, 2, "the crank's payout and the member's claim");
@@ -144,7 +144,7 @@ async fn rpc_chain_runs_init_pool_and_the_relayer_end_to_end() {
     assert!(report.problems.iter().any(|p| p.contains("no such transfer_checked")), "{:?}", report.problems);
 
     // The priority fee was the median of the recent fees the node reported (5000 micro-lamports per CU).
-    let (sig, _, _) = ledger.txs("payout").await.unwrap().remove(0);
+    let sig = ledger.txs(TxKind::Payout).await.unwrap().remove(0).signature;
     let tx = chain.transaction(&sig.parse().unwrap()).expect("payout landed");
     let price_ix = tx.transaction.message.instructions.iter().find(|ix| {
         tx.transaction.message.account_keys[ix.program_id_index as usize] == solana_compute_budget_interface::ID && ix.data.first() == Some(&3)

@@ -13,7 +13,7 @@ use trez_protocol::RejectReason;
 use trez_sdk::pda;
 
 use crate::export;
-use crate::ledger::now_ms;
+use crate::ledger::{now_ms, SolutionStatus};
 use crate::poolchain::PoolChain;
 
 use super::state::{internal, ApiError, ApiState, HASHRATE_WINDOW_SECS};
@@ -124,18 +124,18 @@ pub(super) async fn rounds(State(s): State<ApiState>) -> Result<Json<serde_json:
 }
 
 pub(super) async fn round(State(s): State<ApiState>, Path(n): Path<u64>) -> Result<Json<export::RoundRecord>, ApiError> {
-    match export::round_record(&s.ledger, n).await.map_err(internal)? {
+    match export::round_record(&*s.ledger, n).await.map_err(internal)? {
         Some(r) => Ok(Json(r)),
         None => Err(ApiError(StatusCode::NOT_FOUND, format!("no round {n}"))),
     }
 }
 
 pub(super) async fn payouts(State(s): State<ApiState>) -> Result<Json<Vec<export::PayoutRecord>>, ApiError> {
-    Ok(Json(export::export(&s.ledger, &s.pc.pool).await.map_err(internal)?.payouts))
+    Ok(Json(export::export(&*s.ledger, &s.pc.pool).await.map_err(internal)?.payouts))
 }
 
 pub(super) async fn export_all(State(s): State<ApiState>) -> Result<Json<export::PoolExport>, ApiError> {
-    Ok(Json(export::export(&s.ledger, &s.pc.pool).await.map_err(internal)?))
+    Ok(Json(export::export(&*s.ledger, &s.pc.pool).await.map_err(internal)?))
 }
 
 fn gauge(reg: &Registry, name: &str, help: &str, v: i64) {
@@ -162,7 +162,7 @@ pub(super) async fn metrics(State(s): State<ApiState>) -> Response {
         gauge(&reg, "trez_template_age_ms", "Milliseconds since the last TREZ state update", age);
     }
     if let Ok(sols) = s.ledger.all_solutions().await {
-        let lost = sols.iter().filter(|x| x.status == "lost").count() as i64;
+        let lost = sols.iter().filter(|x| x.status == SolutionStatus::Lost).count() as i64;
         gauge(&reg, "trez_blocks_lost_total", "Solutions recorded lost", lost);
     }
     gauge(&reg, "trez_chain_errors_total", "Chain (RPC) errors", s.pc.chain.error_count() as i64);

@@ -76,7 +76,7 @@ pub async fn index(State(s): State<ApiState>) -> Result<Html<String>, ApiError> 
             r.fee,
             r.leaf_count,
             &hex::encode(r.leaves_root)[..16],
-            esc(&r.status)
+            esc(r.status.as_str())
         );
     }
     body += "</table><h2>Payouts</h2><table id=\"payouts\"><tr><th>transaction</th><th>wallet</th><th>amount</th><th>kind</th></tr>";

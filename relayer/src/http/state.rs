@@ -19,7 +19,7 @@ pub const HASHRATE_WINDOW_SECS: i64 = 600;
 pub struct ApiState {
     pub shared: Arc<Shared>,
     pub pc: Arc<PoolChain>,
-    pub ledger: Ledger,
+    pub ledger: Arc<dyn Ledger>,
 }
 
 /// An error answered as `{ "error": message }` with a status code.

@@ -1,99 +1,58 @@
-//! The share ledger: SQLite (rusqlite) on its own OS thread, WAL, group commit. All SQL of the relayer lives
-//! here. A share is acknowledged only after the transaction holding it has committed; block-meeting shares
-//! insert their `solutions` row in the same transaction, so a found block is durable before anything is sent.
+//! The share ledger: the relayer's durable record of shares, solutions, rounds, landed transactions and
+//! transfers to members. Everything reaches it through the [`Ledger`] trait, whose values are the domain
+//! types of [`types`]; no database type crosses it. [`open`] picks the backend from the configuration
+//! (today SQLite, [`sqlite`]: rusqlite on its own thread, WAL, group commit).
 //!
-//! Schema: versioned files under `migrations/` (applied with `rusqlite_migration`, `PRAGMA user_version`).
-//!
-//! Layout: this file opens the database and runs the writer thread (group commit of shares); `rows` holds
-//! the row types and their decoding; `queries` the reads and the other writes.
+//! The rules every backend keeps:
+//! - a share is acknowledged only after the transaction holding it has committed ([`Ledger::record`]);
+//!   a block-meeting share inserts its pending [`Solution`] in the same transaction, so a found block is
+//!   durable before anything is sent;
+//! - a (challenge, nonce) is recorded once ([`Recorded::Duplicate`] otherwise);
+//! - a stored round is never changed by a recomputation ([`Ledger::store_round`] keeps the first);
+//! - a stored value that does not decode is [`LedgerError::Corrupt`] naming the row and column, never a
+//!   default.
 
-use std::path::Path;
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use rusqlite::{params, Connection};
-use rusqlite_migration::{Migrations, M};
-use tokio::sync::{mpsc, oneshot};
+use async_trait::async_trait;
 
 use crate::config::LedgerConfig;
+use crate::pplns::{self, Leaf, Weighted};
 
-mod queries;
-mod rows;
+pub mod sqlite;
+pub mod types;
 
-pub use rows::{share_row, MinerActivity, PayoutKind, PayoutRow, RoundRow, SolutionRow};
-
-/// The schema migrations, in order (the files under `migrations/`).
-pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![
-        M::up(include_str!("../../../migrations/0001_share_ledger.sql")),
-        M::up(include_str!("../../../migrations/0002_rounds_payouts.sql")),
-        M::up(include_str!("../../../migrations/0003_payout_kind.sql")),
-        M::up(include_str!("../../../migrations/0004_share_time_index.sql")),
-    ])
-}
+pub use types::{
+    MinerActivity, NewShare, PayoutKind, PayoutRow, Recorded, RoundRow, RoundState, ShareRow, Solution, SolutionStatus, TxKind, TxRow,
+};
 
 /// Errors of the ledger.
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
-    #[error("sqlite: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-    #[error("migration: {0}")]
-    Migration(#[from] rusqlite_migration::Error),
+    /// The database failed (I/O, constraint, query).
+    #[error("ledger database: {0}")]
+    Backend(String),
+    /// A stored value does not decode; the message names the row and column.
+    #[error("{0}")]
+    Corrupt(String),
+    /// The schema could not be brought to the latest version.
+    #[error("ledger migration: {0}")]
+    Migration(String),
+    /// The ledger's writer has stopped.
     #[error("the ledger thread has stopped")]
     Closed,
+    /// A group commit of shares failed (nothing of it was acknowledged).
     #[error("commit failed: {0}")]
     Commit(String),
+    /// The PPLNS window could not be cut from the stored shares.
+    #[error(transparent)]
+    Pplns(#[from] pplns::PplnsError),
 }
 
-/// A share the validator accepted, to be made durable.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NewShare {
-    pub wallet: [u8; 32],
-    pub worker: String,
-    pub challenge: [u8; 32],
-    pub block_count: u64,
-    pub nonce: u64,
-    /// Share difficulty of the job, bits (weight 2^bits).
-    pub bits: u32,
-    /// Zero bits of the digest.
-    pub zero_bits: u32,
-    /// Meets network difficulty: also insert a pending solution.
-    pub block: bool,
-}
-
-/// Outcome of [`Ledger::record`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Recorded {
-    /// Durable under this sequence number (and solution id when it was a block).
-    Accepted { seq: i64, solution: Option<i64> },
-    /// The (challenge, nonce) was already in the ledger.
-    Duplicate,
-}
-
-/// A share row as stored.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ShareRow {
-    pub seq: i64,
-    pub wallet: [u8; 32],
-    pub worker: String,
-    pub challenge: [u8; 32],
-    pub block_count: u64,
-    pub nonce: u64,
-    pub bits: u32,
-    pub zero_bits: u32,
-    pub created_ms: i64,
-}
-
-type Call = Box<dyn FnOnce(&mut Connection) + Send>;
-
-enum Cmd {
-    Share(NewShare, oneshot::Sender<Result<Recorded, String>>),
-    Call(Call),
-}
-
-/// Handle to the ledger thread; cheap to clone.
-#[derive(Clone)]
-pub struct Ledger {
-    tx: mpsc::Sender<Cmd>,
+/// Open the ledger `cfg` names (creating and migrating it) and start its writer.
+pub fn open(cfg: &LedgerConfig) -> Result<Arc<dyn Ledger>, LedgerError> {
+    Ok(Arc::new(sqlite::Sqlite::open(cfg)?))
 }
 
 /// Unix time, milliseconds.
@@ -101,163 +60,76 @@ pub fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
-fn open_connection(path: &Path, fsync: bool) -> Result<Connection, LedgerError> {
-    let mut conn = Connection::open(path)?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", if fsync { "FULL" } else { "NORMAL" })?;
-    conn.pragma_update(None, "foreign_keys", "ON")?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
-    migrations().to_latest(&mut conn)?;
-    Ok(conn)
-}
+/// The ledger's operations. Amounts are base units, difficulties bits, times Unix milliseconds.
+#[async_trait]
+pub trait Ledger: Send + Sync + 'static {
+    // Shares.
 
-impl Ledger {
-    /// Open (creating and migrating) the database and start the writer thread.
-    pub fn open(cfg: &LedgerConfig) -> Result<Ledger, LedgerError> {
-        let conn = open_connection(&cfg.path, cfg.fsync)?;
-        let (tx, rx) = mpsc::channel(cfg.max_batch.max(1) * 4);
-        let max_batch = cfg.max_batch.max(1);
-        std::thread::Builder::new()
-            .name("ledger".into())
-            .spawn(move || writer(conn, rx, max_batch))
-            .map_err(|_| LedgerError::Closed)?;
-        Ok(Ledger { tx })
-    }
-
-    /// Make a share durable; returns after its group commit.
-    pub async fn record(&self, share: NewShare) -> Result<Recorded, LedgerError> {
-        let (tx, rx) = oneshot::channel();
-        self.tx.send(Cmd::Share(share, tx)).await.map_err(|_| LedgerError::Closed)?;
-        rx.await.map_err(|_| LedgerError::Closed)?.map_err(LedgerError::Commit)
-    }
-
-    /// Run `f` on the ledger thread (after every share queued before it) and return its result.
-    pub async fn call<R, F>(&self, f: F) -> Result<R, LedgerError>
-    where
-        R: Send + 'static,
-        F: FnOnce(&mut Connection) -> Result<R, rusqlite::Error> + Send + 'static,
-    {
-        let (tx, rx) = oneshot::channel();
-        let call: Call = Box::new(move |conn| {
-            let _ = tx.send(f(conn));
-        });
-        self.tx.send(Cmd::Call(call)).await.map_err(|_| LedgerError::Closed)?;
-        Ok(rx.await.map_err(|_| LedgerError::Closed)??)
-    }
-
-    /// Number of shares in the ledger.
-    pub async fn share_count(&self) -> Result<i64, LedgerError> {
-        self.call(|c| c.query_row("SELECT count(*) FROM shares", [], |r| r.get(0))).await
-    }
-
-    /// Every share in sequence order (tests, export).
-    pub async fn shares(&self) -> Result<Vec<ShareRow>, LedgerError> {
-        self.call(|c| {
-            let mut st = c.prepare(
-                "SELECT seq, wallet, worker, challenge, block_count, nonce, bits, zero_bits, created_ms
-                 FROM shares ORDER BY seq",
-            )?;
-            let rows = st.query_map([], share_row)?.collect::<Result<Vec<_>, _>>()?;
-            Ok(rows)
-        })
-        .await
-    }
-
+    /// Make a share durable; returns after the commit that holds it (see the module rules).
+    async fn record(&self, share: NewShare) -> Result<Recorded, LedgerError>;
     /// Wait until everything queued so far is committed.
-    pub async fn flush(&self) -> Result<(), LedgerError> {
-        self.call(|_| Ok(())).await
-    }
-}
+    async fn flush(&self) -> Result<(), LedgerError>;
+    /// Number of shares stored.
+    async fn share_count(&self) -> Result<u64, LedgerError>;
+    /// Every stored share in sequence order (tests, export).
+    async fn shares(&self) -> Result<Vec<ShareRow>, LedgerError>;
+    /// The PPLNS window ending at share `last_seq` (newest first), cut at `n` weight units by
+    /// [`pplns::WindowCut`] as the shares stream out of the database.
+    async fn window(&self, last_seq: i64, n: u128) -> Result<Vec<Weighted>, LedgerError>;
 
-fn insert_share(tx: &rusqlite::Transaction, s: &NewShare, now: i64) -> rusqlite::Result<Recorded> {
-    // Cached statements: parsing the SQL per share was a visible part of the ledger thread's profile.
-    let inserted = tx.prepare_cached(
-        "INSERT OR IGNORE INTO shares (wallet, worker, challenge, block_count, nonce, bits, zero_bits, created_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?
-    .execute(params![
-            s.wallet.as_slice(),
-            s.worker,
-            s.challenge.as_slice(),
-            s.block_count as i64,
-            s.nonce as i64,
-            s.bits,
-            s.zero_bits,
-            now
-        ])?;
-    if inserted == 0 {
-        return Ok(Recorded::Duplicate);
-    }
-    let seq = tx.last_insert_rowid();
-    let solution = if s.block {
-        tx.prepare_cached(
-            "INSERT OR IGNORE INTO solutions (share_seq, wallet, challenge, block_count, nonce, created_ms, updated_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-        )?
-        .execute(params![seq, s.wallet.as_slice(), s.challenge.as_slice(), s.block_count as i64, s.nonce as i64, now])?;
-        Some(tx.last_insert_rowid())
-    } else {
-        None
-    };
-    Ok(Recorded::Accepted { seq, solution })
-}
+    // Solutions.
 
-fn commit_shares(conn: &mut Connection, batch: Vec<(NewShare, oneshot::Sender<Result<Recorded, String>>)>) {
-    let now = now_ms();
-    let _commit = crate::metrics::latency().ledger_commit.start_timer();
-    let result = (|| -> rusqlite::Result<Vec<Recorded>> {
-        let tx = conn.transaction()?;
-        let mut out = Vec::with_capacity(batch.len());
-        for (s, _) in &batch {
-            out.push(insert_share(&tx, s, now)?);
-        }
-        tx.commit()?;
-        Ok(out)
-    })();
-    match result {
-        Ok(outcomes) => {
-            for ((_, reply), outcome) in batch.into_iter().zip(outcomes) {
-                let _ = reply.send(Ok(outcome));
-            }
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "ledger commit failed");
-            for (_, reply) in batch {
-                let _ = reply.send(Err(e.to_string()));
-            }
-        }
-    }
-}
+    /// Solutions with `status`, oldest first.
+    async fn solutions(&self, status: SolutionStatus) -> Result<Vec<Solution>, LedgerError>;
+    /// Every solution, oldest first.
+    async fn all_solutions(&self) -> Result<Vec<Solution>, LedgerError>;
+    /// Set a solution's status, with a reason (lost) and the landing signature (confirmed) when given.
+    async fn set_solution(&self, id: i64, status: SolutionStatus, reason: Option<String>, signature: Option<String>) -> Result<(), LedgerError>;
+    /// Confirmed solutions whose round is not credited in the ledger yet, oldest first.
+    async fn unsettled(&self) -> Result<Vec<Solution>, LedgerError>;
 
-fn writer(mut conn: Connection, mut rx: mpsc::Receiver<Cmd>, max_batch: usize) {
-    let mut pending: Vec<Cmd> = Vec::new();
-    while let Some(first) = rx.blocking_recv() {
-        pending.push(first);
-        while pending.len() < max_batch {
-            match rx.try_recv() {
-                Ok(cmd) => pending.push(cmd),
-                Err(_) => break,
-            }
-        }
-        // Consecutive shares share one transaction; calls run in order between them.
-        let mut shares = Vec::new();
-        for cmd in pending.drain(..) {
-            match cmd {
-                Cmd::Share(s, reply) => shares.push((s, reply)),
-                Cmd::Call(f) => {
-                    if !shares.is_empty() {
-                        commit_shares(&mut conn, std::mem::take(&mut shares));
-                    }
-                    f(&mut conn);
-                }
-            }
-        }
-        if !shares.is_empty() {
-            commit_shares(&mut conn, shares);
-        }
-    }
-    tracing::debug!("ledger writer stopped");
-}
+    // Rounds.
 
-#[cfg(test)]
-mod tests;
+    /// Store a computed round with its leaves (wallet order) and window (newest first) at once. Idempotent:
+    /// an existing round is kept as it is. Returns whether this call stored it.
+    async fn store_round(&self, round: RoundRow, leaves: Vec<Leaf>, window: Vec<Weighted>) -> Result<bool, LedgerError>;
+    /// A stored round and its leaves (wallet order).
+    async fn round(&self, block_count: u64) -> Result<Option<(RoundRow, Vec<Leaf>)>, LedgerError>;
+    /// Every stored round, oldest first.
+    async fn rounds(&self) -> Result<Vec<RoundRow>, LedgerError>;
+    /// The window shares of a round with their counted weights, oldest first.
+    async fn round_window(&self, block_count: u64) -> Result<Vec<(ShareRow, u128)>, LedgerError>;
+    /// Mark a round credited (its on-chain Round is `Credited`).
+    async fn mark_round_credited(&self, block_count: u64) -> Result<(), LedgerError>;
+
+    // Landed transactions and transfers to members.
+
+    /// Record a landed transaction of the relayer's (idempotent per signature).
+    async fn record_tx(&self, signature: String, kind: TxKind, block_count: Option<u64>, batch: Option<u32>) -> Result<(), LedgerError>;
+    /// Landed transactions of one kind, in the order recorded.
+    async fn txs(&self, kind: TxKind) -> Result<Vec<TxRow>, LedgerError>;
+    /// Record the transfers (wallet, base units) of one landed transaction that paid members. Idempotent per
+    /// (signature, wallet). Returns how many transfers were new.
+    async fn record_payouts(&self, signature: String, kind: PayoutKind, paid: Vec<([u8; 32], u64)>) -> Result<usize, LedgerError>;
+    /// Σ recorded transfers to members, base units (the pool's on-chain `paid` once all are recorded).
+    async fn payout_total(&self) -> Result<u64, LedgerError>;
+    /// Every recorded transfer to a member, oldest first.
+    async fn payouts(&self) -> Result<Vec<PayoutRow>, LedgerError>;
+    /// Wallets in any stored round's leaves, ascending (the members the payout crank looks at).
+    async fn leaf_wallets(&self) -> Result<Vec<[u8; 32]>, LedgerError>;
+
+    // Activity (API, dashboard).
+
+    /// One wallet's activity; `recent_work` over the last `window_secs` seconds.
+    async fn miner_activity(&self, wallet: [u8; 32], window_secs: i64) -> Result<MinerActivity, LedgerError>;
+    /// Pool hashrate estimate over the last `window_secs` (Σ 2^bits per second of the span the shares
+    /// cover, hashes/s) and the number of distinct wallets among those shares.
+    async fn recent_work(&self, window_secs: i64) -> Result<(f64, u64), LedgerError>;
+
+    // Retention.
+
+    /// Delete shares created before `before_ms` that no stored round's window holds and no unsettled
+    /// solution may still need (the published record keeps every window share). Returns how many were
+    /// deleted.
+    async fn prune_shares(&self, before_ms: i64) -> Result<u64, LedgerError>;
+}

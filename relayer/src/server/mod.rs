@@ -1,34 +1,40 @@
-//! The miner-facing WebSocket server: accept loop with connection caps and bans ([`run`]), the WebSocket
-//! adapter (`serve`: handshake, writer task with its write timeout, bounded drain), shared state and
-//! counters. The per-connection protocol is `session`.
+//! The miner-facing server, in rooms:
+//! - this file: the accept loop with connection caps and bans ([`run`]), shared state and counters;
+//! - `ws`: the WebSocket transport (handshake, writer task with its write timeout, bounded drain);
+//! - [`session`]: one miner's protocol over any transport ([`Inbound`] frames in, [`Outbound`] frames out);
+//!   [`session_in_memory`] runs one over channels, with no socket;
+//! - [`validate`]: the pure share check; `limits`: token buckets.
+//!
+//! A second transport (a Stratum-style TCP listener) is one more file beside `ws`, feeding the same session.
 
-mod session;
+mod limits;
+pub mod session;
+pub mod validate;
+mod ws;
+
+pub use session::{session_in_memory, Inbound, Outbound};
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use futures_util::{SinkExt, StreamExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::{mpsc, Semaphore};
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-use tracing::{debug, info, warn};
-use trez_protocol::{self as proto, ErrorCode, Key, RejectReason, ServerMsg};
+use tracing::{info, warn};
+use trez_protocol::{ErrorCode, Key, RejectReason};
 
-use self::session::Session;
 use crate::config::Config;
 use crate::jobs::JobSource;
 use crate::ledger::Ledger;
 
 /// A block-meeting share, durable in the ledger (`solutions` row, status `pending`), handed to the solution
 /// submitter.
-pub use crate::ledger::SolutionRow as Solution;
+use crate::ledger::Solution;
 
 /// Counters for logs, the API and metrics.
 #[derive(Debug, Default)]
@@ -72,7 +78,7 @@ pub struct Shared {
     /// Pool authority PDA (the miner key of every job).
     pub authority: Key,
     pub jobs: JobSource,
-    pub ledger: Ledger,
+    pub ledger: Arc<dyn Ledger>,
     pub solutions: mpsc::Sender<Solution>,
     pub stats: Stats,
     per_ip: Mutex<HashMap<IpAddr, usize>>,
@@ -80,7 +86,7 @@ pub struct Shared {
 }
 
 impl Shared {
-    pub fn new(config: Config, pool: Key, authority: Key, jobs: JobSource, ledger: Ledger, solutions: mpsc::Sender<Solution>) -> Arc<Shared> {
+    pub fn new(config: Config, pool: Key, authority: Key, jobs: JobSource, ledger: Arc<dyn Ledger>, solutions: mpsc::Sender<Solution>) -> Arc<Shared> {
         Arc::new(Shared {
             config,
             pool,
@@ -171,10 +177,10 @@ pub async fn run(listener: TcpListener, shared: Arc<Shared>, shutdown: impl Futu
                 None
             };
             match refusal {
-                Some(code) => refuse(stream, &shared, code).await,
+                Some(code) => ws::refuse(stream, &shared, code).await,
                 None => {
                     shared.stats.connections.fetch_add(1, Ordering::Relaxed);
-                    serve(stream, peer, &shared, cancel).await;
+                    ws::serve(stream, peer, &shared, cancel).await;
                     shared.stats.connections.fetch_sub(1, Ordering::Relaxed);
                     shared.leave(peer.ip());
                 }
@@ -190,88 +196,3 @@ pub async fn run(listener: TcpListener, shared: Arc<Shared>, shutdown: impl Futu
     info!("relayer stopped; ledger flushed");
     Ok(())
 }
-
-fn ws_config(shared: &Shared) -> WebSocketConfig {
-    let max = shared.config.server.max_frame_bytes;
-    // tungstenite's defaults (128 KiB read and write buffers per connection) would cost ~140 KiB of RSS per
-    // idle miner (measured by `trez-bench relayer`); frames here are at most `max_frame_bytes`.
-    WebSocketConfig::default()
-        .max_message_size(Some(max))
-        .max_frame_size(Some(max))
-        .read_buffer_size((max + 64).max(1024))
-        .write_buffer_size(0)
-        .max_write_buffer_size(64 * 1024)
-}
-
-/// Complete the WebSocket handshake only to say why the connection is refused, then close.
-async fn refuse(stream: TcpStream, shared: &Shared, code: ErrorCode) {
-    let handshake = tokio_tungstenite::accept_async_with_config(stream, Some(ws_config(shared)));
-    if let Ok(Ok(mut ws)) = tokio::time::timeout(Duration::from_secs(2), handshake).await {
-        let msg = ServerMsg::Error { code, message: "connection refused".into() };
-        let _ = ws.send(Message::text(proto::encode(&msg))).await;
-        let _ = ws.close(None).await;
-    }
-}
-
-async fn serve(stream: TcpStream, peer: SocketAddr, shared: &Arc<Shared>, cancel: CancellationToken) {
-    let handshake = tokio_tungstenite::accept_async_with_config(stream, Some(ws_config(shared)));
-    let ws = match tokio::time::timeout(shared.config.server.handshake_timeout(), handshake).await {
-        Ok(Ok(ws)) => ws,
-        Ok(Err(e)) => return debug!(%peer, error = %e, "websocket handshake failed"),
-        Err(_) => return debug!(%peer, "websocket handshake timed out"),
-    };
-    let (mut sink, mut stream) = ws.split();
-    let (out_tx, mut out_rx) = mpsc::channel::<Message>(shared.config.server.send_queue);
-    let write_timeout = shared.config.server.write_timeout();
-    // Writer: drains the bounded queue; a close frame ends it, and so does a frame the peer does not take
-    // within the write timeout (its receive window stays full: a slow consumer). Dropping `out_rx` then
-    // tells the session to stop.
-    let writer = tokio::spawn(async move {
-        while let Some(msg) = out_rx.recv().await {
-            let closing = matches!(msg, Message::Close(_));
-            match tokio::time::timeout(write_timeout, sink.send(msg)).await {
-                Ok(Ok(())) if !closing => {}
-                Ok(Ok(())) => break,
-                Ok(Err(_)) => return,
-                Err(_) => {
-                    debug!(%peer, "slow consumer: a frame waited longer than the write timeout");
-                    return;
-                }
-            }
-        }
-        let _ = tokio::time::timeout(write_timeout, sink.close()).await;
-    });
-    let mut session = Session::new(shared.clone(), peer, out_tx);
-    session.run(&mut stream, cancel.clone()).await;
-    drop(session);
-    // The writer ends within a write timeout per frame; on shutdown a peer gets at most `SHUTDOWN_DRAIN` to
-    // take its last answers, so one that does not read cannot hold up the relayer's exit.
-    let limit = if cancel.is_cancelled() { SHUTDOWN_DRAIN.min(write_timeout) } else { write_timeout + Duration::from_secs(1) };
-    let abort = writer.abort_handle();
-    if tokio::time::timeout(limit, writer).await.is_err() {
-        debug!(%peer, "writer did not finish; connection dropped");
-        abort.abort();
-    }
-}
-
-/// How long, at shutdown, a connection's last answers (acks of in-flight shares, `shutting_down`) may take
-/// to reach the peer before the connection is dropped.
-const SHUTDOWN_DRAIN: Duration = Duration::from_secs(2);
-
-/// One session over in-memory channels instead of a socket, for the session fuzz target and tests: push
-/// client frames into the returned sender, read what the server queued from the receiver (the `hello`
-/// comes first). Dropping the sender ends the stream; the session then answers what is in flight, closes,
-/// and the task ends. Everything else (auth, vardiff, jobs, the ledger, rate limits) is the real session.
-pub fn session_in_memory(shared: Arc<Shared>, peer: SocketAddr) -> (mpsc::Sender<Message>, mpsc::Receiver<Message>, tokio::task::JoinHandle<()>) {
-    let (in_tx, in_rx) = mpsc::channel::<Message>(64);
-    let (out_tx, out_rx) = mpsc::channel::<Message>(shared.config.server.send_queue.max(1));
-    let task = tokio::spawn(async move {
-        let mut stream = Box::pin(futures_util::stream::unfold(in_rx, |mut rx| async move {
-            rx.recv().await.map(|m| (Ok::<Message, tungstenite::Error>(m), rx))
-        }));
-        let mut session = Session::new(shared, peer, out_tx);
-        session.run(&mut stream, CancellationToken::new()).await;
-    });
-    (in_tx, out_rx, task)
-}
-

@@ -1,6 +1,7 @@
-//! One miner connection's session, apart from the socket: handshake, auth, jobs, share validation,
-//! durable acks, vardiff, rate limits, backpressure and the shutdown drain. `super::serve` runs it over a
-//! WebSocket, `super::session_in_memory` over channels.
+//! One miner connection's session, apart from any socket: handshake, auth, jobs, share validation,
+//! durable acks, vardiff, rate limits, backpressure and the shutdown drain. It reads [`Inbound`] frames from
+//! a stream and queues [`Outbound`] frames on a bounded channel; the transport (`super::ws`, or
+//! [`session_in_memory`] for tests and fuzzing) moves them.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::future::Future;
@@ -12,21 +13,38 @@ use std::time::{Duration, Instant};
 use futures_util::stream::FuturesUnordered;
 use futures_util::StreamExt;
 use tokio::sync::{mpsc, watch};
-use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 use trez_protocol::{self as proto, ClientMsg, ErrorCode, Hex32, Key, RejectReason, ServerMsg};
 
-use super::{Shared, Solution};
+use super::limits::TokenBucket;
+use super::validate::{validate_share, IssuedJob, ShareCheck};
+use super::Shared;
+use crate::ledger::Solution;
 use crate::jobs::Work;
-use crate::ledger::{NewShare, Recorded};
+use crate::ledger::{NewShare, Recorded, SolutionStatus};
 use crate::vardiff::Vardiff;
 
-/// A job as issued to one connection.
-struct IssuedJob {
-    work: Arc<Work>,
-    share_bits: u32,
-    range: (u64, u64),
+/// A frame from the miner, as the transport decoded it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Inbound {
+    /// A text frame: one protocol message (JSON).
+    Text(String),
+    /// A binary frame (not part of the protocol: answered `invalid_frame`).
+    Binary,
+    /// The peer closed, or the transport failed: the session ends.
+    Close,
+    /// A frame over the size limit (answered `frame_too_large`).
+    TooLarge(String),
+}
+
+/// A frame for the miner.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outbound {
+    /// One protocol message (JSON).
+    Text(String),
+    /// Close the connection after what is queued.
+    Close,
 }
 
 /// Most jobs a connection remembers (older ones answer `unknown_job`).
@@ -44,7 +62,7 @@ type Pending = std::pin::Pin<Box<dyn Future<Output = Done> + Send>>;
 pub(super) struct Session {
     shared: Arc<Shared>,
     peer: SocketAddr,
-    out: mpsc::Sender<Message>,
+    out: mpsc::Sender<Outbound>,
     server_nonce: Hex32,
     wallet: Option<(Key, String)>,
     vardiff: Vardiff,
@@ -61,37 +79,13 @@ pub(super) struct Session {
     closing: bool,
 }
 
-/// Token bucket: `rate` per second, burst `2 × rate`.
-struct TokenBucket {
-    rate: f64,
-    tokens: f64,
-    last: Instant,
-}
-
-impl TokenBucket {
-    fn new(rate: u32) -> Self {
-        TokenBucket { rate: rate as f64, tokens: rate as f64 * 2.0, last: Instant::now() }
-    }
-    fn take(&mut self) -> bool {
-        let now = Instant::now();
-        self.tokens = (self.tokens + now.duration_since(self.last).as_secs_f64() * self.rate).min(self.rate * 2.0);
-        self.last = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            true
-        } else {
-            false
-        }
-    }
-}
-
 enum Flow {
     Continue,
     Close,
 }
 
 impl Session {
-    pub(super) fn new(shared: Arc<Shared>, peer: SocketAddr, out: mpsc::Sender<Message>) -> Self {
+    pub(super) fn new(shared: Arc<Shared>, peer: SocketAddr, out: mpsc::Sender<Outbound>) -> Self {
         let s = &shared.config.server;
         let (submits, frames) = (s.max_submits_per_sec, s.max_frames_per_sec);
         let vardiff = Vardiff::new(&shared.config.vardiff, Instant::now());
@@ -124,7 +118,7 @@ impl Session {
     /// Queue a message. The queue keeps room for every answer owed (`room_for`), so it is full only when
     /// the writer is gone or the queue is smaller than its minimum: close.
     fn send(&mut self, msg: &ServerMsg) -> Flow {
-        match self.out.try_send(Message::text(proto::encode(msg))) {
+        match self.out.try_send(Outbound::Text(proto::encode(msg))) {
             Ok(()) => Flow::Continue,
             Err(_) => {
                 debug!(peer = %self.peer, "slow consumer: send queue full");
@@ -146,12 +140,12 @@ impl Session {
 
     fn close(&mut self) {
         self.closing = true;
-        let _ = self.out.try_send(Message::Close(None));
+        let _ = self.out.try_send(Outbound::Close);
     }
 
     pub(super) async fn run<S>(&mut self, stream: &mut S, cancel: CancellationToken)
     where
-        S: futures_util::Stream<Item = Result<Message, tungstenite::Error>> + Unpin,
+        S: futures_util::Stream<Item = Inbound> + Unpin,
     {
         let hello = ServerMsg::Hello {
             protocol: proto::PROTOCOL_VERSION,
@@ -218,11 +212,10 @@ impl Session {
                     idle_deadline = tokio::time::Instant::now() + cfg.idle_timeout();
                     match frame {
                         None => break,
-                        Some(Err(tungstenite::Error::Capacity(e))) => {
-                            let _ = self.error(ErrorCode::FrameTooLarge, e.to_string());
+                        Some(Inbound::TooLarge(e)) => {
+                            let _ = self.error(ErrorCode::FrameTooLarge, e);
                         }
-                        Some(Err(e)) => { debug!(peer = %self.peer, error = %e, "read error"); break; }
-                        Some(Ok(msg)) => {
+                        Some(msg) => {
                             if let Some(p) = self.on_frame(msg) {
                                 pending.push(p);
                             }
@@ -238,19 +231,21 @@ impl Session {
         self.close();
     }
 
-    fn on_frame(&mut self, msg: Message) -> Option<Pending> {
+    fn on_frame(&mut self, msg: Inbound) -> Option<Pending> {
         let text = match msg {
-            Message::Text(t) => t,
-            Message::Binary(_) => {
+            Inbound::Text(t) => t,
+            Inbound::Binary => {
                 let _ = self.error(ErrorCode::InvalidFrame, "binary frames are not part of the protocol");
                 return None;
             }
-            Message::Close(_) => {
+            Inbound::TooLarge(e) => {
+                let _ = self.error(ErrorCode::FrameTooLarge, e);
+                return None;
+            }
+            Inbound::Close => {
                 self.closing = true;
                 return None;
             }
-            // tungstenite answers pings itself.
-            Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => return None,
         };
         let decoded = proto::decode_client(text.as_str());
         let is_submit = matches!(decoded, Ok(ClientMsg::Submit { .. }));
@@ -371,31 +366,21 @@ impl Session {
             self.reject(id, RejectReason::UnknownJob);
             return None;
         };
-        let (work, share_bits, range) = (job.work.clone(), job.share_bits, job.range);
-        let t = work.template;
-        let current = self.shared.jobs.current();
-        let stale = work.stale(self.shared.config.server.stale_grace());
-        if nonce < range.0 || nonce >= range.1 {
-            self.reject(id, RejectReason::OutOfRange);
-            return None;
-        }
-        if self.seen.get(&t.challenge).is_some_and(|s| s.contains(&nonce)) {
-            self.reject(id, RejectReason::Duplicate);
-            return None;
-        }
-        if stale {
-            self.reject(id, RejectReason::Stale);
-            return None;
-        }
-        let digest = trez_pow::digest(&t.challenge, &t.miner_key, t.block_count, nonce);
-        let zero_bits = trez_pow::zero_bits(&digest);
-        if zero_bits < share_bits {
-            self.reject(id, RejectReason::LowDifficulty);
-            return None;
-        }
+        let t = job.work.template;
+        let check = ShareCheck {
+            seen: self.seen.get(&t.challenge).is_some_and(|s| s.contains(&nonce)),
+            stale: job.work.stale(self.shared.config.server.stale_grace()),
+            open_challenge: self.shared.jobs.current().map(|c| c.template.challenge),
+        };
+        let (share_bits, valid) = (job.share_bits, validate_share(job, nonce, &check));
+        let (zero_bits, block) = match valid {
+            Ok(v) => (v.zero_bits, v.block),
+            Err(reason) => {
+                self.reject(id, reason);
+                return None;
+            }
+        };
         self.seen.entry(t.challenge).or_default().insert(nonce);
-        // A block only counts while its challenge is the open one.
-        let block = zero_bits >= t.network_bits && current.as_ref().is_some_and(|c| c.template.challenge == t.challenge);
         let share = NewShare {
             wallet: wallet.0,
             worker,
@@ -418,7 +403,7 @@ impl Session {
                     challenge: share.challenge,
                     block_count: share.block_count,
                     nonce: share.nonce,
-                    status: "pending".into(),
+                    status: SolutionStatus::Pending,
                     reason: None,
                     signature: None,
                 }),
@@ -459,3 +444,21 @@ impl Session {
         }
     }
 }
+
+/// One session over in-memory channels instead of a socket, for the session fuzz target and tests: push
+/// client frames into the returned sender, read what the server queued from the receiver (the `hello`
+/// comes first). Dropping the sender ends the stream; the session then answers what is in flight, closes,
+/// and the task ends. Everything else (auth, vardiff, jobs, the ledger, rate limits) is the real session.
+pub fn session_in_memory(shared: Arc<Shared>, peer: SocketAddr) -> (mpsc::Sender<Inbound>, mpsc::Receiver<Outbound>, tokio::task::JoinHandle<()>) {
+    let (in_tx, in_rx) = mpsc::channel::<Inbound>(64);
+    let (out_tx, out_rx) = mpsc::channel::<Outbound>(shared.config.server.send_queue.max(1));
+    let task = tokio::spawn(async move {
+        let mut stream = Box::pin(futures_util::stream::unfold(in_rx, |mut rx| async move {
+            rx.recv().await.map(|m| (m, rx))
+        }));
+        let mut session = Session::new(shared, peer, out_tx);
+        session.run(&mut stream, CancellationToken::new()).await;
+    });
+    (in_tx, out_rx, task)
+}
+

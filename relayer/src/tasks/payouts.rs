@@ -14,7 +14,7 @@ use tracing::{error, info, warn};
 use trez_sdk::{pda, pool as pool_ix};
 
 use crate::escrow::{self, EscrowTransfer};
-use crate::ledger::{Ledger, PayoutKind};
+use crate::ledger::{Ledger, PayoutKind, TxKind};
 use crate::poolchain::{LoopError, PoolChain, PoolEvent, MAX_PAYOUT_PER_TX};
 
 /// Payout crank loop: every `payout_interval_secs`, [`payout_once`].
@@ -26,7 +26,7 @@ use crate::poolchain::{LoopError, PoolChain, PoolEvent, MAX_PAYOUT_PER_TX};
 /// after a backoff (1 s doubling to 60 s; history can lag the account state on some RPC nodes). An import
 /// reads only the escrow transactions since the last one it read; one that finds nothing makes the next
 /// read the whole recent history again.
-pub async fn payouts(pc: Arc<PoolChain>, ledger: Ledger, cancel: CancellationToken) {
+pub async fn payouts(pc: Arc<PoolChain>, ledger: Arc<dyn Ledger>, cancel: CancellationToken) {
     // Newest escrow signature an import read, while imports find what they look for.
     let mut read_until: Option<Signature> = None;
     let mut last_gap: Option<u64> = None;
@@ -41,7 +41,7 @@ pub async fn payouts(pc: Arc<PoolChain>, ledger: Ledger, cancel: CancellationTok
                     if recorded > paid {
                         error!(paid, recorded, "the ledger records more paid to members than the chain; importing from history");
                     }
-                    match reconcile_payouts_since(&pc, &ledger, read_until, RECONCILE_HISTORY).await {
+                    match reconcile_payouts_since(&pc, &*ledger, read_until, RECONCILE_HISTORY).await {
                         Ok((n, newest)) if n > 0 => {
                             info!(transfers = n, "recorded landed transfers to members the ledger was missing");
                             backoff = Duration::from_secs(1);
@@ -69,7 +69,7 @@ pub async fn payouts(pc: Arc<PoolChain>, ledger: Ledger, cancel: CancellationTok
             _ = cancel.cancelled() => return,
             _ = tokio::time::sleep(Duration::from_secs(pc.opts.payout_interval_secs.max(1))) => {}
         }
-        if let Err(e) = payout_once(&pc, &ledger).await {
+        if let Err(e) = payout_once(&pc, &*ledger).await {
             warn!(error = %e, "payout run failed; will retry");
         }
     }
@@ -81,7 +81,7 @@ pub const RECONCILE_HISTORY: usize = 1_000;
 /// Record every transfer to a member (`payout`, anyone's crank, and `claim`) among the escrow's last `limit`
 /// landed transactions that the ledger lacks, with the amounts decoded from its `transfer_checked`s.
 /// Returns how many transfers were added.
-pub async fn reconcile_payouts(pc: &PoolChain, ledger: &Ledger, limit: usize) -> Result<usize, LoopError> {
+pub async fn reconcile_payouts(pc: &PoolChain, ledger: &dyn Ledger, limit: usize) -> Result<usize, LoopError> {
     Ok(reconcile_payouts_since(pc, ledger, None, limit).await?.0)
 }
 
@@ -89,7 +89,7 @@ pub async fn reconcile_payouts(pc: &PoolChain, ledger: &Ledger, limit: usize) ->
 /// Returns the transfers added and the newest escrow signature read (to pass as `until` next time).
 pub async fn reconcile_payouts_since(
     pc: &PoolChain,
-    ledger: &Ledger,
+    ledger: &dyn Ledger,
     until: Option<Signature>,
     limit: usize,
 ) -> Result<(usize, Option<Signature>), LoopError> {
@@ -124,7 +124,7 @@ pub async fn reconcile_payouts_since(
 /// to its associated token account (created when missing). Totals come from the chain, never the ledger; the
 /// amounts recorded are the `transfer_checked`s of the landed transaction (a payout transfers what is owed
 /// when it executes). Returns the signatures.
-pub async fn payout_once(pc: &PoolChain, ledger: &Ledger) -> Result<Vec<Signature>, LoopError> {
+pub async fn payout_once(pc: &PoolChain, ledger: &dyn Ledger) -> Result<Vec<Signature>, LoopError> {
     let pool = pc.pool_account().await?;
     let wallets: Vec<Pubkey> = ledger.leaf_wallets().await?.into_iter().map(Pubkey::new_from_array).collect();
     let members = pc.members(&wallets).await?;
@@ -158,7 +158,7 @@ pub async fn payout_once(pc: &PoolChain, ledger: &Ledger) -> Result<Vec<Signatur
             } else {
                 for c in create.chunks(6) {
                     let sig = pc.send_retry(c, pc.opts.send_attempts).await?;
-                    ledger.record_tx(sig.to_string(), "create_ata", None, None).await?;
+                    ledger.record_tx(sig.to_string(), TxKind::CreateAta, None, None).await?;
                 }
             }
         }

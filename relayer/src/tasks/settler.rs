@@ -12,14 +12,14 @@ use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 use trez_sdk::{pool as pool_ix, RoundStatus};
 
-use crate::ledger::{Ledger, RoundRow, SolutionRow};
+use crate::ledger::{Ledger, RoundRow, RoundState, Solution, TxKind};
 use crate::poolchain::{LoopError, PoolChain, PoolEvent, MAX_CREDIT_PER_TX};
 use crate::pplns;
 
 /// Round settler loop: settles every confirmed round when woken and every few seconds.
-pub async fn settle(pc: Arc<PoolChain>, ledger: Ledger, cancel: CancellationToken) {
+pub async fn settle(pc: Arc<PoolChain>, ledger: Arc<dyn Ledger>, cancel: CancellationToken) {
     loop {
-        if let Err(e) = settle_all(&pc, &ledger).await {
+        if let Err(e) = settle_all(&pc, &*ledger).await {
             warn!(error = %e, "settlement failed; will retry");
         }
         tokio::select! {
@@ -31,7 +31,7 @@ pub async fn settle(pc: Arc<PoolChain>, ledger: Ledger, cancel: CancellationToke
 }
 
 /// Settle every confirmed, not yet credited round.
-pub async fn settle_all(pc: &PoolChain, ledger: &Ledger) -> Result<(), LoopError> {
+pub async fn settle_all(pc: &PoolChain, ledger: &dyn Ledger) -> Result<(), LoopError> {
     for s in ledger.unsettled().await? {
         settle_round(pc, ledger, &s).await?;
     }
@@ -39,7 +39,7 @@ pub async fn settle_all(pc: &PoolChain, ledger: &Ledger) -> Result<(), LoopError
 }
 
 /// Compute (or load) a round's PPLNS leaves and credit them exactly once. Resumable at any point.
-pub async fn settle_round(pc: &PoolChain, ledger: &Ledger, s: &SolutionRow) -> Result<(), LoopError> {
+pub async fn settle_round(pc: &PoolChain, ledger: &dyn Ledger, s: &Solution) -> Result<(), LoopError> {
     let bc = s.block_count;
     let round = pc.round(bc).await?.ok_or_else(|| LoopError::State(format!("round {bc} not on-chain")))?;
     if round.status == RoundStatus::Credited {
@@ -51,7 +51,7 @@ pub async fn settle_round(pc: &PoolChain, ledger: &Ledger, s: &SolutionRow) -> R
         Some(x) => x,
         None => {
             let n = pplns::window_size(pc.opts.pplns_factor, round.difficulty)?;
-            let window = ledger.window(s.share_seq, n).await??;
+            let window = ledger.window(s.share_seq, n).await?;
             let distributable = round.reward.checked_sub(round.fee).ok_or_else(|| LoopError::State("fee above reward".into()))?;
             let leaves = pplns::leaves(&window, distributable)?;
             let root = pplns::merkle_root(&leaves);
@@ -65,10 +65,14 @@ pub async fn settle_round(pc: &PoolChain, ledger: &Ledger, s: &SolutionRow) -> R
                 fee: round.fee,
                 leaves_root: root,
                 leaf_count: leaves.len() as u32,
-                status: "computed".into(),
+                status: RoundState::Computed,
             };
-            ledger.store_round(row, leaves, window).await?;
-            ledger.round(bc).await?.ok_or_else(|| LoopError::State("stored round vanished".into()))?
+            // Stored as computed, unless a concurrent run stored it first: then the stored one is the truth.
+            if ledger.store_round(row.clone(), leaves.clone(), window).await? {
+                (row, leaves)
+            } else {
+                ledger.round(bc).await?.ok_or_else(|| LoopError::State("stored round vanished".into()))?
+            }
         }
     };
     if round.status != RoundStatus::Submitted && round.leaves_root != row.leaves_root {
@@ -82,7 +86,7 @@ pub async fn settle_round(pc: &PoolChain, ledger: &Ledger, s: &SolutionRow) -> R
     if round.status == RoundStatus::Submitted {
         let ix = pool_ix::begin_credit(pc.relayer.pubkey(), pc.pool, bc, row.leaves_root, row.leaf_count);
         let sig = pc.send_retry(&[ix], pc.opts.send_attempts).await?;
-        ledger.record_tx(sig.to_string(), "begin_credit", Some(bc), None).await?;
+        ledger.record_tx(sig.to_string(), TxKind::BeginCredit, Some(bc), None).await?;
         signatures.push(sig.to_string());
     }
     // 4. Batches, resuming at the on-chain next batch.
@@ -101,7 +105,7 @@ pub async fn settle_round(pc: &PoolChain, ledger: &Ledger, s: &SolutionRow) -> R
         let amounts = chunk.iter().map(|l| l.amount).collect();
         let ix = pool_ix::credit_batch(pc.relayer.pubkey(), pc.pool, bc, i as u32, &ws, amounts);
         let sig = pc.send_retry(&[ix], pc.opts.send_attempts).await?;
-        ledger.record_tx(sig.to_string(), "credit_batch", Some(bc), Some(i as u32)).await?;
+        ledger.record_tx(sig.to_string(), TxKind::CreditBatch, Some(bc), Some(i as u32)).await?;
         signatures.push(sig.to_string());
     }
     ledger.mark_round_credited(bc).await?;
@@ -118,7 +122,7 @@ pub async fn settle_round(pc: &PoolChain, ledger: &Ledger, s: &SolutionRow) -> R
 }
 
 /// Register Member accounts that don't exist yet (the relayer pays rent), 8 per transaction.
-pub async fn ensure_members(pc: &PoolChain, ledger: &Ledger, wallets: &[Pubkey]) -> Result<(), LoopError> {
+pub async fn ensure_members(pc: &PoolChain, ledger: &dyn Ledger, wallets: &[Pubkey]) -> Result<(), LoopError> {
     let existing = pc.members(wallets).await?;
     let missing: Vec<Pubkey> = wallets.iter().zip(existing).filter(|(_, m)| m.is_none()).map(|(w, _)| *w).collect();
     if !missing.is_empty() && !pc.opts.pay_rent {
@@ -127,7 +131,7 @@ pub async fn ensure_members(pc: &PoolChain, ledger: &Ledger, wallets: &[Pubkey])
     for chunk in missing.chunks(8) {
         let ixs: Vec<Instruction> = chunk.iter().map(|w| pool_ix::register_member(pc.relayer.pubkey(), pc.pool, *w)).collect();
         let sig = pc.send_retry(&ixs, pc.opts.send_attempts).await?;
-        ledger.record_tx(sig.to_string(), "register", None, None).await?;
+        ledger.record_tx(sig.to_string(), TxKind::Register, None, None).await?;
     }
     Ok(())
 }

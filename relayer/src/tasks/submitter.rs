@@ -12,26 +12,26 @@ use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 use trez_sdk::{pool as pool_ix, Round, TrezState};
 
-use crate::ledger::{Ledger, SolutionRow};
+use crate::ledger::{Ledger, Solution, SolutionStatus, TxKind};
 use crate::poolchain::{LoopError, PoolChain, PoolEvent};
 
 /// Solution submitter. New solutions come from `rx` (the fast path); the ledger is the source of truth: every
 /// pass, and every few seconds, it also lands whatever is still `pending` there: at start (a crash), and
 /// solutions the channel could not take (it is bounded; during a long RPC outage miners keep finding blocks
 /// for the last challenge they know).
-pub async fn submit_solutions(pc: Arc<PoolChain>, ledger: Ledger, mut rx: mpsc::Receiver<SolutionRow>, cancel: CancellationToken) {
+pub async fn submit_solutions(pc: Arc<PoolChain>, ledger: Arc<dyn Ledger>, mut rx: mpsc::Receiver<Solution>, cancel: CancellationToken) {
     // Highest solution id a ledger sweep handled: the channel's copy of such a solution is skipped.
     let mut swept = 0i64;
     let mut sweep = tokio::time::interval(Duration::from_secs(5));
     loop {
-        match ledger.solutions("pending").await {
+        match ledger.solutions(SolutionStatus::Pending).await {
             Ok(pending) => {
                 for s in pending {
                     if cancel.is_cancelled() {
                         return;
                     }
                     swept = swept.max(s.id);
-                    submit_one(&pc, &ledger, &s, &cancel).await;
+                    submit_one(&pc, &*ledger, &s, &cancel).await;
                 }
             }
             Err(e) => warn!(error = %e, "could not read pending solutions"),
@@ -39,7 +39,7 @@ pub async fn submit_solutions(pc: Arc<PoolChain>, ledger: Ledger, mut rx: mpsc::
         tokio::select! {
             _ = cancel.cancelled() => return,
             s = rx.recv() => match s {
-                Some(s) if s.id > swept => submit_fresh(&pc, &ledger, &s, &cancel).await,
+                Some(s) if s.id > swept => submit_fresh(&pc, &*ledger, &s, &cancel).await,
                 Some(_) => {}
                 None => return,
             },
@@ -51,18 +51,18 @@ pub async fn submit_solutions(pc: Arc<PoolChain>, ledger: Ledger, mut rx: mpsc::
 /// Land one solution, or record why it was lost. Never gives up on transient errors while the challenge is
 /// still open. Reads the chain first (a solution from the ledger may have landed before a crash, or be for
 /// a challenge that moved on).
-pub async fn submit_one(pc: &PoolChain, ledger: &Ledger, s: &SolutionRow, cancel: &CancellationToken) {
+pub async fn submit_one(pc: &PoolChain, ledger: &dyn Ledger, s: &Solution, cancel: &CancellationToken) {
     submit(pc, ledger, s, cancel, false).await
 }
 
 /// [`submit_one`] for a solution the share validator checked against the current template a moment ago:
 /// the first `submit_solution` goes out without reading the chain (with the blockhash [`super::watcher::keep_warm`] keeps,
 /// no RPC round trip precedes it). A rejection is classified by the same reads afterwards.
-pub async fn submit_fresh(pc: &PoolChain, ledger: &Ledger, s: &SolutionRow, cancel: &CancellationToken) {
+pub async fn submit_fresh(pc: &PoolChain, ledger: &dyn Ledger, s: &Solution, cancel: &CancellationToken) {
     submit(pc, ledger, s, cancel, true).await
 }
 
-async fn submit(pc: &PoolChain, ledger: &Ledger, s: &SolutionRow, cancel: &CancellationToken, fresh: bool) {
+async fn submit(pc: &PoolChain, ledger: &dyn Ledger, s: &Solution, cancel: &CancellationToken, fresh: bool) {
     let ix = pool_ix::submit_solution(pc.relayer.pubkey(), pc.pool, pc.mint, s.block_count, s.nonce);
     let started = Instant::now();
     let mut wait = Duration::from_millis(200);
@@ -128,13 +128,13 @@ async fn round_and_state(pc: &PoolChain, block_count: u64) -> Result<(Option<Rou
     Ok((pc.round(block_count).await?, pc.trez_state().await?))
 }
 
-async fn confirmed(pc: &PoolChain, ledger: &Ledger, s: &SolutionRow, round: &Round, sig: Option<Signature>) {
+async fn confirmed(pc: &PoolChain, ledger: &dyn Ledger, s: &Solution, round: &Round, sig: Option<Signature>) {
     let sig_s = sig.map(|s| s.to_string());
-    if let Err(e) = ledger.set_solution(s.id, "confirmed", None, sig_s.clone()).await {
+    if let Err(e) = ledger.set_solution(s.id, SolutionStatus::Confirmed, None, sig_s.clone()).await {
         warn!(error = %e, "could not mark the solution confirmed");
     }
     if let Some(sig) = &sig_s {
-        let _ = ledger.record_tx(sig.clone(), "submit", Some(s.block_count), None).await;
+        let _ = ledger.record_tx(sig.clone(), TxKind::Submit, Some(s.block_count), None).await;
     }
     info!(block_count = s.block_count, reward = round.reward, fee = round.fee, "block landed in escrow");
     pc.emit(PoolEvent::BlockSubmitted {
@@ -147,8 +147,8 @@ async fn confirmed(pc: &PoolChain, ledger: &Ledger, s: &SolutionRow, round: &Rou
     pc.settle_now.notify_one();
 }
 
-async fn lost(pc: &PoolChain, ledger: &Ledger, s: &SolutionRow, reason: String) {
+async fn lost(pc: &PoolChain, ledger: &dyn Ledger, s: &Solution, reason: String) {
     warn!(block_count = s.block_count, reason, "solution lost");
-    let _ = ledger.set_solution(s.id, "lost", Some(reason.clone()), None).await;
+    let _ = ledger.set_solution(s.id, SolutionStatus::Lost, Some(reason.clone()), None).await;
     pc.emit(PoolEvent::SolutionLost { block_count: s.block_count, reason });
 }

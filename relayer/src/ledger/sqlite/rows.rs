@@ -1,7 +1,8 @@
 //! Row types of the ledger and their decoding: a stored value that does not decode is an error naming its
 //! row and column ([`corrupt`]), never a default.
 
-use super::ShareRow;
+use crate::ledger::types::*;
+use crate::pplns::Leaf;
 
 /// A stored value that does not decode: an error naming the row (by its first selected column, the key in
 /// every query here) and the column, never a default in its place.
@@ -31,9 +32,23 @@ pub(super) fn weight(r: &rusqlite::Row, idx: usize) -> rusqlite::Result<u128> {
     text.parse().map_err(|_| corrupt(r, idx, format!("weight {text:?} is not a decimal u128")))
 }
 
+/// Column `idx` as a stored state name (`parse` of its enum); a name this version does not know is
+/// [`corrupt`].
+pub(super) fn stored<T>(r: &rusqlite::Row, idx: usize, parse: fn(&str) -> Option<T>) -> rusqlite::Result<T> {
+    let text: String = r.get(idx)?;
+    parse(&text).ok_or_else(|| corrupt(r, idx, format!("unknown state {text:?}")))
+}
+
+/// Column `idx` as an unsigned 64-bit value (SQLite integers are i64; counts and amounts are stored as
+/// such).
+pub(super) fn u64_at(r: &rusqlite::Row, idx: usize) -> rusqlite::Result<u64> {
+    let v: i64 = r.get(idx)?;
+    u64::try_from(v).map_err(|_| corrupt(r, idx, format!("negative value {v}")))
+}
+
 /// Map a `shares` row selected as (seq, wallet, worker, challenge, block_count, nonce, bits, zero_bits,
 /// created_ms).
-pub fn share_row(r: &rusqlite::Row) -> rusqlite::Result<ShareRow> {
+pub(super) fn share_row(r: &rusqlite::Row) -> rusqlite::Result<ShareRow> {
     Ok(ShareRow {
         seq: r.get(0)?,
         wallet: blob32(r, 1)?,
@@ -47,84 +62,15 @@ pub fn share_row(r: &rusqlite::Row) -> rusqlite::Result<ShareRow> {
     })
 }
 
-/// A solution row: a block-meeting share the submitter must land (`pending`), landed (`confirmed`) or could
-/// not (`lost`, with the reason).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SolutionRow {
-    pub id: i64,
-    pub share_seq: i64,
-    pub wallet: [u8; 32],
-    pub challenge: [u8; 32],
-    pub block_count: u64,
-    pub nonce: u64,
-    pub status: String,
-    pub reason: Option<String>,
-    pub signature: Option<String>,
-}
-
-/// How a member's tokens left the escrow.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PayoutKind {
-    /// The permissionless `payout` crank (pool guide: the pool pays members).
-    Payout,
-    /// The member's own `claim`.
-    Claim,
-}
-
-impl PayoutKind {
-    /// The stored name: `payout` | `claim`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PayoutKind::Payout => "payout",
-            PayoutKind::Claim => "claim",
-        }
-    }
-
-    /// The kind stored as `s`, or `None` for a name this version does not know.
-    pub fn parse(s: &str) -> Option<PayoutKind> {
-        match s {
-            "payout" => Some(PayoutKind::Payout),
-            "claim" => Some(PayoutKind::Claim),
-            _ => None,
-        }
-    }
-}
-
-/// One recorded transfer to a member (see `migrations/0003_payout_kind.sql`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PayoutRow {
-    pub signature: String,
-    pub wallet: [u8; 32],
-    /// Base units.
-    pub amount: u64,
-    pub kind: PayoutKind,
-}
-
-/// A stored round (see `migrations/0002_rounds_payouts.sql`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RoundRow {
-    pub block_count: u64,
-    pub solution_id: i64,
-    pub share_seq: i64,
-    pub network_bits: u32,
-    pub pplns_factor: u64,
-    pub reward: u64,
-    pub fee: u64,
-    pub leaves_root: [u8; 32],
-    pub leaf_count: u32,
-    pub status: String,
-}
-
-pub(super) fn solution_row(r: &rusqlite::Row) -> rusqlite::Result<SolutionRow> {
-    Ok(SolutionRow {
+pub(super) fn solution_row(r: &rusqlite::Row) -> rusqlite::Result<Solution> {
+    Ok(Solution {
         id: r.get(0)?,
         share_seq: r.get(1)?,
         wallet: blob32(r, 2)?,
         challenge: blob32(r, 3)?,
         block_count: r.get::<_, i64>(4)? as u64,
         nonce: r.get::<_, i64>(5)? as u64,
-        status: r.get(6)?,
+        status: stored(r, 6, SolutionStatus::parse)?,
         reason: r.get(7)?,
         signature: r.get(8)?,
     })
@@ -143,34 +89,18 @@ pub(super) fn round_row(r: &rusqlite::Row) -> rusqlite::Result<RoundRow> {
         fee: r.get::<_, i64>(6)? as u64,
         leaves_root: blob32(r, 7)?,
         leaf_count: r.get(8)?,
-        status: r.get(9)?,
+        status: stored(r, 9, RoundState::parse)?,
     })
 }
 
 pub(super) const ROUND_COLS: &str =
     "block_count, solution_id, share_seq, network_bits, pplns_factor, reward, fee, leaves_root, leaf_count, status";
 
-pub(super) fn leaf_row(r: &rusqlite::Row) -> rusqlite::Result<crate::pplns::Leaf> {
-    Ok(crate::pplns::Leaf {
+pub(super) fn leaf_row(r: &rusqlite::Row) -> rusqlite::Result<Leaf> {
+    Ok(Leaf {
         wallet: blob32(r, 0)?,
         weight: weight(r, 1)?,
         shares: r.get::<_, i64>(2)? as u64,
         amount: r.get::<_, i64>(3)? as u64,
     })
-}
-
-/// A miner's activity in the ledger.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct MinerActivity {
-    /// Accepted shares, all time.
-    pub shares: u64,
-    /// Unix ms of the last accepted share.
-    pub last_share_ms: Option<i64>,
-    /// Worker names seen.
-    pub workers: Vec<String>,
-    /// Σ 2^bits of shares in the last `window_secs`, expected hashes.
-    pub recent_work: f64,
-    /// Seconds those shares cover: from the oldest of them to now (at least 1), the whole window when
-    /// there are none. `recent_work / recent_secs` is the hashrate estimate, hashes/s.
-    pub recent_secs: f64,
 }

@@ -1,24 +1,51 @@
-//! The ledger's reads and its non-share writes (solutions, rounds, transactions, payouts), each run on the
-//! ledger thread through [`Ledger::call`].
+//! [`Ledger`] for [`Sqlite`]: every read and write runs on the ledger thread through `Sqlite::call`, after
+//! the shares queued before it.
 
+use async_trait::async_trait;
 use rusqlite::{params, OptionalExtension};
 
 use super::rows::*;
-use super::{now_ms, Ledger, LedgerError, ShareRow};
+use super::Sqlite;
+use crate::ledger::types::*;
+use crate::ledger::{now_ms, Ledger, LedgerError};
+use crate::pplns::{self, Leaf, Weighted};
 
-impl Ledger {
-    /// Solutions with the given status, oldest first.
-    pub async fn solutions(&self, status: &'static str) -> Result<Vec<SolutionRow>, LedgerError> {
-        self.call(move |c| {
-            let mut st = c.prepare(&format!("SELECT {SOLUTION_COLS} FROM solutions WHERE status = ?1 ORDER BY id"))?;
-            let rows = st.query_map([status], solution_row)?.collect::<Result<Vec<_>, _>>()?;
+#[async_trait]
+impl Ledger for Sqlite {
+    async fn record(&self, share: NewShare) -> Result<Recorded, LedgerError> {
+        self.commit_share(share).await
+    }
+
+    async fn flush(&self) -> Result<(), LedgerError> {
+        self.call(|_| Ok(())).await
+    }
+
+    async fn share_count(&self) -> Result<u64, LedgerError> {
+        self.call(|c| c.query_row("SELECT count(*) FROM shares", [], |r| u64_at(r, 0))).await
+    }
+
+    async fn shares(&self) -> Result<Vec<ShareRow>, LedgerError> {
+        self.call(|c| {
+            let mut st = c.prepare(
+                "SELECT seq, wallet, worker, challenge, block_count, nonce, bits, zero_bits, created_ms
+                 FROM shares ORDER BY seq",
+            )?;
+            let rows = st.query_map([], share_row)?.collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
         })
         .await
     }
 
-    /// Every solution, oldest first.
-    pub async fn all_solutions(&self) -> Result<Vec<SolutionRow>, LedgerError> {
+    async fn solutions(&self, status: SolutionStatus) -> Result<Vec<Solution>, LedgerError> {
+        self.call(move |c| {
+            let mut st = c.prepare(&format!("SELECT {SOLUTION_COLS} FROM solutions WHERE status = ?1 ORDER BY id"))?;
+            let rows = st.query_map([status.as_str()], solution_row)?.collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn all_solutions(&self) -> Result<Vec<Solution>, LedgerError> {
         self.call(|c| {
             let mut st = c.prepare(&format!("SELECT {SOLUTION_COLS} FROM solutions ORDER BY id"))?;
             let rows = st.query_map([], solution_row)?.collect::<Result<Vec<_>, _>>()?;
@@ -27,56 +54,47 @@ impl Ledger {
         .await
     }
 
-    /// Set a solution's status (`pending` | `confirmed` | `lost`) with an optional reason and signature.
-    pub async fn set_solution(&self, id: i64, status: &'static str, reason: Option<String>, signature: Option<String>) -> Result<(), LedgerError> {
+    async fn set_solution(&self, id: i64, status: SolutionStatus, reason: Option<String>, signature: Option<String>) -> Result<(), LedgerError> {
         self.call(move |c| {
             c.execute(
                 "UPDATE solutions SET status = ?2, reason = coalesce(?3, reason), signature = coalesce(?4, signature),
                  updated_ms = ?5 WHERE id = ?1",
-                params![id, status, reason, signature, now_ms()],
+                params![id, status.as_str(), reason, signature, now_ms()],
             )
             .map(|_| ())
         })
         .await
     }
 
-    /// Confirmed solutions whose round is not yet credited in the ledger, oldest first.
-    pub async fn unsettled(&self) -> Result<Vec<SolutionRow>, LedgerError> {
+    async fn unsettled(&self) -> Result<Vec<Solution>, LedgerError> {
         self.call(|c| {
             let mut st = c.prepare(&format!(
                 "SELECT {SOLUTION_COLS} FROM solutions s WHERE status = 'confirmed' AND NOT EXISTS
-                 (SELECT 1 FROM rounds r WHERE r.block_count = s.block_count AND r.status = 'credited') ORDER BY id"
+                 (SELECT 1 FROM rounds r WHERE r.block_count = s.block_count AND r.status = ?1) ORDER BY id"
             ))?;
-            let rows = st.query_map([], solution_row)?.collect::<Result<Vec<_>, _>>()?;
+            let rows = st.query_map([RoundState::Credited.as_str()], solution_row)?.collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
         })
         .await
     }
 
-    /// The PPLNS window ending at share `last_seq`, newest first, covering `n` weight units (streamed from
-    /// the ledger, stopping as soon as the window is full).
-    pub async fn window(&self, last_seq: i64, n: u128) -> Result<Result<Vec<crate::pplns::Weighted>, crate::pplns::PplnsError>, LedgerError> {
+    async fn window(&self, last_seq: i64, n: u128) -> Result<Vec<Weighted>, LedgerError> {
         self.call(move |c| {
             let mut st = c.prepare("SELECT seq, wallet, bits FROM shares WHERE seq <= ?1 ORDER BY seq DESC")?;
             let mut rows = st.query([last_seq])?;
-            let mut shares = Vec::new();
-            let mut acc: u128 = 0;
+            let mut cut = pplns::WindowCut::new(n);
             while let Some(r) = rows.next()? {
-                let bits: u32 = r.get(2)?;
-                shares.push(crate::pplns::Share { seq: r.get(0)?, wallet: blob32(r, 1)?, bits });
-                acc = acc.saturating_add(1u128.checked_shl(bits.min(crate::pplns::MAX_WEIGHT_BITS)).unwrap_or(0));
-                if acc >= n {
+                let share = pplns::Share { seq: r.get(0)?, wallet: blob32(r, 1)?, bits: r.get(2)? };
+                if cut.push(share).map_err(|e| corrupt(r, 2, e.to_string()))? {
                     break;
                 }
             }
-            Ok(crate::pplns::window(shares, n))
+            Ok(cut.finish())
         })
         .await
     }
 
-    /// Store a computed round with its leaves and window in one transaction (idempotent: an existing row is
-    /// kept, so a recomputation after a crash cannot change what was committed on-chain).
-    pub async fn store_round(&self, round: RoundRow, leaves: Vec<crate::pplns::Leaf>, window: Vec<crate::pplns::Weighted>) -> Result<(), LedgerError> {
+    async fn store_round(&self, round: RoundRow, leaves: Vec<Leaf>, window: Vec<Weighted>) -> Result<bool, LedgerError> {
         self.call(move |c| {
             let tx = c.transaction()?;
             let inserted = tx.execute(
@@ -91,7 +109,7 @@ impl Ledger {
                     round.fee as i64,
                     round.leaves_root.as_slice(),
                     round.leaf_count,
-                    round.status,
+                    round.status.as_str(),
                     now_ms()
                 ],
             )?;
@@ -109,13 +127,13 @@ impl Ledger {
                     )?;
                 }
             }
-            tx.commit()
+            tx.commit()?;
+            Ok(inserted == 1)
         })
         .await
     }
 
-    /// A stored round and its leaves (wallet order).
-    pub async fn round(&self, block_count: u64) -> Result<Option<(RoundRow, Vec<crate::pplns::Leaf>)>, LedgerError> {
+    async fn round(&self, block_count: u64) -> Result<Option<(RoundRow, Vec<Leaf>)>, LedgerError> {
         self.call(move |c| {
             let row = c
                 .query_row(&format!("SELECT {ROUND_COLS} FROM rounds WHERE block_count = ?1"), [block_count as i64], round_row)
@@ -128,8 +146,7 @@ impl Ledger {
         .await
     }
 
-    /// Every stored round, oldest first.
-    pub async fn rounds(&self) -> Result<Vec<RoundRow>, LedgerError> {
+    async fn rounds(&self) -> Result<Vec<RoundRow>, LedgerError> {
         self.call(|c| {
             let mut st = c.prepare(&format!("SELECT {ROUND_COLS} FROM rounds ORDER BY block_count"))?;
             let rows = st.query_map([], round_row)?.collect::<Result<Vec<_>, _>>()?;
@@ -138,8 +155,7 @@ impl Ledger {
         .await
     }
 
-    /// The window shares of a round with their counted weights, oldest first.
-    pub async fn round_window(&self, block_count: u64) -> Result<Vec<(ShareRow, u128)>, LedgerError> {
+    async fn round_window(&self, block_count: u64) -> Result<Vec<(ShareRow, u128)>, LedgerError> {
         self.call(move |c| {
             let mut st = c.prepare(
                 "SELECT s.seq, s.wallet, s.worker, s.challenge, s.block_count, s.nonce, s.bits, s.zero_bits, s.created_ms, w.weight
@@ -155,45 +171,40 @@ impl Ledger {
         .await
     }
 
-    pub async fn mark_round_credited(&self, block_count: u64) -> Result<(), LedgerError> {
+    async fn mark_round_credited(&self, block_count: u64) -> Result<(), LedgerError> {
         self.call(move |c| {
             c.execute(
-                "UPDATE rounds SET status = 'credited', credited_ms = coalesce(credited_ms, ?2) WHERE block_count = ?1",
-                params![block_count as i64, now_ms()],
+                "UPDATE rounds SET status = ?3, credited_ms = coalesce(credited_ms, ?2) WHERE block_count = ?1",
+                params![block_count as i64, now_ms(), RoundState::Credited.as_str()],
             )
             .map(|_| ())
         })
         .await
     }
 
-    /// Record a landed transaction.
-    pub async fn record_tx(&self, signature: String, kind: &'static str, block_count: Option<u64>, batch: Option<u32>) -> Result<(), LedgerError> {
+    async fn record_tx(&self, signature: String, kind: TxKind, block_count: Option<u64>, batch: Option<u32>) -> Result<(), LedgerError> {
         self.call(move |c| {
             c.execute(
                 "INSERT OR IGNORE INTO chain_txs (signature, kind, block_count, batch_index, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![signature, kind, block_count.map(|b| b as i64), batch, now_ms()],
+                params![signature, kind.as_str(), block_count.map(|b| b as i64), batch, now_ms()],
             )
             .map(|_| ())
         })
         .await
     }
 
-    /// Landed transactions of one kind for a round (e.g. the payout or credit signatures).
-    pub async fn txs(&self, kind: &'static str) -> Result<Vec<(String, Option<u64>, Option<u32>)>, LedgerError> {
+    async fn txs(&self, kind: TxKind) -> Result<Vec<TxRow>, LedgerError> {
         self.call(move |c| {
             let mut st = c.prepare("SELECT signature, block_count, batch_index FROM chain_txs WHERE kind = ?1 ORDER BY created_ms")?;
             let rows = st
-                .query_map([kind], |r| Ok((r.get(0)?, r.get::<_, Option<i64>>(1)?.map(|b| b as u64), r.get(2)?)))?
+                .query_map([kind.as_str()], |r| Ok(TxRow { signature: r.get(0)?, block_count: r.get::<_, Option<i64>>(1)?.map(|b| b as u64), batch: r.get(2)? }))?
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
         })
         .await
     }
 
-    /// Record the transfers (wallet, base units) of one landed transaction that paid members. Idempotent: a
-    /// (signature, wallet) already recorded is kept as it is (the unique index of migration 0003). Returns
-    /// how many transfers were new.
-    pub async fn record_payouts(&self, signature: String, kind: PayoutKind, paid: Vec<([u8; 32], u64)>) -> Result<usize, LedgerError> {
+    async fn record_payouts(&self, signature: String, kind: PayoutKind, paid: Vec<([u8; 32], u64)>) -> Result<usize, LedgerError> {
         self.call(move |c| {
             let tx = c.transaction()?;
             let mut added = 0;
@@ -205,7 +216,7 @@ impl Ledger {
             }
             tx.execute(
                 "INSERT OR IGNORE INTO chain_txs (signature, kind, created_ms) VALUES (?1, ?2, ?3)",
-                params![signature, kind.as_str(), now_ms()],
+                params![signature, TxKind::from(kind).as_str(), now_ms()],
             )?;
             tx.commit()?;
             Ok(added)
@@ -213,14 +224,11 @@ impl Ledger {
         .await
     }
 
-    /// Σ recorded payout and claim amounts, base units (equals the pool's on-chain `paid` once every
-    /// transfer is recorded).
-    pub async fn payout_total(&self) -> Result<u64, LedgerError> {
-        self.call(|c| c.query_row("SELECT COALESCE(SUM(amount), 0) FROM payouts", [], |r| r.get::<_, i64>(0))).await.map(|v| v as u64)
+    async fn payout_total(&self) -> Result<u64, LedgerError> {
+        self.call(|c| c.query_row("SELECT COALESCE(SUM(amount), 0) FROM payouts", [], |r| u64_at(r, 0))).await
     }
 
-    /// Every recorded transfer to a member, oldest first.
-    pub async fn payouts(&self) -> Result<Vec<PayoutRow>, LedgerError> {
+    async fn payouts(&self) -> Result<Vec<PayoutRow>, LedgerError> {
         self.call(|c| {
             let mut st = c.prepare_cached("SELECT signature, wallet, amount, kind FROM payouts ORDER BY id")?;
             let rows = st
@@ -229,10 +237,7 @@ impl Ledger {
                         signature: r.get(0)?,
                         wallet: blob32(r, 1)?,
                         amount: r.get::<_, i64>(2)? as u64,
-                        kind: {
-                            let kind: String = r.get(3)?;
-                            PayoutKind::parse(&kind).ok_or_else(|| corrupt(r, 3, format!("unknown payout kind {kind:?}")))?
-                        },
+                        kind: stored(r, 3, PayoutKind::parse)?,
                     })
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
@@ -241,8 +246,7 @@ impl Ledger {
         .await
     }
 
-    /// Wallets that appear in any round's leaves (the members the payout crank looks at).
-    pub async fn leaf_wallets(&self) -> Result<Vec<[u8; 32]>, LedgerError> {
+    async fn leaf_wallets(&self) -> Result<Vec<[u8; 32]>, LedgerError> {
         self.call(|c| {
             let mut st = c.prepare("SELECT DISTINCT wallet FROM round_leaves ORDER BY wallet")?;
             let rows = st.query_map([], |r| blob32(r, 0))?.collect::<Result<Vec<_>, _>>()?;
@@ -250,11 +254,8 @@ impl Ledger {
         })
         .await
     }
-}
 
-impl Ledger {
-    /// Activity of one wallet; `recent_work` over the last `window_secs`.
-    pub async fn miner_activity(&self, wallet: [u8; 32], window_secs: i64) -> Result<MinerActivity, LedgerError> {
+    async fn miner_activity(&self, wallet: [u8; 32], window_secs: i64) -> Result<MinerActivity, LedgerError> {
         self.call(move |c| {
             let (shares, last): (i64, Option<i64>) =
                 c.query_row("SELECT count(*), max(created_ms) FROM shares WHERE wallet = ?1", [wallet.as_slice()], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -274,9 +275,7 @@ impl Ledger {
         .await
     }
 
-    /// Pool hashrate estimate (Σ 2^bits of the shares of the last `window_secs`, per second of the span they
-    /// cover, hashes/s) and the number of distinct wallets among them.
-    pub async fn recent_work(&self, window_secs: i64) -> Result<(f64, u64), LedgerError> {
+    async fn recent_work(&self, window_secs: i64) -> Result<(f64, u64), LedgerError> {
         self.call(move |c| {
             let since = now_ms() - window_secs * 1000;
             let mut st = c.prepare("SELECT bits FROM shares WHERE created_ms >= ?1")?;
@@ -286,6 +285,24 @@ impl Ledger {
             // Work per second over the span actually covered (a young pool has less than the full window).
             let span_ms = oldest.map(|o| (now_ms() - o).max(1_000)).unwrap_or(window_secs * 1000);
             Ok((work * 1000.0 / span_ms as f64, wallets as u64))
+        })
+        .await
+    }
+
+    async fn prune_shares(&self, before_ms: i64) -> Result<u64, LedgerError> {
+        self.call(move |c| {
+            // Shares a window holds are the published record; a solution's share keys its row. While a solution
+            // is pending or confirmed without a stored round, its window is not cut yet and may reach back
+            // anywhere: nothing is pruned then (that lasts seconds: until the settler stores the round).
+            c.execute(
+                "DELETE FROM shares WHERE created_ms < ?1
+                   AND NOT EXISTS (SELECT 1 FROM round_shares w WHERE w.share_seq = shares.seq)
+                   AND NOT EXISTS (SELECT 1 FROM solutions s WHERE s.share_seq = shares.seq)
+                   AND NOT EXISTS (SELECT 1 FROM solutions s WHERE s.status = ?2 OR (s.status = ?3
+                         AND NOT EXISTS (SELECT 1 FROM rounds r WHERE r.block_count = s.block_count)))",
+                params![before_ms, SolutionStatus::Pending.as_str(), SolutionStatus::Confirmed.as_str()],
+            )
+            .map(|n| n as u64)
         })
         .await
     }

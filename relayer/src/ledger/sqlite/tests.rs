@@ -1,10 +1,12 @@
 use super::*;
+use crate::ledger::types::*;
+use crate::ledger::Ledger;
 
 /// A fresh ledger in a temporary directory (removed when the returned guard drops).
-fn temp_ledger() -> (tempfile::TempDir, Ledger) {
+fn temp_ledger() -> (tempfile::TempDir, Sqlite) {
     let dir = tempfile::tempdir().unwrap();
     let cfg = LedgerConfig { path: dir.path().join("l.db"), max_batch: 8, fsync: false };
-    let ledger = Ledger::open(&cfg).unwrap();
+    let ledger = Sqlite::open(&cfg).unwrap();
     (dir, ledger)
 }
 
