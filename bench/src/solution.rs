@@ -20,7 +20,7 @@ use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signature, Signer};
 use solana_sdk::transaction::Transaction;
 use tokio::sync::mpsc;
-use trez_relayer::chain::embedded::EmbeddedChain;
+use trez_localnet::embedded::EmbeddedChain;
 use trez_relayer::chain::{ChainClient, ChainError, TxRecord, TxStatus};
 use trez_relayer::config::ChainOptions;
 use trez_relayer::poolchain::PoolChain;

@@ -8,7 +8,7 @@
 //! - [`selftest`], [`bench`]: the `selftest` and `bench` subcommands;
 //! - [`keypair`]: Solana CLI JSON keypairs.
 //!
-//! The binary `trez-miner` (`src/main.rs`) is a thin CLI over these; `trez-relayer localnet` embeds
+//! The binary `trez-miner` (`src/main.rs`) is a thin CLI over these; `trez-localnet` embeds
 //! [`client::mine`] for its in-process miners.
 
 pub mod bench;

@@ -1,5 +1,6 @@
-//! `trez-relayer`: run the pool against a cluster (`run`), create a pool (`init-pool`), or run the whole pool
-//! locally on an embedded chain (`localnet`).
+//! `trez-relayer`: run the pool against a cluster (`run`), create a pool (`init-pool`), audit a pool
+//! (`audit`), write its published record (`export`). The whole pool on an embedded chain is `trez-localnet`
+//! (its own crate).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -7,7 +8,6 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use solana_sdk::signature::{Keypair, Signer};
-use tokio_util::sync::CancellationToken;
 use trez_relayer::chain::rpc::RpcChain;
 use trez_relayer::chain::ChainClient;
 use trez_relayer::config::Config;
@@ -15,6 +15,7 @@ use trez_relayer::poolchain::PoolChain;
 use trez_relayer::setup;
 use trez_relayer::pipeline::Pipeline;
 use trez_relayer::ledger;
+use trez_relayer::logging::{self, shutdown_on_signal, LogFormat};
 
 #[derive(Parser)]
 #[command(name = "trez-relayer", version, about = "TREZ mining pool relayer")]
@@ -27,17 +28,8 @@ struct Cli {
     cmd: Cmd,
 }
 
-#[derive(Clone, Copy, Debug, clap::ValueEnum)]
-enum LogFormat {
-    Text,
-    Json,
-}
-
 #[derive(Subcommand)]
 enum Cmd {
-    /// The whole pool on an embedded chain: TREZ, the pool program, the relayer and in-process miners.
-    #[cfg(feature = "localnet")]
-    Localnet(trez_relayer::localnet::LocalnetArgs),
     /// Serve miners and run the on-chain loop against an RPC cluster.
     Run {
         /// TOML configuration (see relayer/config.example.toml).
@@ -118,70 +110,11 @@ fn read_keypair(path: &std::path::Path) -> Result<Keypair> {
     Keypair::try_from(bytes.as_slice()).map_err(|e| anyhow::anyhow!("{}: not a valid keypair: {e}", path.display()))
 }
 
-/// Cancelled on SIGINT (Ctrl-C) or SIGTERM: the pipeline then stops accepting, finishes in-flight shares,
-/// flushes the ledger and returns.
-fn shutdown_on_signal() -> CancellationToken {
-    let token = CancellationToken::new();
-    let t = token.clone();
-    tokio::spawn(async move {
-        let term = async {
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(mut s) => {
-                    s.recv().await;
-                }
-                Err(_) => std::future::pending::<()>().await,
-            }
-        };
-        tokio::select! {
-            r = tokio::signal::ctrl_c() => if r.is_err() { return },
-            _ = term => {}
-        }
-        eprintln!("signal received: shutting down gracefully");
-        t.cancel();
-    });
-    token
-}
-
 #[tokio::main]
 async fn main() -> Result<()> {
     let cli = Cli::parse();
-    let filter = || {
-        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-            "info,tarpc=error,solana_runtime=warn,solana_program_runtime=warn,solana_rbpf=warn,solana_metrics=warn".into()
-        })
-    };
-    let logs = tracing_subscriber::fmt().with_env_filter(filter()).with_writer(std::io::stderr);
-    match cli.log_format {
-        LogFormat::Text => logs.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).init(),
-        LogFormat::Json => logs.json().init(),
-    }
+    logging::init(cli.log_format);
     match cli.cmd {
-        #[cfg(feature = "localnet")]
-        Cmd::Localnet(args) => {
-            use std::io::Write;
-            use std::os::fd::AsFd;
-            let json = args.json;
-            // Natively, programs' `msg!` lines go to stdout (solana-msg prints them). Keep stdout for the
-            // summary alone: point fd 1 at stderr for the run and write the summary to the saved stdout.
-            let summary_out = std::io::stdout().as_fd().try_clone_to_owned()?;
-            rustix::stdio::dup2_stdout(std::io::stderr().as_fd())?;
-            let mut out = std::fs::File::from(summary_out);
-            match trez_relayer::localnet::run(args, shutdown_on_signal()).await? {
-                None => Ok(()),
-                Some(finished) => {
-                    let summary = finished.summary;
-                    if json {
-                        writeln!(out, "{}", serde_json::to_string(&summary)?)?;
-                    } else {
-                        writeln!(out, "{}", serde_json::to_string_pretty(&summary)?)?;
-                    }
-                    if !summary.audit_ok {
-                        anyhow::bail!("audit failed: {:?}", summary.audit_problems);
-                    }
-                    Ok(())
-                }
-            }
-        }
         Cmd::Audit { rpc_url, pool, api, file, json } => {
             let record = trez_relayer::export::fetch(api.as_deref(), file.as_deref()).await?;
             let chain: Arc<dyn ChainClient> = Arc::new(RpcChain::new(&[rpc_url], None)?);

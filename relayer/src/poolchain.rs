@@ -1,6 +1,6 @@
 //! [`PoolChain`]: the pool as the relayer sees it on-chain (its accounts, decoded), and the one way the
-//! relayer sends transactions (compute budget, priority fee, cached blockhash, retries). The tasks in
-//! [`crate::tasks`], the API and the audit read the chain through it.
+//! relayer sends transactions (compute budget, priority fee, cached blockhash, retries). The tasks
+//! (`tasks`), the API and the audit read the chain through it.
 
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
@@ -49,13 +49,13 @@ pub struct PoolChain {
     pub settle_now: Notify,
     /// Blockhash and priority fee reused across sends.
     send_cache: std::sync::Mutex<SendCache>,
-    /// A send took the cached blockhash ([`crate::tasks::watcher::keep_warm`] fetches the next).
+    /// A send took the cached blockhash (the keep-warm task (`tasks::watcher::keep_warm`) fetches the next).
     pub(crate) blockhash_used: Notify,
 }
 
 /// What [`PoolChain::send`] reuses rather than reading per transaction: over RPC each read is a round trip,
-/// and on the solution path every round trip is time another pool has to land the same block. [`crate::tasks::watcher::keep_warm`]
-/// keeps both warm.
+/// and on the solution path every round trip is time another pool has to land the same block. The keep-warm
+/// task (`tasks::watcher::keep_warm`) keeps both warm.
 #[derive(Default)]
 struct SendCache {
     blockhash: Option<(solana_sdk::hash::Hash, Instant)>,
@@ -160,7 +160,7 @@ impl PoolChain {
     }
 
     /// Refresh the cached blockhash and priority fee, so the next send (a solution) reads nothing first
-    /// ([`crate::tasks::watcher::keep_warm`] calls this).
+    /// (the keep-warm task (`tasks::watcher::keep_warm`) calls this).
     pub async fn warm(&self) {
         match self.chain.latest_blockhash().await {
             Ok(h) => self.cache().blockhash = Some((h, Instant::now())),
@@ -174,7 +174,7 @@ impl PoolChain {
     }
 
     /// Send `ixs` with the compute budget, signed by the relayer (and `extra` signers), and wait for
-    /// confirmation; one attempt. The blockhash is the one [`crate::tasks::watcher::keep_warm`] cached if it is at most
+    /// confirmation; one attempt. The blockhash is the one the keep-warm task (`tasks::watcher::keep_warm`) cached if it is at most
     /// [`BLOCKHASH_REUSE`] old and no other send used it (so two sends of the same instructions never make the
     /// same transaction, and a retry always signs with a fresh one), else read from the chain.
     pub async fn send(&self, ixs: &[Instruction], extra: &[&Keypair]) -> Result<Signature, ChainError> {

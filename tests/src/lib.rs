@@ -28,7 +28,7 @@ pub use trez_sdk::{ids, mining, pda, pool, Member, Pool, Round, RoundStatus, Tre
 
 /// A `ProgramTest` with both programs as native processors (SPL Token and ATA are bundled as BPF): the same
 /// setup as the relayer's embedded chain.
-pub use trez_relayer::chain::embedded::program_test;
+pub use trez_localnet::embedded::program_test;
 
 /// TREZ parameters for tests: 8 bits (a nonce in ~256 tries), 180 s target, 50 TREZ reward, 5 TREZ bonus.
 pub fn test_trez_params() -> mining::InitializeArgs {
@@ -299,8 +299,8 @@ pub fn mine(challenge: &[u8; 32], key: &Pubkey, block_count: u64, bits: u32, wan
 }
 
 /// `localnet` options for tests: 3 one-thread miners, 2 blocks, low difficulty, every port picked by the OS.
-pub fn localnet_args(difficulty: u32) -> trez_relayer::localnet::LocalnetArgs {
-    trez_relayer::localnet::LocalnetArgs {
+pub fn localnet_args(difficulty: u32) -> trez_localnet::LocalnetArgs {
+    trez_localnet::LocalnetArgs {
         miners: 3,
         threads: Some(1),
         blocks: Some(2),
@@ -344,7 +344,7 @@ pub fn spawn_miner(
 /// reward) and a pool (`fee_bps` under a `max_fee_bps` cap, no fee timelock, 1 base unit minimum payout)
 /// through `via`: the embedded chain itself, or an RPC client over it. Returns the relayer key and addresses.
 pub async fn new_pool(
-    chain: &trez_relayer::chain::embedded::EmbeddedChain,
+    chain: &trez_localnet::embedded::EmbeddedChain,
     via: &dyn trez_relayer::chain::ChainClient,
     difficulty: u32,
     fee_bps: u16,

@@ -5,9 +5,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use trez_relayer::chain::embedded::EmbeddedChain;
+use trez_localnet::embedded::EmbeddedChain;
 use trez_relayer::chain::rpc::RpcChain;
-use trez_relayer::chain::serve::RpcServer;
+use trez_localnet::serve::RpcServer;
 use trez_relayer::chain::ChainClient;
 use trez_relayer::export::PoolExport;
 use trez_relayer::config::ChainOptions;

@@ -5,7 +5,7 @@
 use tokio_util::sync::CancellationToken;
 use trez_relayer::audit::{audit, AuditReport};
 use trez_relayer::export::{self, PoolExport};
-use trez_relayer::localnet::{self, LocalnetArgs};
+use trez_localnet::{self as localnet, LocalnetArgs};
 
 fn args() -> LocalnetArgs {
     trez_tests::localnet_args(18)

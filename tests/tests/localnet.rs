@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use solana_sdk::pubkey::Pubkey;
 use tokio_util::sync::CancellationToken;
-use trez_relayer::localnet::{self, LocalnetArgs};
+use trez_localnet::{self as localnet, LocalnetArgs};
 use trez_sdk::{pda, RoundStatus};
 
 /// The design's PPLNS, written independently: window of `factor × 2^bits` ending at the block share, the

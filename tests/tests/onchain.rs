@@ -16,7 +16,7 @@ use solana_sdk::signature::{Keypair, Signature, Signer};
 use solana_sdk::transaction::Transaction;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
-use trez_relayer::chain::embedded::EmbeddedChain;
+use trez_localnet::embedded::EmbeddedChain;
 use trez_relayer::chain::{ChainClient, ChainError, TxRecord, TxStatus};
 use trez_relayer::ledger::{Ledger, NewShare, Recorded, RoundState, SolutionStatus};
 use trez_relayer::config::ChainOptions;

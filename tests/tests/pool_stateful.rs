@@ -171,7 +171,7 @@ impl World {
             }
             Op::Claim(i) => {
                 let w = self.wallets[*i].insecure_clone();
-                let pending = self.member(*i).await.map(|m| m.pending()).unwrap_or(0);
+                let pending = self.member(*i).await.map(|m| m.pending().unwrap()).unwrap_or(0);
                 let ix = pool::claim(w.pubkey(), pool, mint, self.atas[*i]);
                 let ok = self.send(&ix, &[&w]).await;
                 assert_eq!(ok, pending > 0, "claim succeeds exactly when something is owed");

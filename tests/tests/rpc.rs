@@ -14,7 +14,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use trez_relayer::chain::embedded::EmbeddedChain;
+use trez_localnet::embedded::EmbeddedChain;
 use trez_relayer::chain::rpc::RpcChain;
 use trez_relayer::chain::ChainClient;
 use trez_relayer::config::ChainOptions;
@@ -22,7 +22,7 @@ use trez_relayer::poolchain::{PoolChain, PoolEvent};
 use trez_relayer::pipeline::Pipeline;
 use trez_relayer::ledger::PayoutKind;
 use trez_relayer::ledger::TxKind;
-use trez_relayer::chain::serve::RpcServer;
+use trez_localnet::serve::RpcServer;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
 
@@ -73,7 +73,7 @@ async fn rpc_chain_runs_init_pool_and_the_relayer_end_to_end() {
             }
             PoolEvent::RoundCredited { .. } => {
                 let m = pc.members(&wallets).await.unwrap();
-                if m.iter().all(|m| m.as_ref().is_some_and(|m| m.pending() > 0)) {
+                if m.iter().all(|m| m.as_ref().is_some_and(|m| m.pending().unwrap() > 0)) {
                     break;
                 }
             }
@@ -99,7 +99,7 @@ async fn rpc_chain_runs_init_pool_and_the_relayer_end_to_end() {
     let paid = trez_relayer::tasks::payouts::payout_once(&pc, &*ledger).await.unwrap();
     assert_eq!(paid.len(), 1, "one crank payout (miner B)");
     let members = pc.members(&wallets).await.unwrap();
-    assert!(members.iter().all(|m| m.as_ref().unwrap().pending() == 0), "both paid in full");
+    assert!(members.iter().all(|m| m.as_ref().unwrap().pending().unwrap() == 0), "both paid in full");
     let pool_paid = pc.pool_account().await.unwrap().paid;
     assert_ne!(ledger.payout_total().await.unwrap(), pool_paid, "the claim is not in the ledger yet");
 

@@ -39,42 +39,65 @@ declare_program!(trez);
 pub mod trez_pool {
     use super::*;
 
+    /// Create a pool for `mint`: the Pool (PDA `["pool", admin]`), its authority PDA and escrow. The admin signs and
+    /// pays; fee and cap in basis points (cap <= 1000), timelock in seconds, `min_payout` in base units. Errors:
+    /// `FeeAboveMax`, `MaxFeeTooHigh`, `InvalidTimelock`, `UnsupportedMintExtension`.
     pub fn initialize_pool(ctx: Context<InitializePool>, args: InitializePoolArgs) -> Result<()> {
         instructions::initialize_pool::handle_initialize_pool(ctx, args)
     }
 
+    /// Create the Member account of `wallet` in this pool (anyone pays the rent). Errors: `AuthorityCannotBeMember`;
+    /// a second registration fails at account creation.
     pub fn register_member(ctx: Context<RegisterMember>, wallet: Pubkey) -> Result<()> {
         instructions::register_member::handle_register_member(ctx, wallet)
     }
 
+    /// Admin: rotate the relayer (hot) key. Errors: `NotAdmin`.
     pub fn set_relayer(ctx: Context<AdminOnly>, new_relayer: Pubkey) -> Result<()> {
         instructions::admin::handle_set_relayer(ctx, new_relayer)
     }
 
+    /// Admin: propose a new fee (basis points, <= the immutable cap); it can be applied after `fee_timelock_seconds`.
+    /// Errors: `NotAdmin`, `FeeAboveMax`.
     pub fn propose_fee(ctx: Context<AdminOnly>, fee_bps: u16) -> Result<()> {
         instructions::admin::handle_propose_fee(ctx, fee_bps)
     }
 
+    /// Admin: apply the proposed fee once its timelock has passed. Errors: `NotAdmin`, `NoPendingFee`,
+    /// `FeeTimelockNotElapsed`.
     pub fn apply_fee(ctx: Context<AdminOnly>) -> Result<()> {
         instructions::admin::handle_apply_fee(ctx)
     }
 
+    /// Admin: set the smallest amount (base units) the `payout` crank pays one member. Errors: `NotAdmin`.
     pub fn set_min_payout(ctx: Context<AdminOnly>, min_payout: u64) -> Result<()> {
         instructions::admin::handle_set_min_payout(ctx, min_payout)
     }
 
+    /// Admin: transfer up to the accrued, unwithdrawn fees (base units) from escrow with `transfer_checked`. Errors:
+    /// `NotAdmin`, `InsufficientFees`, `ZeroAmount`, `MintMismatch`.
     pub fn withdraw_fees(ctx: Context<WithdrawFees>, amount: u64) -> Result<()> {
         instructions::withdraw_fees::handle_withdraw_fees(ctx, amount)
     }
 
+    /// Permissionless: land a TREZ solution (`nonce`) for the current TREZ block by CPI into `claim_reward`, signed
+    /// by the authority PDA, so the reward lands in escrow; creates the Round and takes the fee. Errors: `NoReward`,
+    /// `Overflow`, and TREZ's own (a bad nonce, a moved challenge).
     pub fn submit_solution(ctx: Context<SubmitSolution>, nonce: u64) -> Result<()> {
         instructions::submit_solution::handle_submit_solution(ctx, nonce)
     }
 
+    /// Relayer: commit a Submitted round's leaves root and leaf count (PPLNS, see README). Errors: `NotRelayer`,
+    /// `RoundNotSubmitted`, `InvalidLeafCount`.
     pub fn begin_credit(ctx: Context<BeginCredit>, leaves_root: [u8; 32], leaf_count: u32) -> Result<()> {
         instructions::begin_credit::handle_begin_credit(ctx, leaves_root, leaf_count)
     }
 
+    /// Relayer: credit one batch of a Crediting round's leaves: `amounts` (base units) to the Members passed as
+    /// remaining accounts in strictly ascending wallet order, with `batch_index` equal to the round's `next_batch`;
+    /// the last batch lands exactly at `reward − fee`. Errors: `NotRelayer`, `RoundNotCrediting`,
+    /// `InvalidBatchIndex`, `InvalidBatchSize`, `AccountsMismatch`, `InvalidMember`, `DuplicateMember`, `OverCredit`,
+    /// `TooManyLeaves`, `LeafCountMismatch`, `AccountNotWritable`.
     pub fn credit_batch<'info>(
         ctx: Context<'info, CreditBatch<'info>>,
         batch_index: u32,
@@ -83,10 +106,16 @@ pub mod trez_pool {
         instructions::credit_batch::handle_credit_batch(ctx, batch_index, amounts)
     }
 
+    /// Permissionless crank: pay each (Member, destination) pair passed as remaining accounts its `credited − paid`
+    /// (when at least `min_payout`) with `transfer_checked`, only to a token account its wallet owns. Errors:
+    /// `InvalidBatchSize`, `DuplicateMember`, `InvalidMember`, `MintMismatch`, `DestinationOwnerMismatch`,
+    /// `AccountNotWritable`.
     pub fn payout<'info>(ctx: Context<'info, Payout<'info>>) -> Result<()> {
         instructions::payout::handle_payout(ctx)
     }
 
+    /// Member: pull its own `credited − paid` to any token account of the pool's mint (the wallet signs); works with
+    /// no relayer. Errors: `NothingToClaim`, `MintMismatch`.
     pub fn claim(ctx: Context<Claim>) -> Result<()> {
         instructions::claim::handle_claim(ctx)
     }

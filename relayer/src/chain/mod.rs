@@ -2,17 +2,14 @@
 //!
 //! - [`rpc::RpcChain`]: `solana-rpc-client` + `solana-pubsub-client` against any cluster (devnet, mainnet, a
 //!   validator), with a list of RPC URLs and failover.
-//! - [`embedded::EmbeddedChain`]: an in-process `solana-program-test` bank with both programs as native
-//!   processors and the real SPL Token / ATA programs; the default for `localnet` and end-to-end tests. Its
-//!   clock follows the wall clock, and it records the transactions it processed so history queries work.
+//! - `trez_localnet::embedded::EmbeddedChain` (the `trez-localnet` crate, kept out of the production
+//!   relayer): an in-process `solana-program-test` bank with both programs as native processors and the real
+//!   SPL Token / ATA programs; the default for `trez-localnet` and end-to-end tests. Its clock follows the
+//!   wall clock, and it records the transactions it processed so history queries work.
 //!
 //! The relayer, the audit and the end-to-end tests reach the chain only through this trait.
 
-#[cfg(feature = "localnet")]
-pub mod embedded;
 pub mod rpc;
-#[cfg(feature = "localnet")]
-pub mod serve;
 
 use std::time::Duration;
 

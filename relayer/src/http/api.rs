@@ -103,7 +103,7 @@ pub(super) async fn miner(State(s): State<ApiState>, Path(wallet): Path<String>)
         "registered": member.is_some(),
         "credited": member.as_ref().map(|m| m.credited).unwrap_or(0),
         "paid": member.as_ref().map(|m| m.paid).unwrap_or(0),
-        "pending": member.as_ref().map(|m| m.pending()).unwrap_or(0),
+        "pending": member.as_ref().map(|m| m.pending()).transpose().map_err(|e| internal(format!("member account: {e}")))?.unwrap_or(0),
     })))
 }
 

@@ -129,7 +129,7 @@ pub async fn miner(State(s): State<ApiState>, Path(wallet): Path<String>) -> Res
         reasons = esc(&reasons.join(", ")),
         credited = m.as_ref().map(|m| m.credited).unwrap_or(0),
         paid = m.as_ref().map(|m| m.paid).unwrap_or(0),
-        pending = m.as_ref().map(|m| m.pending()).unwrap_or(0),
+        pending = m.as_ref().map(|m| m.pending()).transpose().map_err(|e| internal(format!("member account: {e}")))?.unwrap_or(0),
         workers = workers.join(", "),
     );
     Ok(page("TREZ pool: miner", &body))

@@ -2,17 +2,18 @@
 //! - this file: the accept loop with connection caps and bans ([`run`]), shared state and counters;
 //! - `ws`: the WebSocket transport (handshake, writer task with its write timeout, bounded drain);
 //! - [`session`]: one miner's protocol over any transport ([`Inbound`] frames in, [`Outbound`] frames out);
-//!   [`session_in_memory`] runs one over channels, with no socket;
+//!   [`transport`] defines the frames and runs a session over channels ([`session_in_memory`]), no socket;
 //! - [`validate`]: the pure share check; `limits`: token buckets.
 //!
 //! A second transport (a Stratum-style TCP listener) is one more file beside `ws`, feeding the same session.
 
 mod limits;
 pub mod session;
+pub mod transport;
 pub mod validate;
 mod ws;
 
-pub use session::{session_in_memory, Inbound, Outbound};
+pub use transport::{session_in_memory, Inbound, Outbound};
 
 use std::collections::HashMap;
 use std::future::Future;

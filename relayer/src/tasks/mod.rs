@@ -1,4 +1,4 @@
-//! The relayer's on-chain tasks, one file each, wired together by [`crate::pipeline::Pipeline`] under one
+//! The relayer's on-chain tasks, one file each, wired together by `pipeline::Pipeline` under one
 //! shutdown signal:
 //! - [`watcher`]: the chain watcher feeding the job source, and the keep-warm of the send cache;
 //! - [`submitter`]: lands found solutions (`submit_solution`) or records why they were lost;

@@ -131,7 +131,8 @@ pub async fn payout_once(pc: &PoolChain, ledger: &dyn Ledger) -> Result<Vec<Sign
     let due: Vec<(Pubkey, u64)> = wallets
         .iter()
         .zip(members)
-        .filter_map(|(w, m)| m.map(|m| (*w, m.pending())))
+        // A Member with paid > credited (which the program refuses to create) is never paid.
+        .filter_map(|(w, m)| m.and_then(|m| m.pending().ok()).map(|p| (*w, p)))
         .filter(|(_, p)| *p > 0 && *p >= pool.min_payout)
         .collect();
     let escrow = pda::escrow(&pc.pool);

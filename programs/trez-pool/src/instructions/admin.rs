@@ -11,6 +11,7 @@ use crate::state::Pool;
 pub struct AdminOnly<'info> {
     /// Must be `Pool.admin`.
     pub admin: Signer<'info>,
+    /// The pool (PDA `["pool", admin]`).
     #[account(mut, seeds = [SEED_POOL, pool.admin.as_ref()], bump = pool.bump, has_one = admin @ PoolError::NotAdmin)]
     pub pool: Box<Account<'info, Pool>>,
     /// The pool's escrow, read for the invariant.

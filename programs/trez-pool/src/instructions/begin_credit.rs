@@ -10,8 +10,10 @@ use crate::state::{Pool, Round, RoundStatus};
 pub struct BeginCredit<'info> {
     /// Must be `Pool.relayer`.
     pub relayer: Signer<'info>,
+    /// The pool (PDA `["pool", admin]`).
     #[account(seeds = [SEED_POOL, pool.admin.as_ref()], bump = pool.bump, has_one = relayer @ PoolError::NotRelayer)]
     pub pool: Box<Account<'info, Pool>>,
+    /// The round (PDA `["round", pool, block_count LE]`).
     #[account(
         mut,
         seeds = [SEED_ROUND, pool.key().as_ref(), &round.block_count.to_le_bytes()],
@@ -42,6 +44,7 @@ pub fn handle_begin_credit(ctx: Context<BeginCredit>, leaves_root: [u8; 32], lea
     } else {
         round.status = RoundStatus::Crediting;
     }
+    round.invariant()?;
     emit!(CreditBegun {
         pool: ctx.accounts.pool.key(),
         round: round.key(),

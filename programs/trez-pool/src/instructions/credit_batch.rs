@@ -11,8 +11,10 @@ use crate::state::{Member, Pool, Round, RoundStatus};
 pub struct CreditBatch<'info> {
     /// Must be `Pool.relayer`.
     pub relayer: Signer<'info>,
+    /// The pool (PDA `["pool", admin]`).
     #[account(mut, seeds = [SEED_POOL, pool.admin.as_ref()], bump = pool.bump, has_one = relayer @ PoolError::NotRelayer)]
     pub pool: Box<Account<'info, Pool>>,
+    /// The round (PDA `["round", pool, block_count LE]`).
     #[account(
         mut,
         seeds = [SEED_ROUND, pool.key().as_ref(), &round.block_count.to_le_bytes()],
@@ -63,6 +65,7 @@ pub fn handle_credit_batch<'info>(
         leaves = leaves.checked_add(1).ok_or(PoolError::Overflow)?;
         member.credited = member.credited.checked_add(amount).ok_or(PoolError::Overflow)?;
         sum = sum.checked_add(amount).ok_or(PoolError::Overflow)?;
+        member.invariant()?;
         member.exit(&crate::ID)?;
     }
 
@@ -82,6 +85,7 @@ pub fn handle_credit_batch<'info>(
         round.status = RoundStatus::Credited;
         round.credited_slot = slot;
     }
+    round.invariant()?;
     let pool = &mut ctx.accounts.pool;
     pool.credited = pool.credited.checked_add(sum).ok_or(PoolError::Overflow)?;
     pool.invariant(ctx.accounts.escrow.amount)?;

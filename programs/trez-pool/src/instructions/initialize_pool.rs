@@ -8,6 +8,7 @@ use crate::escrow::check_mint_extensions;
 use crate::events::PoolInitialized;
 use crate::state::Pool;
 
+/// Parameters of `initialize_pool`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct InitializePoolArgs {
     /// Hot key allowed to credit rounds.
@@ -30,6 +31,7 @@ pub struct InitializePool<'info> {
     /// PDA `["pool", admin]`; `init` makes re-initialization fail.
     #[account(init, payer = admin, space = 8 + Pool::INIT_SPACE, seeds = [SEED_POOL, admin.key().as_ref()], bump)]
     pub pool: Box<Account<'info, Pool>>,
+    /// Authority PDA `["authority", pool]`: the TREZ miner key and the escrow's owner.
     /// CHECK: PDA `["authority", pool]`, verified by seeds; system-owned, holds no data.
     #[account(seeds = [SEED_AUTHORITY, pool.key().as_ref()], bump)]
     pub authority: UncheckedAccount<'info>,
@@ -46,7 +48,9 @@ pub struct InitializePool<'info> {
         token::token_program = token_program,
     )]
     pub escrow: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// The mint's token program (SPL Token or Token-2022).
     pub token_program: Interface<'info, TokenInterface>,
+    /// The system program (account creation).
     pub system_program: Program<'info, System>,
 }
 

@@ -10,14 +10,19 @@ use crate::state::{Member, Pool};
 
 #[derive(Accounts)]
 pub struct Payout<'info> {
+    /// The pool (PDA `["pool", admin]`).
     #[account(mut, seeds = [SEED_POOL, pool.admin.as_ref()], bump = pool.bump, has_one = mint @ PoolError::MintMismatch)]
     pub pool: Box<Account<'info, Pool>>,
+    /// Authority PDA `["authority", pool]`: the TREZ miner key and the escrow's owner.
     /// CHECK: PDA `["authority", pool]`, verified by seeds; signs the transfers.
     #[account(seeds = [SEED_AUTHORITY, pool.key().as_ref()], bump = pool.authority_bump)]
     pub authority: UncheckedAccount<'info>,
+    /// The pool's escrow: PDA `["escrow", pool]`, a token account of the mint owned by `authority`.
     #[account(mut, address = pool.escrow)]
     pub escrow: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// The pool's mint (TREZ); `transfer_checked` reads its decimals.
     pub mint: Box<InterfaceAccount<'info, Mint>>,
+    /// The mint's token program (SPL Token or Token-2022).
     pub token_program: Interface<'info, TokenInterface>,
     // remaining_accounts: (Member, destination token account) pairs, both writable, Members in strictly
     // ascending account-key order.
@@ -59,12 +64,13 @@ pub fn handle_payout<'info>(ctx: Context<'info, Payout<'info>>) -> Result<()> {
         require_keys_eq!(dest.mint, ctx.accounts.pool.mint, PoolError::MintMismatch);
         require_keys_eq!(dest.owner, member.wallet, PoolError::DestinationOwnerMismatch);
 
-        let amount = member.pending();
+        let amount = member.pending()?;
         if amount == 0 || amount < ctx.accounts.pool.min_payout {
             continue;
         }
         transfer_from_escrow(&ctx.accounts.pool, &pool_key, &token_program, &escrow, &mint, dest_info, &authority, amount)?;
         member.paid = member.paid.checked_add(amount).ok_or(PoolError::Overflow)?;
+        member.invariant()?;
         member.exit(&crate::ID)?;
         total = total.checked_add(amount).ok_or(PoolError::Overflow)?;
         emit!(MemberPaid {

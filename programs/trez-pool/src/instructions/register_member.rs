@@ -12,6 +12,7 @@ pub struct RegisterMember<'info> {
     /// Pays the Member's rent (the relayer, or the miner).
     #[account(mut)]
     pub payer: Signer<'info>,
+    /// The pool (PDA `["pool", admin]`).
     #[account(seeds = [SEED_POOL, pool.admin.as_ref()], bump = pool.bump)]
     pub pool: Box<Account<'info, Pool>>,
     /// PDA `["member", pool, wallet]`; `init` makes a second registration fail.
@@ -23,6 +24,7 @@ pub struct RegisterMember<'info> {
         bump,
     )]
     pub member: Box<Account<'info, Member>>,
+    /// The system program (account creation).
     pub system_program: Program<'info, System>,
 }
 
@@ -40,6 +42,7 @@ pub fn handle_register_member(ctx: Context<RegisterMember>, wallet: Pubkey) -> R
     member.credited = 0;
     member.paid = 0;
     member.bump = ctx.bumps.member;
+    member.invariant()?;
     emit!(MemberRegistered {
         pool: pool.key(),
         member: member.key(),

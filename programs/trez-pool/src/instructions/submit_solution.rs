@@ -13,19 +13,23 @@ pub struct SubmitSolution<'info> {
     /// Anyone holding a valid nonce; pays the Round's rent. Gains nothing else: the reward goes to escrow.
     #[account(mut)]
     pub submitter: Signer<'info>,
+    /// The pool (PDA `["pool", admin]`).
     #[account(mut, seeds = [SEED_POOL, pool.admin.as_ref()], bump = pool.bump, has_one = mint @ PoolError::MintMismatch)]
     pub pool: Box<Account<'info, Pool>>,
+    /// Authority PDA `["authority", pool]`: the TREZ miner key and the escrow's owner.
     /// CHECK: PDA `["authority", pool]`, verified by seeds; the TREZ `miner`, signs the CPI.
     #[account(seeds = [SEED_AUTHORITY, pool.key().as_ref()], bump = pool.authority_bump)]
     pub authority: UncheckedAccount<'info>,
     /// Receives the reward (TREZ `miner_token`).
     #[account(mut, address = pool.escrow)]
     pub escrow: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// The pool's mint (TREZ); `transfer_checked` reads its decimals.
     #[account(mut)]
     pub mint: Box<InterfaceAccount<'info, Mint>>,
     /// TREZ `State` (owner checked: the TREZ program). Its `block_count` keys the Round.
     #[account(mut)]
     pub trez_state: Box<Account<'info, trez::accounts::State>>,
+    /// TREZ's mint-authority PDA (passed through to `claim_reward`).
     /// CHECK: TREZ mint authority PDA; TREZ verifies it by seeds in the CPI.
     pub trez_mint_authority: UncheckedAccount<'info>,
     /// PDA `["round", pool, block_count LE]`; `init` means one Round per TREZ block.
@@ -39,7 +43,9 @@ pub struct SubmitSolution<'info> {
     pub round: Box<Account<'info, Round>>,
     /// Must be the TREZ program (address from its IDL); anything else is an arbitrary CPI and is refused.
     pub trez_program: Program<'info, trez::program::TrezMining>,
+    /// The mint's token program (SPL Token or Token-2022).
     pub token_program: Interface<'info, TokenInterface>,
+    /// The system program (account creation).
     pub system_program: Program<'info, System>,
 }
 
@@ -112,6 +118,7 @@ pub fn handle_submit_solution(ctx: Context<SubmitSolution>, nonce: u64) -> Resul
     round.credited_slot = 0;
     round.bump = ctx.bumps.round;
 
+    round.invariant()?;
     pool.invariant(ctx.accounts.escrow.amount)?;
     emit!(SolutionSubmitted {
         pool: pool_key,

@@ -12,6 +12,7 @@ use crate::state::Pool;
 pub struct WithdrawFees<'info> {
     /// Must be `Pool.admin`.
     pub admin: Signer<'info>,
+    /// The pool (PDA `["pool", admin]`).
     #[account(
         mut,
         seeds = [SEED_POOL, pool.admin.as_ref()],
@@ -20,11 +21,14 @@ pub struct WithdrawFees<'info> {
         has_one = mint @ PoolError::MintMismatch,
     )]
     pub pool: Box<Account<'info, Pool>>,
+    /// Authority PDA `["authority", pool]`: the TREZ miner key and the escrow's owner.
     /// CHECK: PDA `["authority", pool]`, verified by seeds; signs the transfer.
     #[account(seeds = [SEED_AUTHORITY, pool.key().as_ref()], bump = pool.authority_bump)]
     pub authority: UncheckedAccount<'info>,
+    /// The pool's escrow: PDA `["escrow", pool]`, a token account of the mint owned by `authority`.
     #[account(mut, address = pool.escrow)]
     pub escrow: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// The pool's mint (TREZ); `transfer_checked` reads its decimals.
     pub mint: Box<InterfaceAccount<'info, Mint>>,
     /// Any token account of the pool's mint chosen by the admin.
     #[account(
@@ -33,6 +37,7 @@ pub struct WithdrawFees<'info> {
         token::token_program = token_program,
     )]
     pub destination: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// The mint's token program (SPL Token or Token-2022).
     pub token_program: Interface<'info, TokenInterface>,
 }
 

@@ -5,8 +5,11 @@ use anchor_lang::prelude::*;
 /// `Credited` (Σ batches = reward − fee). Never goes back.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
 pub enum RoundStatus {
+    /// The reward is in escrow; nothing committed yet.
     Submitted,
+    /// The leaves root is committed; batches are landing.
     Crediting,
+    /// Every leaf credited: Σ = reward − fee.
     Credited,
 }
 
@@ -14,11 +17,13 @@ pub enum RoundStatus {
 #[account]
 #[derive(InitSpace, Debug)]
 pub struct Round {
+    /// The pool (PDA `["pool", admin]`).
     pub pool: Pubkey,
     /// TREZ block_count the solution was for (part of the preimage).
     pub block_count: u64,
     /// TREZ challenge the solution was for.
     pub challenge: [u8; 32],
+    /// The winning nonce.
     pub nonce: u64,
     /// Network difficulty the block met, bits (TREZ `difficulty_high` at submission).
     pub difficulty: u32,
@@ -38,12 +43,15 @@ pub struct Round {
     pub leaves_credited: u32,
     /// Wallet of the last member credited; batches go in strictly ascending wallet order.
     pub last_wallet: Pubkey,
+    /// Where the round stands (`Submitted` → `Crediting` → `Credited`).
     pub status: RoundStatus,
     /// Who landed `submit_solution` (paid the Round's rent).
     pub submitter: Pubkey,
+    /// Slot at which `submit_solution` landed.
     pub submitted_slot: u64,
     /// Slot at which the round became `Credited` (0 before).
     pub credited_slot: u64,
+    /// Bump of this PDA.
     pub bump: u8,
 }
 
@@ -51,5 +59,90 @@ impl Round {
     /// `reward − fee`, base units.
     pub fn distributable(&self) -> Option<u64> {
         self.reward.checked_sub(self.fee)
+    }
+
+    /// The round invariant, checked last by every instruction that changes a Round: `fee <= reward`,
+    /// `credited <= reward − fee`, `leaves_credited <= leaf_count`; `Submitted` has credited nothing (no
+    /// batch, no leaf); `Credited` has credited exactly `reward − fee` over exactly `leaf_count` leaves.
+    /// Errors: `InvariantViolated`.
+    pub fn invariant(&self) -> Result<()> {
+        use crate::error::PoolError;
+        let distributable = self.distributable().ok_or(PoolError::InvariantViolated)?;
+        require!(self.credited <= distributable, PoolError::InvariantViolated);
+        require!(self.leaves_credited <= self.leaf_count, PoolError::InvariantViolated);
+        match self.status {
+            RoundStatus::Submitted => {
+                require!(self.credited == 0 && self.leaves_credited == 0 && self.next_batch == 0, PoolError::InvariantViolated)
+            }
+            RoundStatus::Crediting => {}
+            RoundStatus::Credited => require!(
+                self.credited == distributable && self.leaves_credited == self.leaf_count,
+                PoolError::InvariantViolated
+            ),
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round() -> Round {
+        Round {
+            pool: Pubkey::default(),
+            block_count: 1,
+            challenge: [0; 32],
+            nonce: 0,
+            difficulty: 8,
+            reward: 100,
+            fee: 10,
+            credited: 0,
+            next_batch: 0,
+            leaves_root: [0; 32],
+            leaf_count: 2,
+            leaves_credited: 0,
+            last_wallet: Pubkey::default(),
+            status: RoundStatus::Submitted,
+            submitter: Pubkey::default(),
+            submitted_slot: 0,
+            credited_slot: 0,
+            bump: 0,
+        }
+    }
+
+    #[test]
+    fn round_invariant_table() {
+        assert!(round().invariant().is_ok());
+        let bad: [fn(&mut Round); 6] = [
+            |r| r.fee = 101,
+            |r| r.credited = 1,
+            |r| {
+                r.status = RoundStatus::Crediting;
+                r.credited = 91;
+            },
+            |r| {
+                r.status = RoundStatus::Crediting;
+                r.leaves_credited = 3;
+            },
+            |r| {
+                r.status = RoundStatus::Credited;
+                r.credited = 89;
+                r.leaves_credited = 2;
+            },
+            |r| {
+                r.status = RoundStatus::Credited;
+                r.credited = 90;
+                r.leaves_credited = 1;
+            },
+        ];
+        for (i, f) in bad.iter().enumerate() {
+            let mut r = round();
+            f(&mut r);
+            assert!(r.invariant().is_err(), "case {i} should violate the invariant");
+        }
+        let mut done = round();
+        (done.status, done.credited, done.leaves_credited, done.next_batch) = (RoundStatus::Credited, 90, 2, 1);
+        assert!(done.invariant().is_ok());
     }
 }

@@ -21,7 +21,7 @@ use solana_sdk::signature::{Keypair, Signature, Signer};
 use solana_sdk::transaction::Transaction;
 use tokio::sync::{broadcast, mpsc};
 
-use super::{ChainClient, ChainError, InnerIx, TxRecord, TxStatus};
+use trez_relayer::chain::{ChainClient, ChainError, InnerIx, TxRecord, TxStatus};
 
 /// Native processor of the TREZ replica.
 ///

@@ -34,8 +34,9 @@ use solana_transaction_status_client_types::{
 };
 use solana_transaction_status_client_types::option_serializer::OptionSerializer;
 use tokio_tungstenite::tungstenite::Message;
-use super::embedded::EmbeddedChain;
-use super::{ChainClient, TxStatus};
+use trez_relayer::chain::{ChainClient, ChainError, TxRecord, TxStatus};
+
+use crate::embedded::EmbeddedChain;
 
 /// A running JSON-RPC/PubSub server.
 pub struct RpcServer {
@@ -144,7 +145,7 @@ async fn rpc(State(st): State<Arc<FakeState>>, Json(req): Json<Value>) -> Respon
 }
 
 async fn handle(chain: &Arc<EmbeddedChain>, slot: u64, method: &str, params: &Value, id: &Value, fees: Vec<u64>) -> Result<Value, String> {
-    let e = |x: super::ChainError| x.to_string();
+    let e = |x: ChainError| x.to_string();
     Ok(match method {
         "getAccountInfo" => {
             let acc = chain.get_account(&pubkey(&params[0])?).await.map_err(e)?;
@@ -314,7 +315,7 @@ async fn pubsub(stream: tokio::net::TcpStream, st: Arc<FakeState>) {
 }
 
 /// A landed transaction's status meta: success, and the inner instructions the bank recorded.
-fn meta(r: &super::TxRecord) -> UiTransactionStatusMeta {
+fn meta(r: &TxRecord) -> UiTransactionStatusMeta {
     let mut groups: Vec<UiInnerInstructions> = vec![];
     for ix in &r.inner {
         let c = UiInstruction::Compiled(UiCompiledInstruction {

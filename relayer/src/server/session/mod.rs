@@ -1,7 +1,7 @@
 //! One miner connection's session, apart from any socket: handshake, auth, jobs, share validation,
 //! durable acks, vardiff, rate limits, backpressure and the shutdown drain. It reads [`Inbound`] frames from
 //! a stream and queues [`Outbound`] frames on a bounded channel; the transport (`super::ws`, or
-//! [`session_in_memory`] for tests and fuzzing) moves them.
+//! `super::transport::session_in_memory` for tests and fuzzing) moves them.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::future::Future;
@@ -15,37 +15,17 @@ use futures_util::StreamExt;
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
-use trez_protocol::{self as proto, ClientMsg, ErrorCode, Hex32, Key, RejectReason, ServerMsg};
+use trez_protocol::{self as proto, ClientMsg, ErrorCode, Hex32, Key, ServerMsg};
 
 use super::limits::TokenBucket;
-use super::validate::{validate_share, IssuedJob, ShareCheck};
+
+mod submit;
+pub use super::transport::{Inbound, Outbound};
+use super::validate::IssuedJob;
 use super::Shared;
-use crate::ledger::Solution;
 use crate::jobs::Work;
-use crate::ledger::{NewShare, Recorded, SolutionStatus};
+use crate::ledger::{LedgerError, Recorded, Solution};
 use crate::vardiff::Vardiff;
-
-/// A frame from the miner, as the transport decoded it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Inbound {
-    /// A text frame: one protocol message (JSON).
-    Text(String),
-    /// A binary frame (not part of the protocol: answered `invalid_frame`).
-    Binary,
-    /// The peer closed, or the transport failed: the session ends.
-    Close,
-    /// A frame over the size limit (answered `frame_too_large`).
-    TooLarge(String),
-}
-
-/// A frame for the miner.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Outbound {
-    /// One protocol message (JSON).
-    Text(String),
-    /// Close the connection after what is queued.
-    Close,
-}
 
 /// Most jobs a connection remembers (older ones answer `unknown_job`).
 const JOBS_KEPT: usize = 8;
@@ -55,7 +35,7 @@ const JOBS_KEPT: usize = 8;
 const ANSWERS_PER_FRAME: usize = 3;
 
 /// Result of a share's durable commit: (submit id, outcome, solution when a block).
-type Done = (u64, Result<Recorded, crate::ledger::LedgerError>, Option<Solution>);
+type Done = (u64, Result<Recorded, LedgerError>, Option<Solution>);
 type Pending = std::pin::Pin<Box<dyn Future<Output = Done> + Send>>;
 
 /// One miner connection.
@@ -333,132 +313,4 @@ impl Session {
         self.seen.retain(|c, _| live.contains(c));
         let _ = self.send(&msg);
     }
-
-    fn reject(&mut self, id: u64, reason: RejectReason) {
-        self.shared.stats.reject(reason, self.wallet.as_ref().map(|(w, _)| &w.0));
-        if !matches!(reason, RejectReason::Stale | RejectReason::RateLimited | RejectReason::Unavailable) {
-            self.invalid += 1;
-        }
-        let _ = self.send(&ServerMsg::Ack { id, accepted: false, reason: Some(reason), block: false });
-        let s = &self.shared.config.server;
-        if self.submits >= s.ban_min_submits as u64 && (self.invalid as f64) >= s.ban_invalid_ratio * self.submits as f64 {
-            warn!(peer = %self.peer, submits = self.submits, invalid = self.invalid, "banning peer for invalid shares");
-            self.shared.ban(self.peer.ip());
-            let _ = self.error(ErrorCode::Banned, "too many invalid shares");
-        }
-    }
-
-    /// Validate a submit; returns the durable-commit future when the share is valid.
-    fn on_submit(&mut self, id: u64, job_id: &str, nonce: u64) -> Option<Pending> {
-        let Some((wallet, worker)) = self.wallet.clone() else {
-            self.shared.stats.reject(RejectReason::NotAuthorized, None);
-            let _ = self.send(&ServerMsg::Ack { id, accepted: false, reason: Some(RejectReason::NotAuthorized), block: false });
-            return None;
-        };
-        self.submits += 1;
-        let received = Instant::now();
-        let _validation = crate::metrics::latency().share_validation.start_timer();
-        if !self.bucket.take() {
-            self.reject(id, RejectReason::RateLimited);
-            return None;
-        }
-        let Some(job) = self.jobs.iter().find(|(j, _)| j == job_id).map(|(_, j)| j) else {
-            self.reject(id, RejectReason::UnknownJob);
-            return None;
-        };
-        let t = job.work.template;
-        let check = ShareCheck {
-            seen: self.seen.get(&t.challenge).is_some_and(|s| s.contains(&nonce)),
-            stale: job.work.stale(self.shared.config.server.stale_grace()),
-            open_challenge: self.shared.jobs.current().map(|c| c.template.challenge),
-        };
-        let (share_bits, valid) = (job.share_bits, validate_share(job, nonce, &check));
-        let (zero_bits, block) = match valid {
-            Ok(v) => (v.zero_bits, v.block),
-            Err(reason) => {
-                self.reject(id, reason);
-                return None;
-            }
-        };
-        self.seen.entry(t.challenge).or_default().insert(nonce);
-        let share = NewShare {
-            wallet: wallet.0,
-            worker,
-            challenge: t.challenge,
-            block_count: t.block_count,
-            nonce,
-            bits: share_bits,
-            zero_bits,
-            block,
-        };
-        let ledger = self.shared.ledger.clone();
-        Some(Box::pin(async move {
-            let res = ledger.record(share.clone()).await;
-            crate::metrics::latency().share_ack.observe(received.elapsed().as_secs_f64());
-            let solution = match &res {
-                Ok(Recorded::Accepted { seq, solution: Some(sid) }) => Some(Solution {
-                    id: *sid,
-                    share_seq: *seq,
-                    wallet: share.wallet,
-                    challenge: share.challenge,
-                    block_count: share.block_count,
-                    nonce: share.nonce,
-                    status: SolutionStatus::Pending,
-                    reason: None,
-                    signature: None,
-                }),
-                _ => None,
-            };
-            (id, res, solution)
-        }))
-    }
-
-    /// A share's commit finished: ack it (and hand a block to the submitter).
-    fn finish(&mut self, (id, res, solution): Done) {
-        match res {
-            Ok(Recorded::Accepted { .. }) => {
-                let shared = self.shared.clone();
-                let st = &shared.stats;
-                st.accepted.fetch_add(1, Ordering::Relaxed);
-                self.vardiff.on_share();
-                if let Some(bits) = self.vardiff.retarget_early(Instant::now()) {
-                    let _ = self.send(&ServerMsg::SetDifficulty { share_bits: bits });
-                    self.issue_job(false);
-                }
-                let block = solution.is_some();
-                if let Some(sol) = solution {
-                    st.blocks.fetch_add(1, Ordering::Relaxed);
-                    info!(peer = %self.peer, block_count = sol.block_count, nonce = sol.nonce, "block found");
-                    if self.shared.solutions.try_send(sol).is_err() {
-                        // It is durable as `pending`; the submitter resumes pending solutions from the ledger.
-                        warn!("solution channel full or closed; solution stays pending in the ledger");
-                    }
-                }
-                let _ = self.send(&ServerMsg::Ack { id, accepted: true, reason: None, block });
-            }
-            Ok(Recorded::Duplicate) => self.reject(id, RejectReason::Duplicate),
-            Err(e) => {
-                warn!(error = %e, "ledger unavailable; share not acked as accepted");
-                self.reject(id, RejectReason::Unavailable);
-            }
-        }
-    }
 }
-
-/// One session over in-memory channels instead of a socket, for the session fuzz target and tests: push
-/// client frames into the returned sender, read what the server queued from the receiver (the `hello`
-/// comes first). Dropping the sender ends the stream; the session then answers what is in flight, closes,
-/// and the task ends. Everything else (auth, vardiff, jobs, the ledger, rate limits) is the real session.
-pub fn session_in_memory(shared: Arc<Shared>, peer: SocketAddr) -> (mpsc::Sender<Inbound>, mpsc::Receiver<Outbound>, tokio::task::JoinHandle<()>) {
-    let (in_tx, in_rx) = mpsc::channel::<Inbound>(64);
-    let (out_tx, out_rx) = mpsc::channel::<Outbound>(shared.config.server.send_queue.max(1));
-    let task = tokio::spawn(async move {
-        let mut stream = Box::pin(futures_util::stream::unfold(in_rx, |mut rx| async move {
-            rx.recv().await.map(|m| (m, rx))
-        }));
-        let mut session = Session::new(shared, peer, out_tx);
-        session.run(&mut stream, CancellationToken::new()).await;
-    });
-    (in_tx, out_rx, task)
-}
-

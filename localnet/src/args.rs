@@ -1,0 +1,107 @@
+//! `trez-localnet`'s options and what a `--blocks` run returns.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde::Serialize;
+use trez_relayer::ledger::Ledger;
+use trez_relayer::poolchain::PoolChain;
+
+/// Options of `localnet`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct LocalnetArgs {
+    /// In-process miners (distinct generated wallets); 0 to only accept outside miners.
+    #[arg(long, default_value_t = 3)]
+    pub miners: usize,
+    /// Hashing threads per in-process miner (default: cores / miners, at least 1).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Stop after this many blocks are credited and paid, audit, and exit (0 only if the audit passes).
+    #[arg(long)]
+    pub blocks: Option<u64>,
+    /// Print the final summary as one JSON object on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// WebSocket listen address (port 0: any free port, printed).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub listen: SocketAddr,
+    /// Serve the embedded chain as Solana JSON-RPC here (PubSub on the next free port), so outside tools and
+    /// `trez-relayer audit` can inspect it (port 0: any free port, printed).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub rpc_listen: SocketAddr,
+    /// HTTP API listen address (port 0: any free port, printed).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub api_listen: SocketAddr,
+    /// Initial TREZ network difficulty, bits.
+    #[arg(long, default_value_t = 24)]
+    pub difficulty: u32,
+    /// TREZ target block time for the retarget, seconds.
+    #[arg(long, default_value_t = 5)]
+    pub block_seconds: i64,
+    /// TREZ base reward, base units (6 decimals).
+    #[arg(long, default_value_t = 50_000_000)]
+    pub reward: u64,
+    /// Pool fee, basis points.
+    #[arg(long, default_value_t = 250)]
+    pub fee_bps: u16,
+    /// Immutable fee cap, basis points (<= 1000).
+    #[arg(long, default_value_t = 1_000)]
+    pub max_fee_bps: u16,
+    /// Smallest amount the payout crank pays, base units.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub min_payout: u64,
+    /// Seconds between payout crank runs.
+    #[arg(long, default_value_t = 3)]
+    pub payout_interval: u64,
+    /// PPLNS window factor (window = factor × 2^network difficulty).
+    #[arg(long, default_value_t = 2)]
+    pub pplns_factor: u64,
+    /// Share ledger file (default: a fresh temporary file).
+    #[arg(long)]
+    pub db: Option<PathBuf>,
+    /// Give up (exit 1) if `--blocks` are not reached within this many seconds.
+    #[arg(long, default_value_t = 600)]
+    pub timeout: u64,
+}
+
+/// One round in the summary.
+#[derive(Debug, Serialize)]
+pub struct RoundSummary {
+    pub block_count: u64,
+    pub reward: u64,
+    pub fee: u64,
+    pub leaves_root: String,
+    pub leaf_count: u32,
+    pub credit_signatures: Vec<String>,
+    pub payout_signatures: Vec<String>,
+}
+
+/// The `--blocks` summary.
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    pub pool: String,
+    pub authority: String,
+    pub blocks_found: u64,
+    pub solutions_lost: u64,
+    pub rounds_credited: u64,
+    pub shares_accepted: u64,
+    pub members_paid: usize,
+    pub total_reward: u64,
+    pub total_fee: u64,
+    pub total_credited: u64,
+    pub total_paid: u64,
+    pub escrow_balance: u64,
+    pub audit_ok: bool,
+    pub audit_problems: Vec<String>,
+    pub rounds: Vec<RoundSummary>,
+}
+
+/// What a `--blocks` run leaves behind: the summary, and the chain and ledger for inspection (tests).
+pub struct Finished {
+    pub summary: Summary,
+    pub pc: Arc<PoolChain>,
+    pub ledger: Arc<dyn Ledger>,
+    /// Keeps the temporary ledger directory alive.
+    pub _tmp: tempfile::TempDir,
+}

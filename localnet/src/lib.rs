@@ -1,0 +1,17 @@
+//! # trez-localnet: the whole pool on an embedded chain
+//!
+//! Kept out of the production relayer (`trez-relayer` does not depend on `solana-program-test` or the
+//! miner):
+//! - [`embedded`]: `EmbeddedChain`, the relayer's `ChainClient` over an in-process `solana-program-test` bank
+//!   with both programs as native processors and the real SPL Token / ATA programs;
+//! - [`serve`]: that bank served as Solana JSON-RPC and PubSub, so outside tools, `trez-relayer run` and
+//!   `trez-relayer audit` reach it as they would a validator;
+//! - [`run`]: `trez-localnet`: TREZ, the pool, the relayer and in-process miners in one command.
+
+mod args;
+pub mod embedded;
+mod run;
+pub mod serve;
+
+pub use args::{Finished, LocalnetArgs, RoundSummary, Summary};
+pub use run::run;

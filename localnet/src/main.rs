@@ -1,0 +1,42 @@
+//! `trez-localnet`: the whole pool in one command on an embedded chain (TREZ, the pool program, the relayer
+//! and in-process miners). `--blocks K` stops after K credited rounds, audits, and prints a summary.
+
+use std::io::Write;
+use std::os::fd::AsFd;
+
+use anyhow::Result;
+use clap::Parser;
+use trez_relayer::logging::{self, shutdown_on_signal, LogFormat};
+
+#[derive(Parser)]
+#[command(name = "trez-localnet", version, about = "The whole TREZ pool on an embedded chain")]
+struct Cli {
+    /// Log lines on stderr: `text` (coloured only on a terminal) or `json` (one object per line).
+    #[arg(long, env = "TREZ_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+    #[command(flatten)]
+    args: trez_localnet::LocalnetArgs,
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    logging::init(cli.log_format);
+    let json = cli.args.json;
+    // Natively, programs' `msg!` lines go to stdout (solana-msg prints them). Keep stdout for the summary
+    // alone: point fd 1 at stderr for the run and write the summary to the saved stdout.
+    let summary_out = std::io::stdout().as_fd().try_clone_to_owned()?;
+    rustix::stdio::dup2_stdout(std::io::stderr().as_fd())?;
+    let mut out = std::fs::File::from(summary_out);
+    let Some(finished) = trez_localnet::run(cli.args, shutdown_on_signal()).await? else { return Ok(()) };
+    let summary = finished.summary;
+    if json {
+        writeln!(out, "{}", serde_json::to_string(&summary)?)?;
+    } else {
+        writeln!(out, "{}", serde_json::to_string_pretty(&summary)?)?;
+    }
+    if !summary.audit_ok {
+        anyhow::bail!("audit failed: {:?}", summary.audit_problems);
+    }
+    Ok(())
+}

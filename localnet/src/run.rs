@@ -1,0 +1,314 @@
+//! `trez-localnet`: the whole pool in one command on the embedded chain. Creates the TREZ mint and
+//! replica and the pool, starts the relayer on a printed WebSocket port, starts N in-process miners (the
+//! bundled `trez-miner` library over real WebSocket on loopback), and prints one line per event. With
+//! `--blocks K` it stops after K rounds are credited and paid, runs the audit, prints a summary (`--json`: one
+//! JSON object on stdout) and succeeds only if the audit passes.
+
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use solana_sdk::signature::{Keypair, Signer};
+use tokio_util::sync::CancellationToken;
+use tracing::info;
+
+use trez_relayer::audit::AuditReport;
+use trez_relayer::chain::ChainClient;
+use trez_relayer::config::{ChainOptions, Config};
+use trez_relayer::ledger::{self, Ledger, SolutionStatus, TxKind};
+use trez_relayer::pipeline::Pipeline;
+use trez_relayer::poolchain::{PoolChain, PoolEvent};
+use trez_relayer::setup::{self, PoolAddresses, TrezGenesis};
+use trez_relayer::tasks::{payouts, settler, submitter};
+
+use crate::args::{Finished, LocalnetArgs, RoundSummary, Summary};
+use crate::embedded::EmbeddedChain;
+use crate::serve::RpcServer;
+
+/// Run localnet; returns the summary (and chain and ledger) when `--blocks` was given. Its steps: create
+/// TREZ and the pool on a fresh embedded chain and serve it as JSON-RPC; start the relayer; start the miners;
+/// report events until `--blocks` rounds are credited (or shutdown); then stop, settle and pay what is left,
+/// audit, and summarize.
+pub async fn run(args: LocalnetArgs, shutdown: CancellationToken) -> Result<Option<Finished>> {
+    if args.fee_bps > args.max_fee_bps || args.max_fee_bps > 1_000 {
+        bail!("need fee_bps <= max_fee_bps <= 1000");
+    }
+    if !(1..=64).contains(&args.difficulty) {
+        bail!("--difficulty must be 1..=64 bits");
+    }
+    let (chain, relayer, addrs) = chain_and_pool(&args).await?;
+    let ws_rpc: SocketAddr = SocketAddr::new(args.rpc_listen.ip(), 0);
+    let rpc = RpcServer::start(chain.clone(), args.rpc_listen, ws_rpc).await.context("serving JSON-RPC")?;
+    eprintln!("JSON-RPC {} (PubSub {})", rpc.http_url, rpc.ws_url);
+
+    let tmp = tempfile::tempdir()?;
+    let (config, opts) = relayer_config(&args, &tmp, &rpc.http_url)?;
+    let ledger = ledger::open(&config.ledger)?;
+    let pc = PoolChain::connect(chain.clone() as Arc<dyn ChainClient>, relayer, addrs.pool.parse()?, opts).await?;
+    let listener = tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
+    let api = tokio::net::TcpListener::bind(args.api_listen).await.with_context(|| format!("binding {}", args.api_listen))?;
+    let pipeline = Pipeline::start(listener, Some(api), config, pc.clone(), ledger.clone()).await?;
+    let url = format!("ws://{}", pipeline.addr);
+    eprintln!("relayer listening on {url}");
+    if let Some(a) = pipeline.api_addr {
+        eprintln!("API: http://{a}/api/pool  http://{a}/api/rounds  http://{a}/metrics");
+        eprintln!("audit from outside:  trez-relayer audit --rpc-url {} --pool {} --api http://{a}", rpc.http_url, addrs.pool);
+    }
+    eprintln!("join from outside:  trez-miner mine --pool {url} --keypair <your Solana CLI keypair.json>");
+
+    let mut events = pc.events.subscribe();
+    let miner_cancel = CancellationToken::new();
+    let miners = Miners::start(&args, &url, &miner_cancel);
+    let progress = report_until_done(&args, &pipeline, &miners, &mut events, &shutdown).await;
+
+    // Stop mining and serving, then finish settlement and payouts on what was found.
+    miner_cancel.cancel();
+    for m in miners.tasks {
+        let _ = m.await;
+    }
+    let shares_accepted = pipeline.shared.stats.accepted.load(Ordering::Relaxed);
+    pipeline.stop().await?;
+    let Some(blocks) = args.blocks else {
+        info!("localnet stopped");
+        return Ok(None);
+    };
+    if !progress.reached {
+        bail!("--blocks {blocks} not reached within {} s ({} credited)", args.timeout, progress.credited);
+    }
+    let report = settle_and_audit(&pc, &*ledger).await?;
+    let summary = summarize(&pc, &*ledger, &progress, shares_accepted, report).await?;
+    Ok(Some(Finished { summary, pc, ledger, _tmp: tmp }))
+}
+
+/// A fresh embedded chain with TREZ (the replica and a 6-decimal mint) and a pool; the admin and relayer
+/// keys are new and funded.
+async fn chain_and_pool(args: &LocalnetArgs) -> Result<(Arc<EmbeddedChain>, Arc<Keypair>, PoolAddresses)> {
+    let chain = EmbeddedChain::start().await;
+    let admin = Keypair::new();
+    let relayer = Arc::new(Keypair::new());
+    chain.airdrop(&admin.pubkey(), 100_000_000_000).await?;
+    chain.airdrop(&relayer.pubkey(), 100_000_000_000).await?;
+    let genesis = TrezGenesis {
+        difficulty: args.difficulty,
+        min_difficulty: args.difficulty.saturating_sub(8).max(1),
+        max_difficulty: (args.difficulty + 16).min(64),
+        base_reward: args.reward,
+        target_block_seconds: args.block_seconds.max(1),
+    };
+    let mint = setup::init_trez(chain.as_ref(), &admin, genesis).await.context("initializing TREZ")?;
+    let pool_args = trez_sdk::pool::InitializePoolArgs {
+        relayer: relayer.pubkey(),
+        fee_bps: args.fee_bps,
+        max_fee_bps: args.max_fee_bps,
+        fee_timelock_seconds: 86_400,
+        min_payout: args.min_payout,
+    };
+    let addrs = setup::init_pool(chain.as_ref(), &admin, mint, pool_args).await.context("initializing the pool")?;
+    eprintln!("embedded chain ready: TREZ mint {mint}, pool {}, authority (miner key) {}, escrow {}", addrs.pool, addrs.authority, addrs.escrow);
+    Ok((chain, relayer, addrs))
+}
+
+/// The relayer's configuration for a local run: a throwaway ledger (unless `--db`), share difficulty a few
+/// bits under the network's, quick retargets, polls and payouts.
+fn relayer_config(args: &LocalnetArgs, tmp: &tempfile::TempDir, rpc_url: &str) -> Result<(Config, ChainOptions)> {
+    let mut config = Config::default();
+    config.ledger.path = args.db.clone().unwrap_or_else(|| tmp.path().join("localnet.db"));
+    config.ledger.fsync = false;
+    config.vardiff.initial_bits = args.difficulty.saturating_sub(6).max(config.vardiff.min_bits.min(args.difficulty));
+    config.vardiff.min_bits = config.vardiff.min_bits.min(config.vardiff.initial_bits);
+    config.vardiff.retarget_secs = 10;
+    config.server.stale_grace_secs = 2;
+    config.server.explorer_cluster = format!("custom&customUrl={rpc_url}");
+    config.validate().map_err(anyhow::Error::msg)?;
+    let opts = ChainOptions {
+        payout_interval_secs: args.payout_interval,
+        pplns_factor: args.pplns_factor,
+        poll_interval_ms: 500,
+        confirm_timeout_secs: 10,
+        ..ChainOptions::default()
+    };
+    Ok((config, opts))
+}
+
+/// The in-process miners: the bundled `trez-miner` library, each with its own wallet, over WebSocket.
+struct Miners {
+    tasks: Vec<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    stats: Vec<Arc<trez_miner::MinerStats>>,
+}
+
+impl Miners {
+    fn start(args: &LocalnetArgs, url: &str, cancel: &CancellationToken) -> Miners {
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        let threads = args.threads.unwrap_or_else(|| (cores / args.miners.max(1)).max(1));
+        let mut miners = Miners { tasks: vec![], stats: vec![] };
+        for i in 0..args.miners {
+            let wallet = trez_miner::Wallet::generate();
+            eprintln!("miner {i}: wallet {}, {threads} thread(s), kernel {}", wallet.key(), trez_miner::kernels::best().name());
+            let stats = Arc::new(trez_miner::MinerStats::default());
+            let cfg = trez_miner::MinerConfig {
+                pool_url: url.to_string(),
+                wallet,
+                worker: format!("local-{i}"),
+                threads,
+                kernel: trez_miner::kernels::best(),
+                max_backoff: Duration::from_secs(2),
+            };
+            miners.stats.push(stats.clone());
+            miners.tasks.push(tokio::spawn(trez_miner::mine(cfg, stats, cancel.clone())));
+        }
+        miners
+    }
+
+    fn hashes(&self) -> u64 {
+        self.stats.iter().map(|s| s.hashes.load(Ordering::Relaxed)).sum()
+    }
+}
+
+/// What the event loop saw.
+struct Progress {
+    found: u64,
+    lost: u64,
+    credited: u64,
+    /// `--blocks` rounds were credited in time.
+    reached: bool,
+}
+
+/// Print a status line every 5 s and one line per pool event, until `--blocks` rounds are credited, the
+/// timeout passes, or `shutdown` fires.
+async fn report_until_done(
+    args: &LocalnetArgs,
+    pipeline: &Pipeline,
+    miners: &Miners,
+    events: &mut tokio::sync::broadcast::Receiver<PoolEvent>,
+    shutdown: &CancellationToken,
+) -> Progress {
+    let mut p = Progress { found: 0, lost: 0, credited: 0, reached: false };
+    let started = Instant::now();
+    let mut tick = tokio::time::interval(Duration::from_secs(5));
+    tick.tick().await;
+    let (mut last_hashes, mut last_tick) = (0u64, Instant::now());
+    loop {
+        if let Some(k) = args.blocks {
+            if p.credited >= k {
+                p.reached = true;
+                return p;
+            }
+            if started.elapsed() > Duration::from_secs(args.timeout) {
+                return p;
+            }
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return p,
+            _ = tick.tick() => {
+                let st = &pipeline.shared.stats;
+                let hashes = miners.hashes();
+                let rate = (hashes - last_hashes) as f64 / last_tick.elapsed().as_secs_f64() / 1e6;
+                (last_hashes, last_tick) = (hashes, Instant::now());
+                let rejected: u64 = trez_protocol::RejectReason::ALL.iter().map(|r| st.rejected(*r)).sum();
+                eprintln!(
+                    "shares: {} accepted, {rejected} rejected | in-process hashrate {rate:.1} MH/s | connections {} | blocks {}, credited {}",
+                    st.accepted.load(Ordering::Relaxed),
+                    st.connections.load(Ordering::Relaxed),
+                    p.found,
+                    p.credited,
+                );
+            }
+            ev = events.recv() => match ev {
+                Ok(e) => print_event(&e, &mut p),
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(_) => return p,
+            },
+        }
+    }
+}
+
+fn print_event(e: &PoolEvent, p: &mut Progress) {
+    match e {
+        PoolEvent::BlockSubmitted { block_count, finder, reward, fee, signature } => {
+            p.found += 1;
+            eprintln!("block {block_count} found by {finder}: reward {reward}, fee {fee} base units -> escrow (tx {signature})");
+        }
+        PoolEvent::SolutionLost { block_count, reason } => {
+            p.lost += 1;
+            eprintln!("solution for block {block_count} lost: {reason}");
+        }
+        PoolEvent::RoundCredited { block_count, leaf_count, credited: amount, leaves_root, .. } => {
+            p.credited += 1;
+            eprintln!("round {block_count} credited: {amount} base units to {leaf_count} members (root {leaves_root})");
+        }
+        PoolEvent::Paid { members, amount, signature } => {
+            eprintln!("paid {amount} base units to {members} members (tx {signature})");
+        }
+    }
+}
+
+/// Resume any pending solution and confirmed-but-unsettled round and pay everyone due, as a restarted
+/// relayer would; then run the audit on the published record and print its verdicts.
+async fn settle_and_audit(pc: &PoolChain, ledger: &dyn Ledger) -> Result<AuditReport> {
+    for s in ledger.solutions(SolutionStatus::Pending).await? {
+        submitter::submit_one(pc, ledger, &s, &CancellationToken::new()).await;
+    }
+    settler::settle_all(pc, ledger).await?;
+    payouts::payout_once(pc, ledger).await?;
+    let record = trez_relayer::export::export(ledger, &pc.pool).await?;
+    let report = trez_relayer::audit::audit(pc, &record).await?;
+    for r in &report.rounds {
+        eprintln!("audit round {}: {} ({} shares re-verified, {} leaves)", r.block_count, if r.ok { "ok" } else { "MISMATCH" }, r.shares_checked, r.leaf_count);
+        for p in &r.problems {
+            eprintln!("  {p}");
+        }
+    }
+    for p in &report.problems {
+        eprintln!("audit: {p}");
+    }
+    Ok(report)
+}
+
+/// The `--blocks` summary: totals from the chain, rounds and signatures from the ledger, the audit verdict.
+async fn summarize(pc: &PoolChain, ledger: &dyn Ledger, progress: &Progress, shares_accepted: u64, report: AuditReport) -> Result<Summary> {
+    let pool = pc.pool_account().await?;
+    let escrow_balance = pc.token_balance(&trez_sdk::pda::escrow(&pc.pool)).await?;
+    let payouts = ledger.payouts().await?;
+    let mut paid_wallets: Vec<[u8; 32]> = payouts.iter().map(|p| p.wallet).collect();
+    paid_wallets.sort();
+    paid_wallets.dedup();
+    let credit_txs = ledger.txs(TxKind::BeginCredit).await?.into_iter().chain(ledger.txs(TxKind::CreditBatch).await?).collect::<Vec<_>>();
+    let mut rounds = vec![];
+    for row in ledger.rounds().await? {
+        let (_, leaves) = ledger.round(row.block_count).await?.unwrap_or((row.clone(), vec![]));
+        let mut payout_signatures: Vec<String> = vec![];
+        for p in payouts.iter().filter(|p| leaves.iter().any(|l| l.wallet == p.wallet)) {
+            if !payout_signatures.contains(&p.signature) {
+                payout_signatures.push(p.signature.clone());
+            }
+        }
+        rounds.push(RoundSummary {
+            block_count: row.block_count,
+            reward: row.reward,
+            fee: row.fee,
+            leaves_root: hex::encode(row.leaves_root),
+            leaf_count: row.leaf_count,
+            credit_signatures: credit_txs.iter().filter(|t| t.block_count == Some(row.block_count)).map(|t| t.signature.clone()).collect(),
+            payout_signatures,
+        });
+    }
+    Ok(Summary {
+        pool: pc.pool.to_string(),
+        authority: pc.authority.to_string(),
+        blocks_found: progress.found,
+        solutions_lost: progress.lost,
+        rounds_credited: rounds.len() as u64,
+        shares_accepted,
+        members_paid: paid_wallets.len(),
+        total_reward: pool.received,
+        total_fee: pool.fees_accrued,
+        total_credited: pool.credited,
+        total_paid: pool.paid,
+        escrow_balance,
+        audit_ok: report.ok,
+        audit_problems: report.rounds.iter().flat_map(|r| r.problems.clone()).chain(report.problems.clone()).collect(),
+        rounds,
+    })
+}

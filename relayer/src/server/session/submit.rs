@@ -1,0 +1,124 @@
+//! A session's shares: validation of a submit (the pure check in `server::validate`), the durable commit,
+//! and the ack once it is durable (with the block handed to the submitter).
+
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use tracing::{info, warn};
+use trez_protocol::{ErrorCode, RejectReason, ServerMsg};
+
+use super::{Done, Pending, Session};
+use crate::ledger::{NewShare, Recorded, Solution, SolutionStatus};
+use crate::server::validate::{validate_share, ShareCheck};
+
+impl Session {
+    pub(super) fn reject(&mut self, id: u64, reason: RejectReason) {
+        self.shared.stats.reject(reason, self.wallet.as_ref().map(|(w, _)| &w.0));
+        if !matches!(reason, RejectReason::Stale | RejectReason::RateLimited | RejectReason::Unavailable) {
+            self.invalid += 1;
+        }
+        let _ = self.send(&ServerMsg::Ack { id, accepted: false, reason: Some(reason), block: false });
+        let s = &self.shared.config.server;
+        if self.submits >= s.ban_min_submits as u64 && (self.invalid as f64) >= s.ban_invalid_ratio * self.submits as f64 {
+            warn!(peer = %self.peer, submits = self.submits, invalid = self.invalid, "banning peer for invalid shares");
+            self.shared.ban(self.peer.ip());
+            let _ = self.error(ErrorCode::Banned, "too many invalid shares");
+        }
+    }
+
+    /// Validate a submit; returns the durable-commit future when the share is valid.
+    pub(super) fn on_submit(&mut self, id: u64, job_id: &str, nonce: u64) -> Option<Pending> {
+        let Some((wallet, worker)) = self.wallet.clone() else {
+            self.shared.stats.reject(RejectReason::NotAuthorized, None);
+            let _ = self.send(&ServerMsg::Ack { id, accepted: false, reason: Some(RejectReason::NotAuthorized), block: false });
+            return None;
+        };
+        self.submits += 1;
+        let received = Instant::now();
+        let _validation = crate::metrics::latency().share_validation.start_timer();
+        if !self.bucket.take() {
+            self.reject(id, RejectReason::RateLimited);
+            return None;
+        }
+        let Some(job) = self.jobs.iter().find(|(j, _)| j == job_id).map(|(_, j)| j) else {
+            self.reject(id, RejectReason::UnknownJob);
+            return None;
+        };
+        let t = job.work.template;
+        let check = ShareCheck {
+            seen: self.seen.get(&t.challenge).is_some_and(|s| s.contains(&nonce)),
+            stale: job.work.stale(self.shared.config.server.stale_grace()),
+            open_challenge: self.shared.jobs.current().map(|c| c.template.challenge),
+        };
+        let (share_bits, valid) = (job.share_bits, validate_share(job, nonce, &check));
+        let (zero_bits, block) = match valid {
+            Ok(v) => (v.zero_bits, v.block),
+            Err(reason) => {
+                self.reject(id, reason);
+                return None;
+            }
+        };
+        self.seen.entry(t.challenge).or_default().insert(nonce);
+        let share = NewShare {
+            wallet: wallet.0,
+            worker,
+            challenge: t.challenge,
+            block_count: t.block_count,
+            nonce,
+            bits: share_bits,
+            zero_bits,
+            block,
+        };
+        let ledger = self.shared.ledger.clone();
+        Some(Box::pin(async move {
+            let res = ledger.record(share.clone()).await;
+            crate::metrics::latency().share_ack.observe(received.elapsed().as_secs_f64());
+            let solution = match &res {
+                Ok(Recorded::Accepted { seq, solution: Some(sid) }) => Some(Solution {
+                    id: *sid,
+                    share_seq: *seq,
+                    wallet: share.wallet,
+                    challenge: share.challenge,
+                    block_count: share.block_count,
+                    nonce: share.nonce,
+                    status: SolutionStatus::Pending,
+                    reason: None,
+                    signature: None,
+                }),
+                _ => None,
+            };
+            (id, res, solution)
+        }))
+    }
+
+    /// A share's commit finished: ack it (and hand a block to the submitter).
+    pub(super) fn finish(&mut self, (id, res, solution): Done) {
+        match res {
+            Ok(Recorded::Accepted { .. }) => {
+                let shared = self.shared.clone();
+                let st = &shared.stats;
+                st.accepted.fetch_add(1, Ordering::Relaxed);
+                self.vardiff.on_share();
+                if let Some(bits) = self.vardiff.retarget_early(Instant::now()) {
+                    let _ = self.send(&ServerMsg::SetDifficulty { share_bits: bits });
+                    self.issue_job(false);
+                }
+                let block = solution.is_some();
+                if let Some(sol) = solution {
+                    st.blocks.fetch_add(1, Ordering::Relaxed);
+                    info!(peer = %self.peer, block_count = sol.block_count, nonce = sol.nonce, "block found");
+                    if self.shared.solutions.try_send(sol).is_err() {
+                        // It is durable as `pending`; the submitter resumes pending solutions from the ledger.
+                        warn!("solution channel full or closed; solution stays pending in the ledger");
+                    }
+                }
+                let _ = self.send(&ServerMsg::Ack { id, accepted: true, reason: None, block });
+            }
+            Ok(Recorded::Duplicate) => self.reject(id, RejectReason::Duplicate),
+            Err(e) => {
+                warn!(error = %e, "ledger unavailable; share not acked as accepted");
+                self.reject(id, RejectReason::Unavailable);
+            }
+        }
+    }
+}
