@@ -120,11 +120,14 @@ pub struct LedgerConfig {
     /// `true`: fsync at every commit (SQLite `synchronous=FULL`), surviving power loss; `false`: `NORMAL`,
     /// surviving process crashes only.
     pub fsync: bool,
+    /// Days a share is kept unless a round's window holds it (those are the published record and are
+    /// kept); pruned hourly. Must exceed the time the pool takes to fill one PPLNS window. 0 keeps all.
+    pub retention_days: u64,
 }
 
 impl Default for LedgerConfig {
     fn default() -> Self {
-        LedgerConfig { path: PathBuf::from("trez-pool.db"), max_batch: 1024, fsync: true }
+        LedgerConfig { path: PathBuf::from("trez-pool.db"), max_batch: 1024, fsync: true, retention_days: 30 }
     }
 }
 

@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::jobs::JobSource;
 use crate::ledger::Ledger;
 use crate::poolchain::PoolChain;
-use crate::tasks::{payouts, settler, submitter, watcher};
+use crate::tasks::{payouts, retention, settler, submitter, watcher};
 use crate::server::{self, Shared};
 
 /// A running relayer.
@@ -37,6 +37,7 @@ impl Pipeline {
         let addr = listener.local_addr()?;
         let jobs = JobSource::new();
         let (sol_tx, sol_rx) = mpsc::channel(256);
+        let retention_days = config.ledger.retention_days;
         let shared = Shared::new(config, Key(pc.pool.to_bytes()), Key(pc.authority.to_bytes()), jobs.clone(), ledger.clone(), sol_tx);
         let cancel = CancellationToken::new();
         let mut tasks = vec![
@@ -45,6 +46,7 @@ impl Pipeline {
             tokio::spawn(submitter::submit_solutions(pc.clone(), ledger.clone(), sol_rx, cancel.clone())),
             tokio::spawn(settler::settle(pc.clone(), ledger.clone(), cancel.clone())),
             tokio::spawn(payouts::payouts(pc.clone(), ledger.clone(), cancel.clone())),
+            tokio::spawn(retention::retain(ledger.clone(), retention_days, cancel.clone())),
         ];
         let api_addr = match api {
             Some(l) => {

@@ -113,7 +113,7 @@ impl World {
         let chain = EmbeddedChain::start().await;
         let (relayer, addrs) = trez_tests::new_pool(&chain, chain.as_ref(), 8, 300, 1_000).await;
         let dir = tempfile::tempdir().unwrap();
-        let ledger = trez_relayer::ledger::open(&LedgerConfig { path: dir.path().join("l.db"), max_batch: 64, fsync: false }).unwrap();
+        let ledger = trez_relayer::ledger::open(&LedgerConfig { path: dir.path().join("l.db"), max_batch: 64, fsync: false, retention_days: 0 }).unwrap();
         let pool: Pubkey = addrs.pool.parse().unwrap();
         World { chain, relayer, pool, authority: pda::authority(&pool), ledger, _dir: dir }
     }

@@ -1,11 +1,13 @@
-//! The relayer's on-chain tasks, one file each, wired together by `pipeline::Pipeline` under one
+//! The relayer's background tasks (all but retention on-chain), one file each, wired together by `pipeline::Pipeline` under one
 //! shutdown signal:
 //! - [`watcher`]: the chain watcher feeding the job source, and the keep-warm of the send cache;
 //! - [`submitter`]: lands found solutions (`submit_solution`) or records why they were lost;
 //! - [`settler`]: PPLNS settlement of confirmed rounds (`begin_credit`, `credit_batch`), exactly once;
-//! - [`payouts`]: the payout crank and the import of landed transfers to members.
+//! - [`payouts`]: the payout crank and the import of landed transfers to members;
+//! - [`retention`]: hourly pruning of shares past `[ledger] retention_days` (window shares are kept).
 
 pub mod payouts;
+pub mod retention;
 pub mod settler;
 pub mod submitter;
 pub mod watcher;

@@ -8,8 +8,9 @@
 //! rows into the domain types; `queries` implements the trait.
 
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OpenFlags};
 use rusqlite_migration::{Migrations, M};
 use tokio::sync::{mpsc, oneshot};
 
@@ -53,9 +54,13 @@ enum Cmd {
     Call(Call),
 }
 
-/// The SQLite ledger: a handle to its writer thread.
+/// The SQLite ledger: a handle to its writer thread, and a read-only connection of its own for the reads
+/// the API and dashboard make (WAL lets them run beside the writer instead of queueing behind share
+/// commits).
 pub struct Sqlite {
     tx: mpsc::Sender<Cmd>,
+    /// None for an in-memory database (a second connection would see another, empty, database).
+    reader: Option<Arc<Mutex<Connection>>>,
 }
 
 fn open_connection(path: &Path, fsync: bool) -> Result<Connection, LedgerError> {
@@ -78,7 +83,33 @@ impl Sqlite {
             .name("ledger".into())
             .spawn(move || writer(conn, rx, max_batch))
             .map_err(|_| LedgerError::Closed)?;
-        Ok(Sqlite { tx })
+        let in_memory = cfg.path.as_os_str().is_empty() || cfg.path.as_os_str() == ":memory:";
+        let reader = if in_memory {
+            None
+        } else {
+            let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            let conn = Connection::open_with_flags(&cfg.path, flags)?;
+            conn.busy_timeout(std::time::Duration::from_secs(5))?;
+            Some(Arc::new(Mutex::new(conn)))
+        };
+        Ok(Sqlite { tx, reader })
+    }
+
+    /// Run the read `f` on the read-only connection (on the blocking pool), or on the writer thread for an
+    /// in-memory database. It sees every commit that finished before it started.
+    async fn read<R, F>(&self, f: F) -> Result<R, LedgerError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> Result<R, rusqlite::Error> + Send + 'static,
+    {
+        let Some(reader) = self.reader.clone() else { return self.call(move |c| f(c)).await };
+        let res = tokio::task::spawn_blocking(move || {
+            let conn = reader.lock().unwrap_or_else(|e| e.into_inner());
+            f(&conn)
+        })
+        .await
+        .map_err(|_| LedgerError::Closed)?;
+        Ok(res?)
     }
 
     /// Make a share durable; returns after its group commit.

@@ -21,11 +21,11 @@ impl Ledger for Sqlite {
     }
 
     async fn share_count(&self) -> Result<u64, LedgerError> {
-        self.call(|c| c.query_row("SELECT count(*) FROM shares", [], |r| u64_at(r, 0))).await
+        self.read(|c| c.query_row("SELECT count(*) FROM shares", [], |r| u64_at(r, 0))).await
     }
 
     async fn shares(&self) -> Result<Vec<ShareRow>, LedgerError> {
-        self.call(|c| {
+        self.read(|c| {
             let mut st = c.prepare(
                 "SELECT seq, wallet, worker, challenge, block_count, nonce, bits, zero_bits, created_ms
                  FROM shares ORDER BY seq",
@@ -46,7 +46,7 @@ impl Ledger for Sqlite {
     }
 
     async fn all_solutions(&self) -> Result<Vec<Solution>, LedgerError> {
-        self.call(|c| {
+        self.read(|c| {
             let mut st = c.prepare(&format!("SELECT {SOLUTION_COLS} FROM solutions ORDER BY id"))?;
             let rows = st.query_map([], solution_row)?.collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
@@ -134,7 +134,7 @@ impl Ledger for Sqlite {
     }
 
     async fn round(&self, block_count: u64) -> Result<Option<(RoundRow, Vec<Leaf>)>, LedgerError> {
-        self.call(move |c| {
+        self.read(move |c| {
             let row = c
                 .query_row(&format!("SELECT {ROUND_COLS} FROM rounds WHERE block_count = ?1"), [block_count as i64], round_row)
                 .optional()?;
@@ -147,7 +147,7 @@ impl Ledger for Sqlite {
     }
 
     async fn rounds(&self) -> Result<Vec<RoundRow>, LedgerError> {
-        self.call(|c| {
+        self.read(|c| {
             let mut st = c.prepare(&format!("SELECT {ROUND_COLS} FROM rounds ORDER BY block_count"))?;
             let rows = st.query_map([], round_row)?.collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
@@ -156,7 +156,7 @@ impl Ledger for Sqlite {
     }
 
     async fn round_window(&self, block_count: u64) -> Result<Vec<(ShareRow, u128)>, LedgerError> {
-        self.call(move |c| {
+        self.read(move |c| {
             let mut st = c.prepare(
                 "SELECT s.seq, s.wallet, s.worker, s.challenge, s.block_count, s.nonce, s.bits, s.zero_bits, s.created_ms, w.weight
                  FROM round_shares w JOIN shares s ON s.seq = w.share_seq WHERE w.block_count = ?1 ORDER BY s.seq",
@@ -194,7 +194,7 @@ impl Ledger for Sqlite {
     }
 
     async fn txs(&self, kind: TxKind) -> Result<Vec<TxRow>, LedgerError> {
-        self.call(move |c| {
+        self.read(move |c| {
             let mut st = c.prepare("SELECT signature, block_count, batch_index FROM chain_txs WHERE kind = ?1 ORDER BY created_ms")?;
             let rows = st
                 .query_map([kind.as_str()], |r| Ok(TxRow { signature: r.get(0)?, block_count: r.get::<_, Option<i64>>(1)?.map(|b| b as u64), batch: r.get(2)? }))?
@@ -225,11 +225,11 @@ impl Ledger for Sqlite {
     }
 
     async fn payout_total(&self) -> Result<u64, LedgerError> {
-        self.call(|c| c.query_row("SELECT COALESCE(SUM(amount), 0) FROM payouts", [], |r| u64_at(r, 0))).await
+        self.read(|c| c.query_row("SELECT COALESCE(SUM(amount), 0) FROM payouts", [], |r| u64_at(r, 0))).await
     }
 
     async fn payouts(&self) -> Result<Vec<PayoutRow>, LedgerError> {
-        self.call(|c| {
+        self.read(|c| {
             let mut st = c.prepare_cached("SELECT signature, wallet, amount, kind FROM payouts ORDER BY id")?;
             let rows = st
                 .query_map([], |r| {
@@ -247,7 +247,7 @@ impl Ledger for Sqlite {
     }
 
     async fn leaf_wallets(&self) -> Result<Vec<[u8; 32]>, LedgerError> {
-        self.call(|c| {
+        self.read(|c| {
             let mut st = c.prepare("SELECT DISTINCT wallet FROM round_leaves ORDER BY wallet")?;
             let rows = st.query_map([], |r| blob32(r, 0))?.collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
@@ -256,7 +256,7 @@ impl Ledger for Sqlite {
     }
 
     async fn miner_activity(&self, wallet: [u8; 32], window_secs: i64) -> Result<MinerActivity, LedgerError> {
-        self.call(move |c| {
+        self.read(move |c| {
             let (shares, last): (i64, Option<i64>) =
                 c.query_row("SELECT count(*), max(created_ms) FROM shares WHERE wallet = ?1", [wallet.as_slice()], |r| Ok((r.get(0)?, r.get(1)?)))?;
             let mut st = c.prepare("SELECT DISTINCT worker FROM shares WHERE wallet = ?1 ORDER BY worker LIMIT 100")?;
@@ -276,7 +276,7 @@ impl Ledger for Sqlite {
     }
 
     async fn recent_work(&self, window_secs: i64) -> Result<(f64, u64), LedgerError> {
-        self.call(move |c| {
+        self.read(move |c| {
             let since = now_ms() - window_secs * 1000;
             let mut st = c.prepare("SELECT bits FROM shares WHERE created_ms >= ?1")?;
             let work = st.query_map([since], |r| r.get::<_, u32>(0))?.try_fold(0f64, |acc, b| b.map(|b| acc + 2f64.powi(b as i32)))?;
