@@ -161,56 +161,8 @@ async fn handle(chain: &Arc<EmbeddedChain>, slot: u64, method: &str, params: &Va
             let h = chain.latest_blockhash().await.map_err(e)?;
             ok(id, json!({"context": ctx(slot), "value": RpcBlockhash { blockhash: h.to_string(), last_valid_block_height: slot + 150 }}))
         }
-        "sendTransaction" => {
-            let raw = base64::engine::general_purpose::STANDARD.decode(params[0].as_str().ok_or("expected base64")?).map_err(|x| x.to_string())?;
-            let tx: Transaction = bincode::deserialize(&raw).map_err(|x| x.to_string())?;
-            let (sig, result, logs) = chain.process(&tx).await.map_err(e)?;
-            match result {
-                Ok(()) => ok(id, sig.to_string()),
-                Err(te) => {
-                    let sim = RpcSimulateTransactionResult {
-                        err: Some(te.clone().into()),
-                        logs: Some(logs),
-                        accounts: None,
-                        units_consumed: None,
-                        loaded_accounts_data_size: None,
-                        return_data: None,
-                        inner_instructions: None,
-                        replacement_blockhash: None,
-                        fee: None,
-                        pre_balances: None,
-                        post_balances: None,
-                        pre_token_balances: None,
-                        post_token_balances: None,
-                        loaded_addresses: None,
-                    };
-                    err(id, -32002, &format!("Transaction simulation failed: {te}"), Some(serde_json::to_value(sim).map_err(|x| x.to_string())?))
-                }
-            }
-        }
-        "getSignatureStatuses" => {
-            let mut out = vec![];
-            for s in params[0].as_array().ok_or("expected signatures")? {
-                let sig: Signature = s.as_str().ok_or("signature")?.parse().map_err(|x| format!("{x}"))?;
-                out.push(chain.signature_status(&sig).await.map_err(e)?.map(|st| match st {
-                    TxStatus::Confirmed { slot } => TransactionStatus {
-                        slot,
-                        confirmations: None,
-                        status: Ok(()),
-                        err: None,
-                        confirmation_status: Some(TransactionConfirmationStatus::Finalized),
-                    },
-                    TxStatus::Failed { slot, .. } => TransactionStatus {
-                        slot,
-                        confirmations: None,
-                        status: Err(solana_sdk::transaction::TransactionError::AccountNotFound),
-                        err: Some(solana_sdk::transaction::TransactionError::AccountNotFound),
-                        confirmation_status: Some(TransactionConfirmationStatus::Finalized),
-                    },
-                }));
-            }
-            ok(id, json!({"context": ctx(slot), "value": out}))
-        }
+        "sendTransaction" => send_transaction(chain, params, id).await?,
+        "getSignatureStatuses" => signature_statuses(chain, slot, params, id).await?,
         "getSlot" => ok(id, slot),
         "getRecentPrioritizationFees" => ok(
             id,
@@ -219,55 +171,8 @@ async fn handle(chain: &Arc<EmbeddedChain>, slot: u64, method: &str, params: &Va
                 .collect::<Vec<_>>(),
         ),
         "getBlockTime" => ok(id, chain.unix_time().await.map_err(e)?),
-        "getSignaturesForAddress" => {
-            let limit = params[1]["limit"].as_u64().unwrap_or(1000).min(1000) as usize;
-            let before = params[1]["before"].as_str();
-            let until = params[1]["until"].as_str();
-            let recs = chain.history(&pubkey(&params[0])?, usize::MAX).await.map_err(e)?;
-            // Newest first; `before` starts the page after that signature, `until` ends it before that one.
-            let start = match before {
-                Some(b) => recs.iter().position(|r| r.signature.to_string() == b).map_or(recs.len(), |i| i + 1),
-                None => 0,
-            };
-            let v: Vec<RpcConfirmedTransactionStatusWithSignature> = recs[start..]
-                .iter()
-                .take_while(|r| until.is_none_or(|u| r.signature.to_string() != u))
-                .take(limit)
-                .map(|r| RpcConfirmedTransactionStatusWithSignature {
-                    signature: r.signature.to_string(),
-                    slot: r.slot,
-                    err: None,
-                    memo: None,
-                    block_time: None,
-                    confirmation_status: Some(TransactionConfirmationStatus::Finalized),
-                })
-                .collect();
-            ok(id, v)
-        }
-        "getTransaction" => {
-            let sig: Signature = params[0].as_str().ok_or("signature")?.parse().map_err(|x| format!("{x}"))?;
-            match chain.transaction(&sig) {
-                None => ok(id, Value::Null),
-                Some(r) => {
-                    let raw = bincode::serialize(&r.transaction).map_err(|x| x.to_string())?;
-                    ok(
-                        id,
-                        EncodedConfirmedTransactionWithStatusMeta {
-                            slot: r.slot,
-                            transaction: EncodedTransactionWithStatusMeta {
-                                transaction: EncodedTransaction::Binary(
-                                    base64::engine::general_purpose::STANDARD.encode(raw),
-                                    TransactionBinaryEncoding::Base64,
-                                ),
-                                meta: Some(meta(&r)),
-                                version: None,
-                            },
-                            block_time: None,
-                        },
-                    )
-                }
-            }
-        }
+        "getSignaturesForAddress" => signatures_for_address(chain, params, id).await?,
+        "getTransaction" => get_transaction(chain, params, id).await?,
         other => err(id, -32601, &format!("method not found: {other}"), None),
     })
 }
@@ -345,4 +250,122 @@ fn meta(r: &TxRecord) -> UiTransactionStatusMeta {
         compute_units_consumed: OptionSerializer::Skip,
         cost_units: OptionSerializer::Skip,
     }
+}
+
+/// `sendTransaction`.
+async fn send_transaction(chain: &Arc<EmbeddedChain>, params: &Value, id: &Value) -> Result<Value, String> {
+    let e = |x: ChainError| x.to_string();
+    Ok({
+        let raw = base64::engine::general_purpose::STANDARD.decode(params[0].as_str().ok_or("expected base64")?).map_err(|x| x.to_string())?;
+        let tx: Transaction = bincode::deserialize(&raw).map_err(|x| x.to_string())?;
+        let (sig, result, logs) = chain.process(&tx).await.map_err(e)?;
+        match result {
+            Ok(()) => ok(id, sig.to_string()),
+            Err(te) => {
+                let sim = RpcSimulateTransactionResult {
+                    err: Some(te.clone().into()),
+                    logs: Some(logs),
+                    accounts: None,
+                    units_consumed: None,
+                    loaded_accounts_data_size: None,
+                    return_data: None,
+                    inner_instructions: None,
+                    replacement_blockhash: None,
+                    fee: None,
+                    pre_balances: None,
+                    post_balances: None,
+                    pre_token_balances: None,
+                    post_token_balances: None,
+                    loaded_addresses: None,
+                };
+                err(id, -32002, &format!("Transaction simulation failed: {te}"), Some(serde_json::to_value(sim).map_err(|x| x.to_string())?))
+            }
+        }
+    })
+}
+
+/// `getSignatureStatuses`.
+async fn signature_statuses(chain: &Arc<EmbeddedChain>, slot: u64, params: &Value, id: &Value) -> Result<Value, String> {
+    let e = |x: ChainError| x.to_string();
+    Ok({
+        let mut out = vec![];
+        for s in params[0].as_array().ok_or("expected signatures")? {
+            let sig: Signature = s.as_str().ok_or("signature")?.parse().map_err(|x| format!("{x}"))?;
+            out.push(chain.signature_status(&sig).await.map_err(e)?.map(|st| match st {
+                TxStatus::Confirmed { slot } => TransactionStatus {
+                    slot,
+                    confirmations: None,
+                    status: Ok(()),
+                    err: None,
+                    confirmation_status: Some(TransactionConfirmationStatus::Finalized),
+                },
+                TxStatus::Failed { slot, .. } => TransactionStatus {
+                    slot,
+                    confirmations: None,
+                    status: Err(solana_sdk::transaction::TransactionError::AccountNotFound),
+                    err: Some(solana_sdk::transaction::TransactionError::AccountNotFound),
+                    confirmation_status: Some(TransactionConfirmationStatus::Finalized),
+                },
+            }));
+        }
+        ok(id, json!({"context": ctx(slot), "value": out}))
+    })
+}
+
+/// `getSignaturesForAddress`.
+async fn signatures_for_address(chain: &Arc<EmbeddedChain>, params: &Value, id: &Value) -> Result<Value, String> {
+    let e = |x: ChainError| x.to_string();
+    Ok({
+        let limit = params[1]["limit"].as_u64().unwrap_or(1000).min(1000) as usize;
+        let before = params[1]["before"].as_str();
+        let until = params[1]["until"].as_str();
+        let recs = chain.history(&pubkey(&params[0])?, usize::MAX).await.map_err(e)?;
+        // Newest first; `before` starts the page after that signature, `until` ends it before that one.
+        let start = match before {
+            Some(b) => recs.iter().position(|r| r.signature.to_string() == b).map_or(recs.len(), |i| i + 1),
+            None => 0,
+        };
+        let v: Vec<RpcConfirmedTransactionStatusWithSignature> = recs[start..]
+            .iter()
+            .take_while(|r| until.is_none_or(|u| r.signature.to_string() != u))
+            .take(limit)
+            .map(|r| RpcConfirmedTransactionStatusWithSignature {
+                signature: r.signature.to_string(),
+                slot: r.slot,
+                err: None,
+                memo: None,
+                block_time: None,
+                confirmation_status: Some(TransactionConfirmationStatus::Finalized),
+            })
+            .collect();
+        ok(id, v)
+    })
+}
+
+/// `getTransaction`.
+async fn get_transaction(chain: &Arc<EmbeddedChain>, params: &Value, id: &Value) -> Result<Value, String> {
+    Ok({
+        let sig: Signature = params[0].as_str().ok_or("signature")?.parse().map_err(|x| format!("{x}"))?;
+        match chain.transaction(&sig) {
+            None => ok(id, Value::Null),
+            Some(r) => {
+                let raw = bincode::serialize(&r.transaction).map_err(|x| x.to_string())?;
+                ok(
+                    id,
+                    EncodedConfirmedTransactionWithStatusMeta {
+                        slot: r.slot,
+                        transaction: EncodedTransactionWithStatusMeta {
+                            transaction: EncodedTransaction::Binary(
+                                base64::engine::general_purpose::STANDARD.encode(raw),
+                                TransactionBinaryEncoding::Base64,
+                            ),
+                            meta: Some(meta(&r)),
+                            version: None,
+                        },
+                        block_time: None,
+                    },
+                )
+            }
+        }
+    })
 }

@@ -18,7 +18,7 @@ use serde::Serialize;
 use solana_sdk::pubkey::Pubkey;
 use trez_sdk::{pda, RoundStatus};
 
-use crate::export::{parse_leaf, PoolExport, WindowShare};
+use crate::export::{parse_leaf, PoolExport, RoundRecord, WindowShare};
 use crate::ledger::PayoutKind;
 use crate::escrow::{escrow_transfers, EscrowTransfer, TransferKind};
 use crate::poolchain::{LoopError, PoolChain};
@@ -48,114 +48,131 @@ pub struct AuditReport {
     pub problems: Vec<String>,
 }
 
-/// Audit the pool against its exported record (from the ledger, the API or files).
+/// Audit the pool against its exported record (from the ledger, the API or files): each round
+/// ([`audit_round`]), then the escrow's history ([`escrow_history`]), the published payouts against it
+/// ([`check_published`]), and the members and pool totals against both ([`check_totals`]).
 pub async fn audit(pc: &PoolChain, export: &PoolExport) -> Result<AuditReport, LoopError> {
     let mut rounds = vec![];
     let mut expected_credit: BTreeMap<[u8; 32], u64> = BTreeMap::new();
     for rec in &export.rounds {
-        let bc = rec.block_count;
-        let mut problems = vec![];
-        let leaves: Vec<pplns::Leaf> = match rec.leaves.iter().map(parse_leaf).collect::<Result<_, _>>() {
-            Ok(l) => l,
-            Err(e) => {
-                problems.push(e);
-                vec![]
-            }
-        };
-        // Parse the window shares.
-        let mut window: Vec<(WindowShare, [u8; 32], [u8; 32], u128)> = vec![];
-        for s in &rec.shares {
-            let wallet = s.wallet.parse::<Pubkey>().map(|k| k.to_bytes());
-            let challenge = hex::decode(&s.challenge).ok().and_then(|v| <[u8; 32]>::try_from(v).ok());
-            let weight = s.weight.parse::<u128>();
-            match (wallet, challenge, weight) {
-                (Ok(w), Some(c), Ok(wt)) => window.push((s.clone(), w, c, wt)),
-                _ => problems.push(format!("share seq {}: malformed record", s.seq)),
-            }
+        rounds.push(audit_round(pc, rec, &mut expected_credit).await?);
+    }
+    let mut problems = vec![];
+    let transfers = escrow_history(pc, &expected_credit, &mut problems).await?;
+    let published = check_published(export, &transfers, &mut problems);
+    let wallets = check_totals(pc, &expected_credit, &transfers, &mut problems).await?;
+    let sigs: std::collections::BTreeSet<&String> = published.iter().map(|p| &p.0).collect();
+    let ok = problems.is_empty() && rounds.iter().all(|r| r.ok);
+    Ok(AuditReport { ok, rounds, members_checked: wallets, payouts_checked: sigs.len(), transfers_checked: transfers.len(), problems })
+}
+
+/// One round: (1) the proof of work of every window share, (2) the window, split and root recomputed from
+/// the window's own shares, (3) against the on-chain Round. Adds the round's leaves to `expected_credit`.
+async fn audit_round(pc: &PoolChain, rec: &RoundRecord, expected_credit: &mut BTreeMap<[u8; 32], u64>) -> Result<RoundVerdict, LoopError> {
+    let bc = rec.block_count;
+    let mut problems = vec![];
+    let leaves: Vec<pplns::Leaf> = match rec.leaves.iter().map(parse_leaf).collect::<Result<_, _>>() {
+        Ok(l) => l,
+        Err(e) => {
+            problems.push(e);
+            vec![]
         }
-        window.sort_by_key(|(s, ..)| s.seq);
-        // (1) proof of work of every window share.
-        for (s, _, challenge, _) in &window {
-            let d = trez_pow::digest(challenge, &pc.authority.to_bytes(), s.block_count, s.nonce);
-            if !trez_pow::meets_difficulty(&d, s.bits) {
-                problems.push(format!("share seq {}: proof of work has {} zero bits, below its {} bits", s.seq, trez_pow::zero_bits(&d), s.bits));
+    };
+    // Parse the window shares.
+    let mut window: Vec<(WindowShare, [u8; 32], [u8; 32], u128)> = vec![];
+    for s in &rec.shares {
+        let wallet = s.wallet.parse::<Pubkey>().map(|k| k.to_bytes());
+        let challenge = hex::decode(&s.challenge).ok().and_then(|v| <[u8; 32]>::try_from(v).ok());
+        let weight = s.weight.parse::<u128>();
+        match (wallet, challenge, weight) {
+            (Ok(w), Some(c), Ok(wt)) => window.push((s.clone(), w, c, wt)),
+            _ => problems.push(format!("share seq {}: malformed record", s.seq)),
+        }
+    }
+    window.sort_by_key(|(s, ..)| s.seq);
+    // (1) proof of work of every window share.
+    for (s, _, challenge, _) in &window {
+        let d = trez_pow::digest(challenge, &pc.authority.to_bytes(), s.block_count, s.nonce);
+        if !trez_pow::meets_difficulty(&d, s.bits) {
+            problems.push(format!("share seq {}: proof of work has {} zero bits, below its {} bits", s.seq, trez_pow::zero_bits(&d), s.bits));
+        }
+    }
+    // (2) the window, recomputed from the window's own shares.
+    let newest_first: Vec<pplns::Share> =
+        window.iter().rev().map(|(s, w, ..)| pplns::Share { seq: s.seq, wallet: *w, bits: s.bits }).collect();
+    if newest_first.first().map(|s| s.seq) != Some(rec.share_seq) {
+        problems.push(format!("window does not end at the block-finding share {}", rec.share_seq));
+    }
+    let recomputed = pplns::window_size(rec.pplns_factor, rec.network_bits).and_then(|n| pplns::window(newest_first, n));
+    match recomputed {
+        Err(e) => problems.push(format!("window: {e}")),
+        Ok(w) => {
+            let stored: Vec<u128> = window.iter().rev().map(|(.., wt)| *wt).collect();
+            let computed: Vec<u128> = w.iter().map(|x| x.weight).collect();
+            if stored != computed {
+                problems.push("window weights differ from the PPLNS rule (a weight was changed or a share added/dropped)".into());
             }
-        }
-        // (2) the window, recomputed from the window's own shares.
-        let newest_first: Vec<pplns::Share> =
-            window.iter().rev().map(|(s, w, ..)| pplns::Share { seq: s.seq, wallet: *w, bits: s.bits }).collect();
-        if newest_first.first().map(|s| s.seq) != Some(rec.share_seq) {
-            problems.push(format!("window does not end at the block-finding share {}", rec.share_seq));
-        }
-        let recomputed = pplns::window_size(rec.pplns_factor, rec.network_bits).and_then(|n| pplns::window(newest_first, n));
-        match recomputed {
-            Err(e) => problems.push(format!("window: {e}")),
-            Ok(w) => {
-                let stored: Vec<u128> = window.iter().rev().map(|(.., wt)| *wt).collect();
-                let computed: Vec<u128> = w.iter().map(|x| x.weight).collect();
-                if stored != computed {
-                    problems.push("window weights differ from the PPLNS rule (a weight was changed or a share added/dropped)".into());
-                }
-                let distributable = rec.reward.saturating_sub(rec.fee);
-                match pplns::leaves(&w, distributable) {
-                    Err(e) => problems.push(format!("split: {e}")),
-                    Ok(l) => {
-                        if l.len() != leaves.len() {
-                            problems.push(format!("leaf count: recomputed {}, published {}", l.len(), leaves.len()));
+            let distributable = rec.reward.saturating_sub(rec.fee);
+            match pplns::leaves(&w, distributable) {
+                Err(e) => problems.push(format!("split: {e}")),
+                Ok(l) => {
+                    if l.len() != leaves.len() {
+                        problems.push(format!("leaf count: recomputed {}, published {}", l.len(), leaves.len()));
+                    }
+                    for a in &l {
+                        match leaves.iter().find(|b| b.wallet == a.wallet) {
+                            None => problems.push(format!("leaf {}: missing from the published leaves", Pubkey::new_from_array(a.wallet))),
+                            Some(b) if a != b => problems.push(format!(
+                                "leaf {}: recomputed (weight {}, shares {}, amount {}), published (weight {}, shares {}, amount {})",
+                                Pubkey::new_from_array(a.wallet), a.weight, a.shares, a.amount, b.weight, b.shares, b.amount
+                            )),
+                            Some(_) => {}
                         }
-                        for a in &l {
-                            match leaves.iter().find(|b| b.wallet == a.wallet) {
-                                None => problems.push(format!("leaf {}: missing from the published leaves", Pubkey::new_from_array(a.wallet))),
-                                Some(b) if a != b => problems.push(format!(
-                                    "leaf {}: recomputed (weight {}, shares {}, amount {}), published (weight {}, shares {}, amount {})",
-                                    Pubkey::new_from_array(a.wallet), a.weight, a.shares, a.amount, b.weight, b.shares, b.amount
-                                )),
-                                Some(_) => {}
+                    }
+                    let root = pplns::merkle_root(&l);
+                    if hex::encode(root) != rec.leaves_root {
+                        problems.push("published root differs from the recomputed leaves' root".into());
+                    }
+                    // (3) against the chain.
+                    match pc.round(bc).await? {
+                        None => problems.push("no Round account on-chain".into()),
+                        Some(r) => {
+                            if r.leaves_root != root {
+                                problems.push("merkle root differs from the on-chain Round".into());
+                            }
+                            if r.leaf_count as usize != l.len() {
+                                problems.push(format!("on-chain leaf count {} vs recomputed {}", r.leaf_count, l.len()));
+                            }
+                            if (r.reward, r.fee) != (rec.reward, rec.fee) {
+                                problems.push(format!("reward/fee on-chain {}/{} vs published {}/{}", r.reward, r.fee, rec.reward, rec.fee));
+                            }
+                            if r.status != RoundStatus::Credited || r.credited != distributable {
+                                problems.push(format!("on-chain round {:?} with {} credited of {}", r.status, r.credited, distributable));
                             }
                         }
-                        let root = pplns::merkle_root(&l);
-                        if hex::encode(root) != rec.leaves_root {
-                            problems.push("published root differs from the recomputed leaves' root".into());
-                        }
-                        // (3) against the chain.
-                        match pc.round(bc).await? {
-                            None => problems.push("no Round account on-chain".into()),
-                            Some(r) => {
-                                if r.leaves_root != root {
-                                    problems.push("merkle root differs from the on-chain Round".into());
-                                }
-                                if r.leaf_count as usize != l.len() {
-                                    problems.push(format!("on-chain leaf count {} vs recomputed {}", r.leaf_count, l.len()));
-                                }
-                                if (r.reward, r.fee) != (rec.reward, rec.fee) {
-                                    problems.push(format!("reward/fee on-chain {}/{} vs published {}/{}", r.reward, r.fee, rec.reward, rec.fee));
-                                }
-                                if r.status != RoundStatus::Credited || r.credited != distributable {
-                                    problems.push(format!("on-chain round {:?} with {} credited of {}", r.status, r.credited, distributable));
-                                }
-                            }
-                        }
-                        for leaf in &l {
-                            *expected_credit.entry(leaf.wallet).or_default() += leaf.amount;
-                        }
+                    }
+                    for leaf in &l {
+                        *expected_credit.entry(leaf.wallet).or_default() += leaf.amount;
                     }
                 }
             }
         }
-        rounds.push(RoundVerdict {
-            block_count: bc,
-            ok: problems.is_empty(),
-            shares_checked: window.len(),
-            leaf_count: leaves.len() as u32,
-            reward: rec.reward,
-            fee: rec.fee,
-            leaves_root: rec.leaves_root.clone(),
-            problems,
-        });
     }
+    Ok(RoundVerdict {
+        block_count: bc,
+        ok: problems.is_empty(),
+        shares_checked: window.len(),
+        leaf_count: leaves.len() as u32,
+        reward: rec.reward,
+        fee: rec.fee,
+        leaves_root: rec.leaves_root.clone(),
+        problems,
+    })
+}
 
-    // The escrow's token movements, decoded from its transaction history (outer and inner instructions).
-    let mut problems = vec![];
+/// The escrow's token movements, decoded from its transaction history (outer and inner instructions);
+/// transactions that move escrow tokens in a way the pool does not are problems.
+async fn escrow_history(pc: &PoolChain, expected_credit: &BTreeMap<[u8; 32], u64>, problems: &mut Vec<String>) -> Result<Vec<EscrowTransfer>, LoopError> {
     let escrow = pda::escrow(&pc.pool);
     let history = pc.chain.history(&escrow, HISTORY_LIMIT).await?;
     let member_wallet: BTreeMap<Pubkey, Pubkey> =
@@ -167,30 +184,25 @@ pub async fn audit(pc: &PoolChain, export: &PoolExport) -> Result<AuditReport, L
             Err(p) => problems.push(p),
         }
     }
-    let mut chain_paid: BTreeMap<Pubkey, u64> = BTreeMap::new();
-    let mut fees_moved = 0u64;
-    for t in &transfers {
-        match (&t.kind, t.wallet) {
-            (TransferKind::Payout | TransferKind::Claim, Some(w)) => *chain_paid.entry(w).or_default() += t.amount,
-            (TransferKind::Payout | TransferKind::Claim, None) => problems.push(format!(
-                "transfer {}: {} base units from escrow to {} for a member outside the audited rounds",
-                t.signature, t.amount, t.destination
-            )),
-            (TransferKind::Fees, _) => fees_moved += t.amount,
-        }
-    }
+    Ok(transfers)
+}
 
+type PublishedPayout = (String, Pubkey, u64, PayoutKind);
+
+/// Every published payout or claim is a transfer of that kind, signature, wallet and amount; every crank
+/// payout transfer is published. Returns the published payouts.
+fn check_published(export: &PoolExport, transfers: &[EscrowTransfer], problems: &mut Vec<String>) -> Vec<PublishedPayout> {
     // Every published payout or claim is a transfer of that kind, signature, wallet and amount; every crank
     // payout transfer is published. A member's own claims need not be (the relayer publishes them once it has
     // imported them from the escrow's history; one made just now may not be yet).
-    let mut published: Vec<(String, Pubkey, u64, PayoutKind)> = vec![];
+    let mut published: Vec<PublishedPayout> = vec![];
     for p in &export.payouts {
         match p.wallet.parse::<Pubkey>() {
             Ok(w) => published.push((p.signature.clone(), w, p.amount, p.kind)),
             Err(_) => problems.push(format!("payout {}: malformed wallet", p.signature)),
         }
     }
-    let mut moved: Vec<(String, Pubkey, u64, PayoutKind)> =
+    let mut moved: Vec<PublishedPayout> =
         transfers.iter().filter_map(|t| Some((t.signature.to_string(), t.wallet?, t.amount, t.kind.member()?))).collect();
     moved.sort();
     published.sort();
@@ -202,6 +214,31 @@ pub async fn audit(pc: &PoolChain, export: &PoolExport) -> Result<AuditReport, L
     for c in moved.iter().filter(|c| c.3 == PayoutKind::Payout) {
         if published.binary_search(c).is_err() {
             problems.push(format!("payout {} of {} to {}: transferred from the escrow but missing from the published payouts", c.0, c.2, c.1));
+        }
+    }
+
+    published
+}
+
+/// Members: on-chain `credited` = Σ leaves, `paid` = Σ transfers to it; the pool's totals and invariant.
+/// Returns how many members were checked.
+async fn check_totals(
+    pc: &PoolChain,
+    expected_credit: &BTreeMap<[u8; 32], u64>,
+    transfers: &[EscrowTransfer],
+    problems: &mut Vec<String>,
+) -> Result<usize, LoopError> {
+    let escrow = pda::escrow(&pc.pool);
+    let mut chain_paid: BTreeMap<Pubkey, u64> = BTreeMap::new();
+    let mut fees_moved = 0u64;
+    for t in transfers {
+        match (&t.kind, t.wallet) {
+            (TransferKind::Payout | TransferKind::Claim, Some(w)) => *chain_paid.entry(w).or_default() += t.amount,
+            (TransferKind::Payout | TransferKind::Claim, None) => problems.push(format!(
+                "transfer {}: {} base units from escrow to {} for a member outside the audited rounds",
+                t.signature, t.amount, t.destination
+            )),
+            (TransferKind::Fees, _) => fees_moved += t.amount,
         }
     }
 
@@ -224,7 +261,6 @@ pub async fn audit(pc: &PoolChain, export: &PoolExport) -> Result<AuditReport, L
         }
         total_paid += m.paid;
     }
-    let sigs: std::collections::BTreeSet<&String> = published.iter().map(|p| &p.0).collect();
     let pool = pc.pool_account().await?;
     let escrow_balance = pc.token_balance(&escrow).await?;
     if pool.invariant(escrow_balance).is_err() {
@@ -236,15 +272,7 @@ pub async fn audit(pc: &PoolChain, export: &PoolExport) -> Result<AuditReport, L
     if pool.fees_withdrawn != fees_moved {
         problems.push(format!("pool fees_withdrawn {} vs Σ withdraw_fees transfers {}", pool.fees_withdrawn, fees_moved));
     }
-    let ok = problems.is_empty() && rounds.iter().all(|r| r.ok);
-    Ok(AuditReport {
-        ok,
-        rounds,
-        members_checked: wallets.len(),
-        payouts_checked: sigs.len(),
-        transfers_checked: transfers.len(),
-        problems,
-    })
+    Ok(wallets.len())
 }
 
 /// Most escrow transactions the audit reads (newest first).

@@ -115,101 +115,130 @@ async fn main() -> Result<()> {
     let cli = Cli::parse();
     logging::init(cli.log_format);
     match cli.cmd {
-        Cmd::Audit { rpc_url, pool, api, file, json } => {
-            let record = trez_relayer::export::fetch(api.as_deref(), file.as_deref()).await?;
-            let chain: Arc<dyn ChainClient> = Arc::new(RpcChain::new(&[rpc_url], None)?);
-            let pc = PoolChain::observe(chain, pool.parse().context("--pool: not a pubkey")?).await?;
-            let report = trez_relayer::audit::audit(&pc, &record).await?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
-                for r in &report.rounds {
-                    println!("round {:>8}: {} ({} shares re-verified, {} leaves, reward {}, fee {}, root {})", r.block_count, if r.ok { "ok" } else { "MISMATCH" }, r.shares_checked, r.leaf_count, r.reward, r.fee, r.leaves_root);
-                    for p in &r.problems {
-                        println!("    {p}");
-                    }
-                }
-                for p in &report.problems {
-                    println!("pool: {p}");
-                }
-                println!(
-                    "{}: {} rounds, {} members, {} payout transactions, {} escrow transfer_checked checked",
-                    if report.ok { "AUDIT OK" } else { "AUDIT FAILED" },
-                    report.rounds.len(),
-                    report.members_checked,
-                    report.payouts_checked,
-                    report.transfers_checked
-                );
-            }
-            if !report.ok {
-                std::process::exit(1);
-            }
-            Ok(())
-        }
-        Cmd::Export { db, pool, round } => {
-            let cfg = trez_relayer::config::LedgerConfig { path: db, ..Default::default() };
-            let ledger = ledger::open(&cfg)?;
-            let pool: solana_sdk::pubkey::Pubkey = pool.parse().context("--pool: not a pubkey")?;
-            match round {
-                Some(n) => {
-                    let r = trez_relayer::export::round_record(&*ledger, n).await?.with_context(|| format!("no round {n} in the ledger"))?;
-                    println!("{}", serde_json::to_string_pretty(&r)?);
-                }
-                None => println!("{}", serde_json::to_string_pretty(&trez_relayer::export::export(&*ledger, &pool).await?)?),
-            }
-            Ok(())
-        }
+        Cmd::Audit { rpc_url, pool, api, file, json } => audit(rpc_url, pool, api, file, json).await,
+        Cmd::Export { db, pool, round } => export(db, pool, round).await,
         Cmd::InitPool { rpc_url, keypair, mint, relayer, fee_bps, max_fee_bps, fee_timelock, min_payout } => {
-            let admin = read_keypair(&keypair)?;
-            let chain = RpcChain::new(&[rpc_url], None)?;
-            let args = trez_sdk::pool::InitializePoolArgs {
-                relayer: relayer.parse().context("--relayer: not a pubkey")?,
-                fee_bps,
-                max_fee_bps,
-                fee_timelock_seconds: fee_timelock,
-                min_payout,
-            };
-            let addrs = setup::init_pool(&chain, &admin, mint.parse().context("--mint: not a pubkey")?, args).await?;
-            println!("{}", serde_json::to_string_pretty(&addrs)?);
-            Ok(())
+            let args = InitPoolArgs { relayer, fee_bps, max_fee_bps, fee_timelock, min_payout };
+            init_pool(rpc_url, keypair, mint, args).await
         }
-        Cmd::Run { config, rpc_urls, keypair, pool, listen } => {
-            let mut cfg = match &config {
-                Some(p) => Config::from_toml(&std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?)
-                    .with_context(|| format!("parsing {}", p.display()))?,
-                None => Config::default(),
-            };
-            if !rpc_urls.is_empty() {
-                cfg.chain.rpc_urls = rpc_urls;
-            }
-            if let Some(k) = keypair {
-                cfg.chain.relayer_keypair = Some(k);
-            }
-            if let Some(p) = pool {
-                cfg.chain.pool = Some(p);
-            }
-            if let Some(l) = listen {
-                cfg.server.listen = l;
-            }
-            cfg.validate().map_err(anyhow::Error::msg)?;
-            let kp = cfg.chain.relayer_keypair.clone().context("no relayer keypair: --keypair or [chain].relayer_keypair")?;
-            let relayer = Arc::new(read_keypair(&kp)?);
-            let pool = cfg.chain.pool.clone().context("no pool: --pool or [chain].pool")?.parse().context("pool: not a pubkey")?;
-            let chain: Arc<dyn ChainClient> = Arc::new(RpcChain::new(&cfg.chain.rpc_urls, Some(&cfg.chain.ws_urls))?);
-            let pc = PoolChain::connect(chain, relayer.clone(), pool, cfg.onchain.clone()).await?;
-            let ledger = ledger::open(&cfg.ledger)?;
-            let listener = tokio::net::TcpListener::bind(cfg.server.listen).await.with_context(|| format!("binding {}", cfg.server.listen))?;
-            eprintln!("pool {pool}: relayer {} serving miners on ws://{}", relayer.pubkey(), listener.local_addr()?);
-            let api = match cfg.server.api_listen {
-                Some(a) => Some(tokio::net::TcpListener::bind(a).await.with_context(|| format!("binding the API on {a}"))?),
-                None => None,
-            };
-            if let Some(a) = &api {
-                eprintln!("API and metrics on http://{}", a.local_addr()?);
-            }
-            let pipeline = Pipeline::start(listener, api, cfg, pc, ledger).await?;
-            shutdown_on_signal().cancelled().await;
-            pipeline.stop().await
-        }
+        Cmd::Run { config, rpc_urls, keypair, pool, listen } => run(config, rpc_urls, keypair, pool, listen).await,
     }
+}
+
+/// `audit`: fetch the published record, audit it against the chain, print the verdicts; exit 1 on any
+/// mismatch.
+async fn audit(rpc_url: String, pool: String, api: Option<String>, file: Option<PathBuf>, json: bool) -> Result<()> {
+    let record = trez_relayer::export::fetch(api.as_deref(), file.as_deref()).await?;
+    let chain: Arc<dyn ChainClient> = Arc::new(RpcChain::new(&[rpc_url], None)?);
+    let pc = PoolChain::observe(chain, pool.parse().context("--pool: not a pubkey")?).await?;
+    let report = trez_relayer::audit::audit(&pc, &record).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        for r in &report.rounds {
+            println!("round {:>8}: {} ({} shares re-verified, {} leaves, reward {}, fee {}, root {})", r.block_count, if r.ok { "ok" } else { "MISMATCH" }, r.shares_checked, r.leaf_count, r.reward, r.fee, r.leaves_root);
+            for p in &r.problems {
+                println!("    {p}");
+            }
+        }
+        for p in &report.problems {
+            println!("pool: {p}");
+        }
+        println!(
+            "{}: {} rounds, {} members, {} payout transactions, {} escrow transfer_checked checked",
+            if report.ok { "AUDIT OK" } else { "AUDIT FAILED" },
+            report.rounds.len(),
+            report.members_checked,
+            report.payouts_checked,
+            report.transfers_checked
+        );
+    }
+    if !report.ok {
+        std::process::exit(1);
+    }
+    Ok(())
+
+}
+
+/// `export`: the published record (or one round) from a ledger file, as JSON on stdout.
+async fn export(db: PathBuf, pool: String, round: Option<u64>) -> Result<()> {
+    let cfg = trez_relayer::config::LedgerConfig { path: db, ..Default::default() };
+    let ledger = ledger::open(&cfg)?;
+    let pool: solana_sdk::pubkey::Pubkey = pool.parse().context("--pool: not a pubkey")?;
+    match round {
+        Some(n) => {
+            let r = trez_relayer::export::round_record(&*ledger, n).await?.with_context(|| format!("no round {n} in the ledger"))?;
+            println!("{}", serde_json::to_string_pretty(&r)?);
+        }
+        None => println!("{}", serde_json::to_string_pretty(&trez_relayer::export::export(&*ledger, &pool).await?)?),
+    }
+    Ok(())
+
+}
+
+/// `init-pool`'s pool parameters, as given on the command line.
+struct InitPoolArgs {
+    relayer: String,
+    fee_bps: u16,
+    max_fee_bps: u16,
+    fee_timelock: i64,
+    min_payout: u64,
+}
+
+/// `init-pool`: create a pool; prints its addresses as JSON.
+async fn init_pool(rpc_url: String, keypair: PathBuf, mint: String, a: InitPoolArgs) -> Result<()> {
+    let admin = read_keypair(&keypair)?;
+    let chain = RpcChain::new(&[rpc_url], None)?;
+    let args = trez_sdk::pool::InitializePoolArgs {
+        relayer: a.relayer.parse().context("--relayer: not a pubkey")?,
+        fee_bps: a.fee_bps,
+        max_fee_bps: a.max_fee_bps,
+        fee_timelock_seconds: a.fee_timelock,
+        min_payout: a.min_payout,
+    };
+    let addrs = setup::init_pool(&chain, &admin, mint.parse().context("--mint: not a pubkey")?, args).await?;
+    println!("{}", serde_json::to_string_pretty(&addrs)?);
+    Ok(())
+
+}
+
+/// `run`: the configuration (defaults < TOML < env < flags), then the pipeline until SIGINT/SIGTERM.
+async fn run(config: Option<PathBuf>, rpc_urls: Vec<String>, keypair: Option<PathBuf>, pool: Option<String>, listen: Option<std::net::SocketAddr>) -> Result<()> {
+    let mut cfg = match &config {
+        Some(p) => Config::from_toml(&std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?)
+            .with_context(|| format!("parsing {}", p.display()))?,
+        None => Config::default(),
+    };
+    if !rpc_urls.is_empty() {
+        cfg.chain.rpc_urls = rpc_urls;
+    }
+    if let Some(k) = keypair {
+        cfg.chain.relayer_keypair = Some(k);
+    }
+    if let Some(p) = pool {
+        cfg.chain.pool = Some(p);
+    }
+    if let Some(l) = listen {
+        cfg.server.listen = l;
+    }
+    cfg.validate().map_err(anyhow::Error::msg)?;
+    let kp = cfg.chain.relayer_keypair.clone().context("no relayer keypair: --keypair or [chain].relayer_keypair")?;
+    let relayer = Arc::new(read_keypair(&kp)?);
+    let pool = cfg.chain.pool.clone().context("no pool: --pool or [chain].pool")?.parse().context("pool: not a pubkey")?;
+    let chain: Arc<dyn ChainClient> = Arc::new(RpcChain::new(&cfg.chain.rpc_urls, Some(&cfg.chain.ws_urls))?);
+    let pc = PoolChain::connect(chain, relayer.clone(), pool, cfg.onchain.clone()).await?;
+    let ledger = ledger::open(&cfg.ledger)?;
+    let listener = tokio::net::TcpListener::bind(cfg.server.listen).await.with_context(|| format!("binding {}", cfg.server.listen))?;
+    eprintln!("pool {pool}: relayer {} serving miners on ws://{}", relayer.pubkey(), listener.local_addr()?);
+    let api = match cfg.server.api_listen {
+        Some(a) => Some(tokio::net::TcpListener::bind(a).await.with_context(|| format!("binding the API on {a}"))?),
+        None => None,
+    };
+    if let Some(a) = &api {
+        eprintln!("API and metrics on http://{}", a.local_addr()?);
+    }
+    let pipeline = Pipeline::start(listener, api, cfg, pc, ledger).await?;
+    shutdown_on_signal().cancelled().await;
+    pipeline.stop().await
+
 }

@@ -2,7 +2,7 @@
 //! missing associated token accounts, many members per transaction; and the import of landed transfers to
 //! members (anyone's crank, members' claims) from the escrow's history, so the ledger mirrors the chain.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,10 +14,10 @@ use tracing::{error, info, warn};
 use trez_sdk::{pda, pool as pool_ix};
 
 use crate::escrow::{self, EscrowTransfer};
-use crate::ledger::{Ledger, PayoutKind, TxKind};
+use crate::ledger::{Ledger, PayoutKind, RoundState, TxKind};
 use crate::poolchain::{LoopError, PoolChain, PoolEvent, MAX_PAYOUT_PER_TX};
 
-/// Payout crank loop: every `payout_interval_secs`, [`payout_once`].
+/// Payout crank loop: every `payout_interval_secs`, a [`Crank`] pass.
 ///
 /// The ledger mirrors every transfer to members (crank payouts and members' own claims), so its total equals
 /// the pool's on-chain `paid`. While they differ (a payout that landed after its sender crashed or lost the
@@ -32,6 +32,7 @@ pub async fn payouts(pc: Arc<PoolChain>, ledger: Arc<dyn Ledger>, cancel: Cancel
     let mut last_gap: Option<u64> = None;
     let mut backoff = Duration::from_secs(1);
     let mut next_import = tokio::time::Instant::now();
+    let mut crank = Crank::default();
     loop {
         let now = async { Ok::<_, LoopError>((pc.pool_account().await?.paid, ledger.payout_total().await?)) }.await;
         match now {
@@ -69,7 +70,7 @@ pub async fn payouts(pc: Arc<PoolChain>, ledger: Arc<dyn Ledger>, cancel: Cancel
             _ = cancel.cancelled() => return,
             _ = tokio::time::sleep(Duration::from_secs(pc.opts.payout_interval_secs.max(1))) => {}
         }
-        if let Err(e) = payout_once(&pc, &*ledger).await {
+        if let Err(e) = crank.run(&pc, &*ledger).await {
             warn!(error = %e, "payout run failed; will retry");
         }
     }
@@ -120,21 +121,70 @@ pub async fn reconcile_payouts_since(
     Ok((added, newest))
 }
 
-/// One payout pass: every member (of any stored round) whose on-chain `credited − paid` ≥ `min_payout` is paid
-/// to its associated token account (created when missing). Totals come from the chain, never the ledger; the
-/// amounts recorded are the `transfer_checked`s of the landed transaction (a payout transfers what is owed
-/// when it executes). Returns the signatures.
+/// The payout crank's memory between passes, so a pass reads only the Members that can be due: a member's
+/// `credited − paid` grows only when a round credits it, so a pass reads the wallets of rounds credited
+/// since the last pass, plus those still owed something after it (below `min_payout`, or skipped). The
+/// first pass reads every wallet of every stored round. A failed pass changes nothing (the next one reads
+/// the same wallets again).
+#[derive(Debug, Default)]
+pub struct Crank {
+    started: bool,
+    /// Block counts of the credited rounds already looked at.
+    seen: BTreeSet<u64>,
+    /// Wallets still owed something after the last pass.
+    owed: BTreeSet<[u8; 32]>,
+}
+
+impl Crank {
+    /// The wallets the next pass must read, and the credited rounds it will have looked at.
+    pub async fn candidates(&self, ledger: &dyn Ledger) -> Result<(BTreeSet<[u8; 32]>, Vec<u64>), LoopError> {
+        let credited: Vec<u64> =
+            ledger.rounds().await?.into_iter().filter(|r| r.status == RoundState::Credited).map(|r| r.block_count).collect();
+        let mut wallets = self.owed.clone();
+        if !self.started {
+            wallets.extend(ledger.leaf_wallets().await?);
+        } else {
+            for bc in credited.iter().filter(|bc| !self.seen.contains(bc)) {
+                if let Some((_, leaves)) = ledger.round(*bc).await? {
+                    wallets.extend(leaves.iter().map(|l| l.wallet));
+                }
+            }
+        }
+        Ok((wallets, credited))
+    }
+
+    /// One pass over [`Crank::candidates`] ([`pay`]). Returns the signatures.
+    pub async fn run(&mut self, pc: &PoolChain, ledger: &dyn Ledger) -> Result<Vec<Signature>, LoopError> {
+        let (wallets, credited) = self.candidates(ledger).await?;
+        let (sigs, owed) = pay(pc, ledger, wallets.into_iter().map(Pubkey::new_from_array).collect()).await?;
+        self.started = true;
+        self.seen.extend(credited);
+        self.owed = owed;
+        Ok(sigs)
+    }
+}
+
+/// One payout pass over every member of any stored round ([`pay`]). Returns the signatures.
 pub async fn payout_once(pc: &PoolChain, ledger: &dyn Ledger) -> Result<Vec<Signature>, LoopError> {
-    let pool = pc.pool_account().await?;
     let wallets: Vec<Pubkey> = ledger.leaf_wallets().await?.into_iter().map(Pubkey::new_from_array).collect();
+    Ok(pay(pc, ledger, wallets).await?.0)
+}
+
+/// Pay every one of `wallets` whose on-chain `credited − paid` ≥ `min_payout` to its associated token
+/// account (created when missing). Totals come from the chain, never the ledger; the amounts recorded are
+/// the `transfer_checked`s of the landed transaction (a payout transfers what is owed when it executes).
+/// Returns the signatures and the wallets still owed something (not due, or skipped).
+pub async fn pay(pc: &PoolChain, ledger: &dyn Ledger, wallets: Vec<Pubkey>) -> Result<(Vec<Signature>, BTreeSet<[u8; 32]>), LoopError> {
+    let pool = pc.pool_account().await?;
     let members = pc.members(&wallets).await?;
-    let due: Vec<(Pubkey, u64)> = wallets
+    let pending: Vec<(Pubkey, u64)> = wallets
         .iter()
         .zip(members)
         // A Member with paid > credited (which the program refuses to create) is never paid.
         .filter_map(|(w, m)| m.and_then(|m| m.pending().ok()).map(|p| (*w, p)))
-        .filter(|(_, p)| *p > 0 && *p >= pool.min_payout)
+        .filter(|(_, p)| *p > 0)
         .collect();
+    let (due, mut owed): (Vec<(Pubkey, u64)>, Vec<(Pubkey, u64)>) = pending.into_iter().partition(|(_, p)| *p >= pool.min_payout);
     let escrow = pda::escrow(&pc.pool);
     let mut sigs = vec![];
     for chunk in due.chunks(pc.opts.payout_batch.clamp(1, MAX_PAYOUT_PER_TX)) {
@@ -156,6 +206,7 @@ pub async fn payout_once(pc: &PoolChain, ledger: &dyn Ledger) -> Result<Vec<Sign
         if !create.is_empty() {
             if !pc.opts.pay_rent {
                 warn!(missing = create.len(), "members without a token account are skipped (pay_rent is off)");
+                owed.extend(chunk.iter().zip(&existing).filter(|(_, a)| a.is_none()).map(|(x, _)| *x));
             } else {
                 for c in create.chunks(6) {
                     let sig = pc.send_retry(c, pc.opts.send_attempts).await?;
@@ -182,7 +233,7 @@ pub async fn payout_once(pc: &PoolChain, ledger: &dyn Ledger) -> Result<Vec<Sign
         }
         sigs.push(sig);
     }
-    Ok(sigs)
+    Ok((sigs, owed.into_iter().map(|(w, _)| w.to_bytes()).collect()))
 }
 
 /// The escrow transfers of a confirmed transaction. A node can confirm a signature a moment before it serves
@@ -202,4 +253,66 @@ async fn landed_transfers(
         }
     }
     Err(LoopError::State("the node does not serve the transaction yet".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::LedgerConfig;
+    use crate::ledger::RoundRow;
+    use crate::pplns::Leaf;
+
+    async fn store(ledger: &dyn Ledger, block_count: u64, wallets: &[u8]) {
+        let leaves: Vec<Leaf> = wallets.iter().map(|w| Leaf { wallet: [*w; 32], weight: 1, shares: 1, amount: 10 }).collect();
+        let row = RoundRow {
+            block_count,
+            solution_id: 1,
+            share_seq: 1,
+            network_bits: 8,
+            pplns_factor: 2,
+            reward: 100,
+            fee: 0,
+            leaves_root: [0; 32],
+            leaf_count: leaves.len() as u32,
+            status: RoundState::Computed,
+        };
+        assert!(ledger.store_round(row, leaves, vec![]).await.unwrap());
+    }
+
+    /// The crank reads every wallet once, then only the wallets of newly credited rounds and those still
+    /// owed something.
+    #[tokio::test]
+    async fn the_crank_reads_only_wallets_that_can_be_due() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = LedgerConfig { path: dir.path().join("l.db"), max_batch: 8, fsync: false, retention_days: 0 };
+        let ledger = crate::ledger::open(&cfg).unwrap();
+        // Solutions the rounds refer to (foreign keys): one share and solution per round.
+        for bc in [1u64, 2] {
+            let share = crate::ledger::NewShare {
+                wallet: [9; 32],
+                worker: "w".into(),
+                challenge: [bc as u8; 32],
+                block_count: bc,
+                nonce: bc,
+                bits: 1,
+                zero_bits: 1,
+                block: true,
+            };
+            ledger.record(share).await.unwrap();
+        }
+        store(&*ledger, 1, &[1, 2]).await;
+        store(&*ledger, 2, &[3]).await;
+        ledger.mark_round_credited(1).await.unwrap();
+        let mut crank = Crank::default();
+        let (first, credited) = crank.candidates(&*ledger).await.unwrap();
+        assert_eq!(first, BTreeSet::from([[1; 32], [2; 32], [3; 32]]), "the first pass reads every wallet");
+        assert_eq!(credited, vec![1]);
+        // As `run` leaves it after a pass that paid wallet 1 and left wallet 2 below `min_payout`.
+        (crank.started, crank.seen, crank.owed) = (true, credited.into_iter().collect(), BTreeSet::from([[2; 32]]));
+        assert_eq!(crank.candidates(&*ledger).await.unwrap().0, BTreeSet::from([[2; 32]]), "nothing new credited");
+        ledger.mark_round_credited(2).await.unwrap();
+        let (next, credited) = crank.candidates(&*ledger).await.unwrap();
+        assert_eq!(next, BTreeSet::from([[2; 32], [3; 32]]), "round 2's wallets join once it is credited");
+        assert_eq!(credited, vec![1, 2]);
+    }
 }
