@@ -33,6 +33,9 @@ pub struct RoundVerdict {
     pub reward: u64,
     pub fee: u64,
     pub leaves_root: String,
+    /// Window shares whose (challenge, block_count) the chain cannot vouch for here: a block_count the pool
+    /// did not win and that does not follow one it won (its challenge rests on the record).
+    pub challenges_unanchored: usize,
     pub problems: Vec<String>,
 }
 
@@ -54,10 +57,11 @@ pub struct AuditReport {
 pub async fn audit(pc: &PoolChain, export: &PoolExport) -> Result<AuditReport, LoopError> {
     let mut rounds = vec![];
     let mut expected_credit: BTreeMap<[u8; 32], u64> = BTreeMap::new();
-    for rec in &export.rounds {
-        rounds.push(audit_round(pc, rec, &mut expected_credit).await?);
-    }
     let mut problems = vec![];
+    let mut across = Across { issued: issued_challenges(pc, export, &mut problems).await?, ..Across::default() };
+    for rec in &export.rounds {
+        rounds.push(audit_round(pc, rec, &mut expected_credit, &mut across).await?);
+    }
     let transfers = escrow_history(pc, &expected_credit, &mut problems).await?;
     let published = check_published(export, &transfers, &mut problems);
     let wallets = check_totals(pc, &expected_credit, &transfers, &mut problems).await?;
@@ -66,11 +70,70 @@ pub async fn audit(pc: &PoolChain, export: &PoolExport) -> Result<AuditReport, L
     Ok(AuditReport { ok, rounds, members_checked: wallets, payouts_checked: sigs.len(), transfers_checked: transfers.len(), problems })
 }
 
-/// One round: (1) the proof of work of every window share, (2) the window, split and root recomputed from
-/// the window's own shares, (3) against the on-chain Round. Adds the round's leaves to `expected_credit`.
-async fn audit_round(pc: &PoolChain, rec: &RoundRecord, expected_credit: &mut BTreeMap<[u8; 32], u64>) -> Result<RoundVerdict, LoopError> {
+/// What the audit carries from round to round.
+#[derive(Default)]
+struct Across {
+    /// Share seq → (wallet, challenge, block_count, nonce, bits) as first listed.
+    shares: BTreeMap<i64, ([u8; 32], [u8; 32], u64, u64, u32)>,
+    /// Proof of work (challenge, block_count, nonce) → the share seq that lists it.
+    pow: BTreeMap<([u8; 32], u64, u64), i64>,
+    /// block_count → the challenge TREZ issued for it, from the chain ([`issued_challenges`]).
+    issued: BTreeMap<u64, [u8; 32]>,
+}
+
+/// The challenges the chain vouches for: each audited round's on-chain `Round.challenge`; the challenge
+/// after it, re-derived by TREZ's rule `SHA256(challenge || digest || slot LE)` from the Round's nonce (with
+/// the pool authority as miner key) and `submitted_slot`; and the TREZ `State`'s current one.
+/// Where a re-derived challenge and the chain's own disagree, that is a problem (the rule or the chain is
+/// not what the audit assumes).
+async fn issued_challenges(pc: &PoolChain, export: &PoolExport, problems: &mut Vec<String>) -> Result<BTreeMap<u64, [u8; 32]>, LoopError> {
+    use sha2::{Digest, Sha256};
+    let mut rounds = BTreeMap::new();
+    for rec in &export.rounds {
+        if let Some(r) = pc.round(rec.block_count).await? {
+            rounds.insert(r.block_count, r);
+        }
+    }
+    let state = pc.trez_state().await?;
+    let mut issued: BTreeMap<u64, [u8; 32]> = rounds.iter().map(|(bc, r)| (*bc, r.challenge)).collect();
+    issued.entry(state.block_count).or_insert(state.challenge_number);
+    for (bc, r) in &rounds {
+        let digest = trez_pow::digest(&r.challenge, &pc.authority.to_bytes(), r.block_count, r.nonce);
+        let next: [u8; 32] = Sha256::new().chain_update(r.challenge).chain_update(digest).chain_update(r.submitted_slot.to_le_bytes()).finalize().into();
+        match issued.get(&(bc + 1)) {
+            Some(c) if *c != next => problems.push(format!("block_count {}: the challenge re-derived from round {bc} differs from the chain's", bc + 1)),
+            Some(_) => {}
+            None => {
+                issued.insert(bc + 1, next);
+            }
+        }
+    }
+    Ok(issued)
+}
+
+/// One round: (0) every share's challenge is one TREZ issued, each proof of work is listed once and each
+/// share the same wherever it is listed, and the network difficulty is the on-chain Round's; (1) the proof
+/// of work of every window share; (2) the window (sized by the on-chain difficulty), split and root
+/// recomputed from the window's own shares; (3) against the on-chain Round. Adds the round's leaves to
+/// `expected_credit`.
+async fn audit_round(
+    pc: &PoolChain,
+    rec: &RoundRecord,
+    expected_credit: &mut BTreeMap<[u8; 32], u64>,
+    across: &mut Across,
+) -> Result<RoundVerdict, LoopError> {
     let bc = rec.block_count;
     let mut problems = vec![];
+    let onchain = pc.round(bc).await?;
+    // The window is sized from the chain's difficulty, never the record's.
+    let network_bits = match &onchain {
+        Some(r) if r.difficulty != rec.network_bits => {
+            problems.push(format!("network difficulty: published {} bits, on-chain Round.difficulty {} bits", rec.network_bits, r.difficulty));
+            r.difficulty
+        }
+        Some(r) => r.difficulty,
+        None => rec.network_bits,
+    };
     let leaves: Vec<pplns::Leaf> = match rec.leaves.iter().map(parse_leaf).collect::<Result<_, _>>() {
         Ok(l) => l,
         Err(e) => {
@@ -90,6 +153,7 @@ async fn audit_round(pc: &PoolChain, rec: &RoundRecord, expected_credit: &mut BT
         }
     }
     window.sort_by_key(|(s, ..)| s.seq);
+    let challenges_unanchored = check_listing(&window, across, &mut problems);
     // (1) proof of work of every window share.
     for (s, _, challenge, _) in &window {
         let d = trez_pow::digest(challenge, &pc.authority.to_bytes(), s.block_count, s.nonce);
@@ -103,7 +167,7 @@ async fn audit_round(pc: &PoolChain, rec: &RoundRecord, expected_credit: &mut BT
     if newest_first.first().map(|s| s.seq) != Some(rec.share_seq) {
         problems.push(format!("window does not end at the block-finding share {}", rec.share_seq));
     }
-    let recomputed = pplns::window_size(rec.pplns_factor, rec.network_bits).and_then(|n| pplns::window(newest_first, n));
+    let recomputed = pplns::window_size(rec.pplns_factor, network_bits).and_then(|n| pplns::window(newest_first, n));
     match recomputed {
         Err(e) => problems.push(format!("window: {e}")),
         Ok(w) => {
@@ -134,7 +198,7 @@ async fn audit_round(pc: &PoolChain, rec: &RoundRecord, expected_credit: &mut BT
                         problems.push("published root differs from the recomputed leaves' root".into());
                     }
                     // (3) against the chain.
-                    match pc.round(bc).await? {
+                    match &onchain {
                         None => problems.push("no Round account on-chain".into()),
                         Some(r) => {
                             if r.leaves_root != root {
@@ -166,8 +230,51 @@ async fn audit_round(pc: &PoolChain, rec: &RoundRecord, expected_credit: &mut BT
         reward: rec.reward,
         fee: rec.fee,
         leaves_root: rec.leaves_root.clone(),
+        challenges_unanchored,
         problems,
     })
+}
+
+/// (0) of [`audit_round`] for one window: each share's challenge against the issued ones, each proof of
+/// work listed once (in this window and across rounds), each share seq the same share wherever listed.
+/// Returns how many shares had no issued challenge to check against.
+fn check_listing(window: &[(WindowShare, [u8; 32], [u8; 32], u128)], across: &mut Across, problems: &mut Vec<String>) -> usize {
+    let mut unanchored = 0;
+    let mut in_window = std::collections::BTreeSet::new();
+    for (s, wallet, challenge, _) in window {
+        match across.issued.get(&s.block_count) {
+            Some(c) if c != challenge => problems.push(format!(
+                "share seq {}: challenge {} is not the one TREZ issued for block_count {}",
+                s.seq,
+                hex::encode(challenge),
+                s.block_count
+            )),
+            Some(_) => {}
+            None => unanchored += 1,
+        }
+        if !in_window.insert(s.seq) {
+            problems.push(format!("share seq {}: listed twice in the window", s.seq));
+        }
+        let pow = (*challenge, s.block_count, s.nonce);
+        match across.pow.get(&pow) {
+            Some(&seq) if seq != s.seq => {
+                problems.push(format!("share seq {}: its proof of work (block_count {}, nonce {}) is also share seq {seq}", s.seq, s.block_count, s.nonce))
+            }
+            Some(_) => {}
+            None => {
+                across.pow.insert(pow, s.seq);
+            }
+        }
+        let listed = (*wallet, *challenge, s.block_count, s.nonce, s.bits);
+        match across.shares.get(&s.seq) {
+            Some(first) if *first != listed => problems.push(format!("share seq {}: listed with another wallet, proof of work or difficulty in an earlier round", s.seq)),
+            Some(_) => {}
+            None => {
+                across.shares.insert(s.seq, listed);
+            }
+        }
+    }
+    unanchored
 }
 
 /// The escrow's token movements, decoded from its transaction history (outer and inner instructions);
@@ -206,10 +313,27 @@ fn check_published(export: &PoolExport, transfers: &[EscrowTransfer], problems: 
         transfers.iter().filter_map(|t| Some((t.signature.to_string(), t.wallet?, t.amount, t.kind.member()?))).collect();
     moved.sort();
     published.sort();
-    for p in &published {
-        if moved.binary_search(p).is_err() {
-            problems.push(format!("{} {} of {} to {}: no such transfer_checked from the escrow", p.3.as_str(), p.0, p.2, p.1));
+    // One listing per transfer: counted, so a transfer listed twice (or two listings of one) is a finding.
+    fn count(v: &[PublishedPayout]) -> BTreeMap<&PublishedPayout, usize> {
+        v.iter().fold(BTreeMap::new(), |mut m, p| {
+            *m.entry(p).or_default() += 1;
+            m
+        })
+    }
+    let (listed, landed) = (count(&published), count(&moved));
+    for (p, n) in &listed {
+        match landed.get(p).copied().unwrap_or(0) {
+            0 => problems.push(format!("{} {} of {} to {}: no such transfer_checked from the escrow", p.3.as_str(), p.0, p.2, p.1)),
+            m if m < *n => problems.push(format!("{} {} of {} to {}: listed {n} times for {m} transfer(s)", p.3.as_str(), p.0, p.2, p.1)),
+            _ => {}
         }
+    }
+    let mut by_transfer = BTreeMap::<(&String, &Pubkey), usize>::new();
+    for p in &published {
+        *by_transfer.entry((&p.0, &p.1)).or_default() += 1;
+    }
+    for ((sig, wallet), n) in by_transfer.into_iter().filter(|(_, n)| *n > 1) {
+        problems.push(format!("transaction {sig}: {n} listings for one transfer to {wallet}"));
     }
     for c in moved.iter().filter(|c| c.3 == PayoutKind::Payout) {
         if published.binary_search(c).is_err() {

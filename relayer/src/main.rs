@@ -136,7 +136,7 @@ async fn audit(rpc_url: String, pool: String, api: Option<String>, file: Option<
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         for r in &report.rounds {
-            println!("round {:>8}: {} ({} shares re-verified, {} leaves, reward {}, fee {}, root {})", r.block_count, if r.ok { "ok" } else { "MISMATCH" }, r.shares_checked, r.leaf_count, r.reward, r.fee, r.leaves_root);
+            println!("round {:>8}: {} ({} shares re-verified, {} with a challenge not anchored on-chain, {} leaves, reward {}, fee {}, root {})", r.block_count, if r.ok { "ok" } else { "MISMATCH" }, r.shares_checked, r.challenges_unanchored, r.leaf_count, r.reward, r.fee, r.leaves_root);
             for p in &r.problems {
                 println!("    {p}");
             }

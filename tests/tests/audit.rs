@@ -1,6 +1,7 @@
 //! The audit over a published pool record: a clean localnet run audits OK, and each tampering of the record
 //! (a share's nonce, a window weight, an amount shifted between two miners, a dropped leaf, a missing payout,
-//! an inflated payout) is detected and named.
+//! an inflated payout, a made-up challenge with valid work on it, one proof of work listed twice, a
+//! misstated network difficulty, a payout listed twice) is detected and named.
 
 use tokio_util::sync::CancellationToken;
 use trez_relayer::audit::{audit, AuditReport};
@@ -25,6 +26,8 @@ async fn clean_record_audits_ok_and_every_tampering_is_named() {
     let clean = export::export(&*f.ledger, &f.pc.pool).await.unwrap();
     let report = audit(&f.pc, &clean).await.unwrap();
     assert!(report.ok, "clean record: {}", problems(&report));
+    // On localnet the pool wins every block, so every share's challenge is anchored on-chain.
+    assert!(report.rounds.iter().all(|r| r.challenges_unanchored == 0), "{:?}", report.rounds);
     // The record round-trips through JSON (what the API serves and `export` writes).
     let json = serde_json::to_string(&clean).unwrap();
     assert_eq!(serde_json::from_str::<PoolExport>(&json).unwrap(), clean);
@@ -69,6 +72,40 @@ async fn clean_record_audits_ok_and_every_tampering_is_named() {
                 e.rounds[ri].leaves.pop();
             }),
             "missing from the published leaves",
+        ),
+        (
+            "a made-up challenge, with valid work on it",
+            Box::new(move |e: &mut PoolExport| {
+                let s = &mut e.rounds[ri].shares[0];
+                let c = [0x5a; 32];
+                s.challenge = hex::encode(c);
+                s.nonce = (0..).find(|&n| trez_pow::meets_difficulty(&trez_pow::digest(&c, &authority, s.block_count, n), s.bits)).unwrap();
+            }),
+            "is not the one TREZ issued",
+        ),
+        (
+            "one proof of work listed twice (under another seq)",
+            Box::new(move |e: &mut PoolExport| {
+                let mut copy = e.rounds[ri].shares[1].clone();
+                copy.seq = e.rounds[ri].shares[0].seq - 1;
+                e.rounds[ri].shares.insert(0, copy);
+            }),
+            "its proof of work",
+        ),
+        (
+            "the network difficulty misstated",
+            Box::new(move |e: &mut PoolExport| {
+                e.rounds[ri].network_bits -= 1;
+            }),
+            "network difficulty: published",
+        ),
+        (
+            "a payout listed twice",
+            Box::new(|e: &mut PoolExport| {
+                let p = e.payouts[0].clone();
+                e.payouts.push(p);
+            }),
+            "listed 2 times for 1 transfer",
         ),
         (
             "a payout missing",
