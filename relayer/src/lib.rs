@@ -13,7 +13,8 @@
 //! - [`tasks`]: chain watcher, solution submitter, PPLNS settlement, payout crank (one file each);
 //! - [`setup`]: TREZ (local chains) and pool creation; [`escrow`]: decoding transfers out of the escrow;
 //! - [`pplns`]: the PPLNS window, split and merkle root;
-//! - [`export`], [`audit`]: the published record and the audit over it;
+//! - [`export`], [`audit`]: the published record and the audit over it; [`commands`]: the admin's and a
+//!   member's money operations;
 //! - [`http`]: JSON API, Prometheus metrics and the dashboard; [`pipeline`]: everything for one pool under one shutdown;
 //! - [`config`]: the TOML/env/flag configuration; [`logging`]: log output and the shutdown signal;
 //! - [`loadgen`]: a scripted WebSocket miner (the load generator of `trez-bench` and the kill -9 test).
@@ -23,6 +24,7 @@
 
 pub mod audit;
 pub mod chain;
+pub mod commands;
 pub mod config;
 pub mod escrow;
 pub mod export;
