@@ -48,6 +48,9 @@ pub struct RpcServer {
 struct FakeState {
     chain: Arc<EmbeddedChain>,
     fail_next: AtomicU64,
+    /// `sendTransaction`s still to answer with the signature but not process (a leader that drops them).
+    drop_sends: AtomicU64,
+    sends: AtomicU64,
     requests: AtomicU64,
     /// What `getRecentPrioritizationFees` reports (the embedded chain has no fee market: empty).
     priority_fees: std::sync::Mutex<Vec<u64>>,
@@ -59,6 +62,8 @@ impl RpcServer {
         let state = Arc::new(FakeState {
             chain,
             fail_next: AtomicU64::new(0),
+            drop_sends: AtomicU64::new(0),
+            sends: AtomicU64::new(0),
             requests: AtomicU64::new(0),
             priority_fees: std::sync::Mutex::new(vec![]),
         });
@@ -82,6 +87,17 @@ impl RpcServer {
     /// Answer the next `n` HTTP requests with 500 Internal Server Error.
     pub fn fail_next(&self, n: u64) {
         self.state.fail_next.store(n, Ordering::SeqCst);
+    }
+
+    /// Answer the next `n` `sendTransaction`s with their signature but drop the transactions, as a
+    /// congested leader does (fault tests of rebroadcasting).
+    pub fn drop_next_sends(&self, n: u64) {
+        self.state.drop_sends.store(n, Ordering::SeqCst);
+    }
+
+    /// `sendTransaction` requests served so far.
+    pub fn sends(&self) -> u64 {
+        self.state.sends.load(Ordering::SeqCst)
     }
 
     /// Set what `getRecentPrioritizationFees` reports, micro-lamports per CU (tests of the fee logic).
@@ -137,7 +153,13 @@ async fn rpc(State(st): State<Arc<FakeState>>, Json(req): Json<Value>) -> Respon
     let chain = &st.chain;
     let slot = chain.slot();
     let fees = st.priority_fees.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    let body = match handle(chain, slot, req["method"].as_str().unwrap_or(""), &params, &id, fees).await {
+    let method = req["method"].as_str().unwrap_or("");
+    let dropping = method == "sendTransaction" && {
+        st.sends.fetch_add(1, Ordering::SeqCst);
+        st.drop_sends.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok()
+    };
+    let answer = if dropping { dropped(&params, &id) } else { handle(chain, slot, method, &params, &id, fees).await };
+    let body = match answer {
         Ok(v) => v,
         Err(message) => err(&id, -32602, &message, None),
     };
@@ -250,6 +272,14 @@ fn meta(r: &TxRecord) -> UiTransactionStatusMeta {
         compute_units_consumed: OptionSerializer::Skip,
         cost_units: OptionSerializer::Skip,
     }
+}
+
+/// `sendTransaction`.
+/// A `sendTransaction` dropped on purpose: answered with the transaction's signature, never processed.
+fn dropped(params: &Value, id: &Value) -> Result<Value, String> {
+    let raw = base64::engine::general_purpose::STANDARD.decode(params[0].as_str().ok_or("expected base64")?).map_err(|x| x.to_string())?;
+    let tx: Transaction = bincode::deserialize(&raw).map_err(|x| x.to_string())?;
+    Ok(ok(id, tx.signatures.first().copied().unwrap_or_default().to_string()))
 }
 
 /// `sendTransaction`.

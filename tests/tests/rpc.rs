@@ -213,3 +213,27 @@ async fn an_unknown_blockhash_is_retryable_and_an_oversized_transaction_is_not()
         assert!(!e.is_transient() && e.to_string().contains("too large"), "{via}: {e:?}");
     }
 }
+
+/// A transaction the node answers for but drops (a congested leader) still lands: `send_and_confirm` sends
+/// the same signed transaction again every `REBROADCAST_EVERY` while it is unconfirmed, instead of only
+/// polling until the timeout. The duplicate of one that landed is harmless (same signature).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_transaction_is_rebroadcast_until_it_lands() {
+    use solana_sdk::transaction::Transaction;
+    let chain = EmbeddedChain::start().await;
+    let served = RpcServer::start(chain.clone(), "127.0.0.1:0".parse().unwrap(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    // The embedded bank warps a slot every 400 ms and forgets a blockhash within about 2 s, sooner than a
+    // cluster (about 60 s): rebroadcast faster than the default here.
+    let rpc = RpcChain::new(std::slice::from_ref(&served.http_url), None).unwrap().with_rebroadcast_every(Duration::from_millis(300));
+    let payer = chain.payer().insecure_clone();
+    let to = Pubkey::new_unique();
+    let bh = rpc.latest_blockhash().await.unwrap();
+    let ix = anchor_lang::solana_program::system_instruction::transfer(&payer.pubkey(), &to, 1_000_000);
+    let tx = Transaction::new_signed_with_payer(&[ix], Some(&payer.pubkey()), &[&payer], bh);
+    served.drop_next_sends(2);
+    let sig = rpc.send_and_confirm(&tx, Duration::from_secs(30)).await.expect("lands once rebroadcast");
+    assert_eq!(sig, tx.signatures[0]);
+    assert!(served.sends() >= 3, "the first send and one rebroadcast were dropped: {} sends", served.sends());
+    assert!(rpc.rebroadcasts.load(std::sync::atomic::Ordering::Relaxed) >= 2);
+    assert_eq!(chain.get_account(&to).await.unwrap().map(|a| a.lamports), Some(1_000_000), "transferred once");
+}

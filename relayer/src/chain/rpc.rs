@@ -32,8 +32,15 @@ pub struct RpcChain {
     current: AtomicUsize,
     /// RPC errors seen (for metrics).
     pub errors: Arc<AtomicUsize>,
+    /// Transactions sent again while unconfirmed ([`ChainClient::send_and_confirm`]).
+    pub rebroadcasts: AtomicU64,
+    /// How often an unconfirmed transaction is sent again (default [`REBROADCAST_EVERY`]).
+    rebroadcast_every: Duration,
     state: Arc<State>,
 }
+
+/// How often an unconfirmed transaction is sent again, while its blockhash lives (about 60 s).
+pub const REBROADCAST_EVERY: Duration = Duration::from_secs(2);
 
 /// Outage and PubSub bookkeeping.
 #[derive(Default)]
@@ -100,7 +107,21 @@ impl RpcChain {
             Some(w) if !w.is_empty() => w.to_vec(),
             _ => urls.iter().map(|u| ws_url_for(u)).collect(),
         };
-        Ok(RpcChain { clients, ws_urls, current: AtomicUsize::new(0), errors: Arc::new(AtomicUsize::new(0)), state: Arc::default() })
+        Ok(RpcChain {
+            clients,
+            ws_urls,
+            current: AtomicUsize::new(0),
+            errors: Arc::new(AtomicUsize::new(0)),
+            rebroadcasts: AtomicU64::new(0),
+            rebroadcast_every: REBROADCAST_EVERY,
+            state: Arc::default(),
+        })
+    }
+
+    /// Send unconfirmed transactions again every `every` instead of [`REBROADCAST_EVERY`].
+    pub fn with_rebroadcast_every(mut self, every: Duration) -> RpcChain {
+        self.rebroadcast_every = every.max(Duration::from_millis(100));
+        self
     }
 
     /// Run `f` against the current client; on a transport error move to the next URL and retry, once per URL.
@@ -159,6 +180,38 @@ impl ChainClient for RpcChain {
     async fn send(&self, tx: &Transaction) -> Result<Signature, ChainError> {
         let cfg = RpcSendTransactionConfig { skip_preflight: false, max_retries: Some(0), ..Default::default() };
         self.with_failover(|c| async move { c.send_transaction_with_config(tx, cfg).await }).await
+    }
+
+    /// Send, then poll the status; until it is confirmed, failed or `timeout` passes, the same signed
+    /// transaction is sent again every [`REBROADCAST_EVERY`] (see [`RpcChain::with_rebroadcast_every`]) (without preflight: it was simulated once). A
+    /// node or leader that dropped it gets it again; one that has it drops the duplicate (same signature).
+    /// A blockhash that expired meanwhile ends it ([`ChainError::Expired`]: re-sign and send anew).
+    async fn send_and_confirm(&self, tx: &Transaction, timeout: Duration) -> Result<Signature, ChainError> {
+        let sig = self.send(tx).await?;
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut resend_at = tokio::time::Instant::now() + self.rebroadcast_every;
+        loop {
+            match self.signature_status(&sig).await? {
+                Some(TxStatus::Confirmed { .. }) => return Ok(sig),
+                Some(TxStatus::Failed { code, message, .. }) => return Err(ChainError::Transaction { code, message }),
+                None => {}
+            }
+            let now = tokio::time::Instant::now();
+            if now >= deadline {
+                return Err(ChainError::Timeout(sig));
+            }
+            if now >= resend_at {
+                resend_at = now + self.rebroadcast_every;
+                self.rebroadcasts.fetch_add(1, Ordering::Relaxed);
+                let cfg = RpcSendTransactionConfig { skip_preflight: true, max_retries: Some(0), ..Default::default() };
+                match self.with_failover(|c| async move { c.send_transaction_with_config(tx, cfg).await }).await {
+                    Err(ChainError::Expired(_)) if self.signature_status(&sig).await?.is_none() => return Err(ChainError::Expired(sig.to_string())),
+                    // Already processed, a node hiccup: the status poll decides.
+                    _ => {}
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
     }
 
     async fn signature_status(&self, signature: &Signature) -> Result<Option<TxStatus>, ChainError> {
