@@ -112,7 +112,8 @@ async fn issued_challenges(pc: &PoolChain, export: &PoolExport, problems: &mut V
 }
 
 /// One round: (0) every share's challenge is one TREZ issued, each proof of work is listed once and each
-/// share the same wherever it is listed, and the network difficulty is the on-chain Round's; (1) the proof
+/// share the same wherever it is listed, and the network difficulty and PPLNS factor are the on-chain
+/// Round's; (1) the proof
 /// of work of every window share; (2) the window (sized by the on-chain difficulty), split and root
 /// recomputed from the window's own shares; (3) against the on-chain Round. Adds the round's leaves to
 /// `expected_credit`.
@@ -133,6 +134,15 @@ async fn audit_round(
         }
         Some(r) => r.difficulty,
         None => rec.network_bits,
+    };
+    // So is its PPLNS factor (committed by `begin_credit`).
+    let pplns_factor = match &onchain {
+        Some(r) if r.pplns_factor != rec.pplns_factor => {
+            problems.push(format!("pplns_factor: published {}, on-chain Round.pplns_factor {}", rec.pplns_factor, r.pplns_factor));
+            r.pplns_factor
+        }
+        Some(r) => r.pplns_factor,
+        None => rec.pplns_factor,
     };
     let leaves: Vec<pplns::Leaf> = match rec.leaves.iter().map(parse_leaf).collect::<Result<_, _>>() {
         Ok(l) => l,
@@ -167,7 +177,7 @@ async fn audit_round(
     if newest_first.first().map(|s| s.seq) != Some(rec.share_seq) {
         problems.push(format!("window does not end at the block-finding share {}", rec.share_seq));
     }
-    let recomputed = pplns::window_size(rec.pplns_factor, network_bits).and_then(|n| pplns::window(newest_first, n));
+    let recomputed = pplns::window_size(pplns_factor, network_bits).and_then(|n| pplns::window(newest_first, n));
     match recomputed {
         Err(e) => problems.push(format!("window: {e}")),
         Ok(w) => {
@@ -203,6 +213,10 @@ async fn audit_round(
                         Some(r) => {
                             if r.leaves_root != root {
                                 problems.push("merkle root differs from the on-chain Round".into());
+                            }
+                            let total: u128 = l.iter().map(|x| x.weight).sum();
+                            if r.total_weight != total {
+                                problems.push(format!("on-chain total weight {} vs recomputed {total}", r.total_weight));
                             }
                             if r.leaf_count as usize != l.len() {
                                 problems.push(format!("on-chain leaf count {} vs recomputed {}", r.leaf_count, l.len()));

@@ -100,6 +100,13 @@ async fn clean_record_audits_ok_and_every_tampering_is_named() {
             "network difficulty: published",
         ),
         (
+            "the PPLNS factor misstated",
+            Box::new(move |e: &mut PoolExport| {
+                e.rounds[ri].pplns_factor += 1;
+            }),
+            "pplns_factor: published",
+        ),
+        (
             "a payout listed twice",
             Box::new(|e: &mut PoolExport| {
                 let p = e.payouts[0].clone();

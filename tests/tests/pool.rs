@@ -75,7 +75,7 @@ impl Fx {
         let r = self.round(bc).await;
         let relayer = self.relayer();
         self.env
-            .send(&[pool::begin_credit(relayer.pubkey(), self.p.pool, bc, [7; 32], leaf_count)], &[&relayer])
+            .send(&[pool::begin_credit(relayer.pubkey(), self.p.pool, bc, [7; 32], leaf_count, 2, leaf_count as u128)], &[&relayer])
             .await
             .unwrap();
         (bc, r.reward - r.fee)
@@ -135,7 +135,7 @@ async fn full_flow_submit_credit_payout_claim() {
     let distributable = reward - fee;
     let amounts = [distributable / 2, distributable / 3, distributable - distributable / 2 - distributable / 3];
     let relayer = fx.relayer();
-    fx.env.send(&[pool::begin_credit(relayer.pubkey(), fx.p.pool, bc, [9; 32], 3)], &[&relayer]).await.unwrap();
+    fx.env.send(&[pool::begin_credit(relayer.pubkey(), fx.p.pool, bc, [9; 32], 3, 2, 3)], &[&relayer]).await.unwrap();
     let r = fx.round(bc).await;
     assert_eq!((r.status, r.leaves_root, r.leaf_count), (RoundStatus::Crediting, [9; 32], 3));
     let keys = fx.keys();
@@ -445,18 +445,29 @@ async fn begin_credit_errors_are_coded() {
     let watch = fx.watch(bc);
     let before = fx.env.snapshot(&watch).await;
     assert_anchor_error!(
-        fx.env.send(&[pool::begin_credit(admin.pubkey(), pk, bc, [1; 32], 2)], &[&admin]).await,
+        fx.env.send(&[pool::begin_credit(admin.pubkey(), pk, bc, [1; 32], 2, 2, 2)], &[&admin]).await,
         PoolError::NotRelayer
     );
     assert_anchor_error!(
-        fx.env.send(&[pool::begin_credit(relayer.pubkey(), pk, bc, [1; 32], 0)], &[&relayer]).await,
+        fx.env.send(&[pool::begin_credit(relayer.pubkey(), pk, bc, [1; 32], 0, 2, 0)], &[&relayer]).await,
         PoolError::InvalidLeafCount
     );
+    // Leaves with no weight, and a zero PPLNS factor, are refused.
+    assert_anchor_error!(
+        fx.env.send(&[pool::begin_credit(relayer.pubkey(), pk, bc, [1; 32], 2, 2, 0)], &[&relayer]).await,
+        PoolError::InvalidLeafCount
+    );
+    assert_anchor_error!(
+        fx.env.send(&[pool::begin_credit(relayer.pubkey(), pk, bc, [1; 32], 2, 0, 2)], &[&relayer]).await,
+        PoolError::InvalidPplnsFactor
+    );
     assert_eq!(before, fx.env.snapshot(&watch).await);
-    fx.env.send(&[pool::begin_credit(relayer.pubkey(), pk, bc, [1; 32], 2)], &[&relayer]).await.unwrap();
+    fx.env.send(&[pool::begin_credit(relayer.pubkey(), pk, bc, [1; 32], 2, 3, 17)], &[&relayer]).await.unwrap();
+    let r = fx.round(bc).await;
+    assert_eq!((r.pplns_factor, r.total_weight), (3, 17), "the split's parameters are on-chain");
     // The root is committed once.
     assert_anchor_error!(
-        fx.env.send(&[pool::begin_credit(relayer.pubkey(), pk, bc, [2; 32], 2)], &[&relayer]).await,
+        fx.env.send(&[pool::begin_credit(relayer.pubkey(), pk, bc, [2; 32], 2, 2, 2)], &[&relayer]).await,
         PoolError::RoundNotSubmitted
     );
     assert_eq!(fx.round(bc).await.leaves_root, [1; 32]);
@@ -601,7 +612,7 @@ async fn credit_batch_on_credited_round_fails() {
     assert_anchor_error!(fx.credit(bc, 1, &keys[..1], vec![0]).await, PoolError::RoundNotCrediting);
     let relayer = fx.relayer();
     assert_anchor_error!(
-        fx.env.send(&[pool::begin_credit(relayer.pubkey(), fx.p.pool, bc, [0; 32], 2)], &[&relayer]).await,
+        fx.env.send(&[pool::begin_credit(relayer.pubkey(), fx.p.pool, bc, [0; 32], 2, 2, 2)], &[&relayer]).await,
         PoolError::RoundNotSubmitted
     );
     assert_eq!(before, fx.env.snapshot(&watch).await);

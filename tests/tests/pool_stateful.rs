@@ -116,7 +116,7 @@ impl World {
             }
             Op::Begin { round, leaves } => {
                 let bc = *self.rounds.get(round % self.rounds.len().max(1))?;
-                (pool::begin_credit(relayer.pubkey(), pool, bc, [*leaves as u8; 32], *leaves), vec![relayer])
+                (pool::begin_credit(relayer.pubkey(), pool, bc, [*leaves as u8; 32], *leaves, 2, *leaves as u128), vec![relayer])
             }
             Op::Batch { round, count, seed, over } => {
                 let bc = *self.rounds.get(round % self.rounds.len().max(1))?;

@@ -223,12 +223,21 @@ pub mod pool {
         )
     }
 
-    /// `begin_credit(leaves_root, leaf_count)` for round `block_count`, relayer signs.
-    pub fn begin_credit(relayer: Pubkey, pool: Pubkey, block_count: u64, leaves_root: [u8; 32], leaf_count: u32) -> Instruction {
+    /// `begin_credit(leaves_root, leaf_count, pplns_factor, total_weight)` for round `block_count`, relayer
+    /// signs.
+    pub fn begin_credit(
+        relayer: Pubkey,
+        pool: Pubkey,
+        block_count: u64,
+        leaves_root: [u8; 32],
+        leaf_count: u32,
+        pplns_factor: u64,
+        total_weight: u128,
+    ) -> Instruction {
         anchor_ix(
             ids::POOL,
             a::BeginCredit { relayer, pool, round: pda::round(&pool, block_count) },
-            i::BeginCredit { leaves_root, leaf_count },
+            i::BeginCredit { leaves_root, leaf_count, pplns_factor, total_weight },
         )
     }
 

@@ -90,4 +90,7 @@ pub enum PoolError {
     /// 6028
     #[msg("the round's crediting ended short of its leaf count")]
     LeafCountMismatch,
+    /// 6029
+    #[msg("pplns_factor must be positive")]
+    InvalidPplnsFactor,
 }

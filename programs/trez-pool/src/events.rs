@@ -146,6 +146,10 @@ pub struct CreditBegun {
     pub leaves_root: [u8; 32],
     /// Number of leaves committed.
     pub leaf_count: u32,
+    /// PPLNS window factor the leaves were computed with.
+    pub pplns_factor: u64,
+    /// Σ of the leaves' weights, expected hashes.
+    pub total_weight: u128,
     /// Slot of the change.
     pub slot: u64,
 }

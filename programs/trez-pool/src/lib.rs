@@ -87,10 +87,17 @@ pub mod trez_pool {
         instructions::submit_solution::handle_submit_solution(ctx, nonce)
     }
 
-    /// Relayer: commit a Submitted round's leaves root and leaf count (PPLNS, see README). Errors: `NotRelayer`,
-    /// `RoundNotSubmitted`, `InvalidLeafCount`.
-    pub fn begin_credit(ctx: Context<BeginCredit>, leaves_root: [u8; 32], leaf_count: u32) -> Result<()> {
-        instructions::begin_credit::handle_begin_credit(ctx, leaves_root, leaf_count)
+    /// Relayer: commit a Submitted round's leaves root and leaf count, with the PPLNS factor and the total
+    /// weight they were computed with (see README). Errors: `NotRelayer`, `RoundNotSubmitted`,
+    /// `InvalidLeafCount`, `InvalidPplnsFactor`.
+    pub fn begin_credit(
+        ctx: Context<BeginCredit>,
+        leaves_root: [u8; 32],
+        leaf_count: u32,
+        pplns_factor: u64,
+        total_weight: u128,
+    ) -> Result<()> {
+        instructions::begin_credit::handle_begin_credit(ctx, leaves_root, leaf_count, pplns_factor, total_weight)
     }
 
     /// Relayer: credit one batch of a Crediting round's leaves: `amounts` (base units) to the Members passed as

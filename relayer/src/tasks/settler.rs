@@ -84,7 +84,8 @@ pub async fn settle_round(pc: &PoolChain, ledger: &dyn Ledger, s: &Solution) -> 
     let mut signatures = vec![];
     // 3. Commit the root.
     if round.status == RoundStatus::Submitted {
-        let ix = pool_ix::begin_credit(pc.relayer.pubkey(), pc.pool, bc, row.leaves_root, row.leaf_count);
+        let total_weight = leaves.iter().try_fold(0u128, |t, l| t.checked_add(l.weight)).ok_or_else(|| LoopError::State("total weight overflows u128".into()))?;
+        let ix = pool_ix::begin_credit(pc.relayer.pubkey(), pc.pool, bc, row.leaves_root, row.leaf_count, row.pplns_factor, total_weight);
         let sig = pc.send_retry(&[ix], pc.opts.send_attempts).await?;
         ledger.record_tx(sig.to_string(), TxKind::BeginCredit, Some(bc), None).await?;
         signatures.push(sig.to_string());

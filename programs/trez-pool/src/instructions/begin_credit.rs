@@ -1,4 +1,5 @@
-//! `begin_credit(leaves_root, leaf_count)`: the relayer commits a round's PPLNS leaves.
+//! `begin_credit(leaves_root, leaf_count, pplns_factor, total_weight)`: the relayer commits a round's PPLNS
+//! leaves and the parameters they were computed with.
 use anchor_lang::prelude::*;
 
 use crate::constants::*;
@@ -29,15 +30,26 @@ pub struct BeginCredit<'info> {
 /// Checks:
 /// 1. signer is the relayer (`NotRelayer`); the round belongs to the pool (Anchor `ConstraintHasOne`);
 /// 2. the round is `Submitted` (`RoundNotSubmitted`): a root is committed once;
-/// 3. `leaf_count > 0` exactly when there is something to distribute (`InvalidLeafCount`).
-pub fn handle_begin_credit(ctx: Context<BeginCredit>, leaves_root: [u8; 32], leaf_count: u32) -> Result<()> {
+/// 3. `leaf_count > 0` exactly when there is something to distribute, and `total_weight > 0` exactly when
+///    there are leaves (`InvalidLeafCount`); 4. `pplns_factor > 0` (`InvalidPplnsFactor`).
+pub fn handle_begin_credit(
+    ctx: Context<BeginCredit>,
+    leaves_root: [u8; 32],
+    leaf_count: u32,
+    pplns_factor: u64,
+    total_weight: u128,
+) -> Result<()> {
     let round = &mut ctx.accounts.round;
     require!(round.status == RoundStatus::Submitted, PoolError::RoundNotSubmitted);
     let distributable = round.distributable().ok_or(PoolError::Overflow)?;
     require!((leaf_count > 0) == (distributable > 0), PoolError::InvalidLeafCount);
+    require!((total_weight > 0) == (leaf_count > 0), PoolError::InvalidLeafCount);
+    require!(pplns_factor > 0, PoolError::InvalidPplnsFactor);
     let slot = Clock::get()?.slot;
     round.leaves_root = leaves_root;
     round.leaf_count = leaf_count;
+    round.pplns_factor = pplns_factor;
+    round.total_weight = total_weight;
     if distributable == 0 {
         round.status = RoundStatus::Credited;
         round.credited_slot = slot;
@@ -51,6 +63,8 @@ pub fn handle_begin_credit(ctx: Context<BeginCredit>, leaves_root: [u8; 32], lea
         block_count: round.block_count,
         leaves_root,
         leaf_count,
+        pplns_factor,
+        total_weight,
         slot,
     });
     Ok(())

@@ -110,6 +110,8 @@ pub fn handle_submit_solution(ctx: Context<SubmitSolution>, nonce: u64) -> Resul
     round.next_batch = 0;
     round.leaves_root = [0; 32];
     round.leaf_count = 0;
+    round.pplns_factor = 0;
+    round.total_weight = 0;
     round.leaves_credited = 0;
     round.last_wallet = Pubkey::default();
     round.status = RoundStatus::Submitted;

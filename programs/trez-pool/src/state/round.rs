@@ -39,6 +39,11 @@ pub struct Round {
     pub leaves_root: [u8; 32],
     /// Number of leaves committed by `begin_credit`.
     pub leaf_count: u32,
+    /// PPLNS window factor the leaves were computed with (window = `pplns_factor × 2^difficulty` weight
+    /// units), committed by `begin_credit`: the audit sizes the window from it, never from the record.
+    pub pplns_factor: u64,
+    /// Σ of the leaves' weights (expected hashes), committed by `begin_credit`.
+    pub total_weight: u128,
     /// Leaves credited so far.
     pub leaves_credited: u32,
     /// Wallet of the last member credited; batches go in strictly ascending wallet order.
@@ -101,6 +106,8 @@ mod tests {
             next_batch: 0,
             leaves_root: [0; 32],
             leaf_count: 2,
+            pplns_factor: 2,
+            total_weight: 3,
             leaves_credited: 0,
             last_wallet: Pubkey::default(),
             status: RoundStatus::Submitted,
