@@ -60,6 +60,11 @@ pub struct LocalnetArgs {
     /// Share ledger file (default: a fresh temporary file).
     #[arg(long)]
     pub db: Option<PathBuf>,
+    /// Directory for the run's keypairs (Solana CLI JSON): `admin.json`, `relayer.json`, `miner-<i>.json`,
+    /// so the admin and member commands (`trez-relayer admin|member --keypair …`) work against this pool.
+    /// Default: the run's temporary directory (removed at exit). Existing files there are replaced.
+    #[arg(long)]
+    pub state_dir: Option<PathBuf>,
     /// Give up (exit 1) if `--blocks` are not reached within this many seconds.
     #[arg(long, default_value_t = 600)]
     pub timeout: u64,
@@ -102,6 +107,10 @@ pub struct Finished {
     pub summary: Summary,
     pub pc: Arc<PoolChain>,
     pub ledger: Arc<dyn Ledger>,
+    /// The embedded chain's JSON-RPC server, still serving (for commands and audits after the run).
+    pub rpc: crate::serve::RpcServer,
+    /// Where the keypairs are (`--state-dir`, or inside the temporary directory).
+    pub state_dir: PathBuf,
     /// Keeps the temporary ledger directory alive.
     pub _tmp: tempfile::TempDir,
 }

@@ -38,12 +38,16 @@ pub async fn run(args: LocalnetArgs, shutdown: CancellationToken) -> Result<Opti
     if !(1..=64).contains(&args.difficulty) {
         bail!("--difficulty must be 1..=64 bits");
     }
-    let (chain, relayer, addrs) = chain_and_pool(&args).await?;
+    let tmp = tempfile::tempdir()?;
+    let state_dir = args.state_dir.clone().unwrap_or_else(|| tmp.path().to_path_buf());
+    let (chain, admin, relayer, addrs) = chain_and_pool(&args).await?;
     let ws_rpc: SocketAddr = SocketAddr::new(args.rpc_listen.ip(), 0);
     let rpc = RpcServer::start(chain.clone(), args.rpc_listen, ws_rpc).await.context("serving JSON-RPC")?;
     eprintln!("JSON-RPC {} (PubSub {})", rpc.http_url, rpc.ws_url);
 
-    let tmp = tempfile::tempdir()?;
+    write_keypair(&state_dir.join("admin.json"), &admin)?;
+    write_keypair(&state_dir.join("relayer.json"), &relayer)?;
+    eprintln!("keypairs in {}: admin.json, relayer.json, miner-<i>.json", state_dir.display());
     let (config, opts) = relayer_config(&args, &tmp, &rpc.http_url)?;
     let ledger = ledger::open(&config.ledger)?;
     let pc = PoolChain::connect(chain.clone() as Arc<dyn ChainClient>, relayer, addrs.pool.parse()?, opts).await?;
@@ -60,7 +64,7 @@ pub async fn run(args: LocalnetArgs, shutdown: CancellationToken) -> Result<Opti
 
     let mut events = pc.events.subscribe();
     let miner_cancel = CancellationToken::new();
-    let miners = Miners::start(&args, &url, &miner_cancel);
+    let miners = Miners::start(&args, &url, &miner_cancel, &state_dir)?;
     let progress = report_until_done(&args, &pipeline, &miners, &mut events, &shutdown).await;
 
     // Stop mining and serving, then finish settlement and payouts on what was found.
@@ -79,12 +83,12 @@ pub async fn run(args: LocalnetArgs, shutdown: CancellationToken) -> Result<Opti
     }
     let report = settle_and_audit(&pc, &*ledger).await?;
     let summary = summarize(&pc, &*ledger, &progress, shares_accepted, report).await?;
-    Ok(Some(Finished { summary, pc, ledger, _tmp: tmp }))
+    Ok(Some(Finished { summary, pc, ledger, rpc, state_dir, _tmp: tmp }))
 }
 
 /// A fresh embedded chain with TREZ (the replica and a 6-decimal mint) and a pool; the admin and relayer
 /// keys are new and funded.
-async fn chain_and_pool(args: &LocalnetArgs) -> Result<(Arc<EmbeddedChain>, Arc<Keypair>, PoolAddresses)> {
+async fn chain_and_pool(args: &LocalnetArgs) -> Result<(Arc<EmbeddedChain>, Keypair, Arc<Keypair>, PoolAddresses)> {
     let chain = EmbeddedChain::start().await;
     let admin = Keypair::new();
     let relayer = Arc::new(Keypair::new());
@@ -107,7 +111,13 @@ async fn chain_and_pool(args: &LocalnetArgs) -> Result<(Arc<EmbeddedChain>, Arc<
     };
     let addrs = setup::init_pool(chain.as_ref(), &admin, mint, pool_args).await.context("initializing the pool")?;
     eprintln!("embedded chain ready: TREZ mint {mint}, pool {}, authority (miner key) {}, escrow {}", addrs.pool, addrs.authority, addrs.escrow);
-    Ok((chain, relayer, addrs))
+    Ok((chain, admin, relayer, addrs))
+}
+
+/// Write `key` as a Solana CLI keypair file (a JSON array of its 64 bytes), mode 0600.
+fn write_keypair(path: &std::path::Path, key: &Keypair) -> Result<()> {
+    let wallet = trez_miner::Wallet::from_bytes(&key.to_bytes()).context("keypair bytes")?;
+    trez_miner::keypair::write_new(path, &wallet, true)
 }
 
 /// The relayer's configuration for a local run: a throwaway ledger (unless `--db`), share difficulty a few
@@ -139,12 +149,13 @@ struct Miners {
 }
 
 impl Miners {
-    fn start(args: &LocalnetArgs, url: &str, cancel: &CancellationToken) -> Miners {
+    fn start(args: &LocalnetArgs, url: &str, cancel: &CancellationToken, state_dir: &std::path::Path) -> Result<Miners> {
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
         let threads = args.threads.unwrap_or_else(|| (cores / args.miners.max(1)).max(1));
         let mut miners = Miners { tasks: vec![], stats: vec![] };
         for i in 0..args.miners {
             let wallet = trez_miner::Wallet::generate();
+            trez_miner::keypair::write_new(&state_dir.join(format!("miner-{i}.json")), &wallet, true)?;
             eprintln!("miner {i}: wallet {}, {threads} thread(s), kernel {}", wallet.key(), trez_miner::kernels::best().name());
             let stats = Arc::new(trez_miner::MinerStats::default());
             let cfg = trez_miner::MinerConfig {
@@ -158,7 +169,7 @@ impl Miners {
             miners.stats.push(stats.clone());
             miners.tasks.push(tokio::spawn(trez_miner::mine(cfg, stats, cancel.clone())));
         }
-        miners
+        Ok(miners)
     }
 
     fn hashes(&self) -> u64 {

@@ -317,6 +317,7 @@ pub fn localnet_args(difficulty: u32) -> trez_localnet::LocalnetArgs {
         payout_interval: 2,
         pplns_factor: 2,
         db: None,
+        state_dir: None,
         timeout: 300,
     }
 }

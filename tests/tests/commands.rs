@@ -19,6 +19,7 @@ use trez_relayer::config::ChainOptions;
 use trez_relayer::pipeline::Pipeline;
 use trez_relayer::poolchain::{PoolChain, PoolEvent};
 use trez_relayer::setup;
+use tokio_util::sync::CancellationToken;
 
 fn refused<T: std::fmt::Debug>(r: Result<T, CommandError>, why: &str) {
     match r {
@@ -126,4 +127,45 @@ async fn every_money_command_works_against_a_served_chain_and_refusals_change_no
     let report = trez_relayer::audit::audit(&pc, &record).await.unwrap();
     assert!(report.ok, "{:?} {:?}", report.problems, report.rounds);
     assert_eq!(report.transfers_checked, 2, "the fee withdrawal and the claim");
+}
+
+/// Against `trez-localnet` itself, with the keypairs it writes to `--state-dir`: after a 2-block run the
+/// admin reads the status and withdraws the fees with `admin.json`, the miners read their balances with
+/// `miner-<i>.json` (together they hold everything credited; the run paid it all, so a claim is refused),
+/// over the JSON-RPC the run still serves; the audit still passes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_commands_work_against_localnet_with_the_keypairs_it_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = trez_tests::localnet_args(16);
+    args.state_dir = Some(dir.path().to_path_buf());
+    let f = trez_localnet::run(args, CancellationToken::new()).await.unwrap().unwrap();
+    let rpc: Arc<dyn ChainClient> = Arc::new(RpcChain::new(std::slice::from_ref(&f.rpc.http_url), None).unwrap());
+    let read = |name: &str| {
+        let bytes: Vec<u8> = serde_json::from_str(&std::fs::read_to_string(dir.path().join(name)).unwrap()).unwrap();
+        Keypair::try_from(bytes.as_slice()).unwrap()
+    };
+    let (admin, pool) = (read("admin.json"), f.pc.pool);
+    assert_eq!(read("relayer.json").pubkey(), f.pc.relayer.pubkey());
+    let s = commands::status(rpc.clone(), pool).await.unwrap();
+    assert_eq!(s.admin, admin.pubkey().to_string());
+    assert!(s.fees_available > 0, "{s:?}");
+    commands::admin(rpc.clone(), &admin, pool, AdminOp::WithdrawFees { amount: None, destination: None }).await.unwrap();
+    let after = commands::status(rpc.clone(), pool).await.unwrap();
+    assert_eq!((after.fees_available, after.fees_withdrawn), (0, s.fees_accrued));
+
+    let mut credited = 0;
+    for i in 0..3 {
+        let miner = read(&format!("miner-{i}.json"));
+        let b = commands::balance(rpc.clone(), pool, miner.pubkey()).await.unwrap();
+        assert_eq!((b.pending, b.paid), (0, b.credited), "the run paid everything due: {b:?}");
+        credited += b.credited;
+        if b.registered {
+            refused(commands::claim(rpc.clone(), &miner, pool, None).await, "nothing to claim");
+        }
+    }
+    assert_eq!(credited, s.credited, "the miners' keypairs hold everything credited");
+
+    let record = trez_relayer::export::export(&*f.ledger, &pool).await.unwrap();
+    let report = trez_relayer::audit::audit(&f.pc, &record).await.unwrap();
+    assert!(report.ok, "{:?} {:?}", report.problems, report.rounds);
 }
