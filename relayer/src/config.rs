@@ -22,6 +22,9 @@ pub struct ServerConfig {
     pub explorer_cluster: String,
     /// Seconds the chain may be unreachable (every RPC URL failing) before `/health` answers 503.
     pub health_max_chain_outage_secs: u64,
+    /// Lamports the relayer key must hold (it pays every transaction fee and members' rent); below this
+    /// `/health` answers 503. 0 turns the check off.
+    pub health_min_relayer_lamports: u64,
     /// Most simultaneous connections.
     pub max_connections: usize,
     /// Most simultaneous connections from one IP address.
@@ -60,6 +63,7 @@ impl Default for ServerConfig {
             api_listen: Some("0.0.0.0:7071".parse().expect("valid")),
             explorer_cluster: "devnet".into(),
             health_max_chain_outage_secs: 30,
+            health_min_relayer_lamports: 50_000_000,
             max_connections: 20_000,
             max_connections_per_ip: 256,
             handshake_timeout_secs: 10,

@@ -5,6 +5,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use solana_sdk::signature::Signer;
+
 use trez_localnet::embedded::EmbeddedChain;
 use trez_relayer::chain::rpc::RpcChain;
 use trez_localnet::serve::RpcServer;
@@ -41,7 +43,10 @@ async fn api_endpoints_match_the_chain_and_the_export_audits() {
         let url = format!("{base}{path}");
         async move { http.get(url).send().await.unwrap() }
     };
-    assert_eq!(get("/health").await.json::<serde_json::Value>().await.unwrap()["ok"], true);
+    let health: serde_json::Value = get("/health").await.json().await.unwrap();
+    assert_eq!(health["ok"], true, "{health}");
+    // (The crank may still be paying, so the balance is compared as of this read: it only goes down.)
+    assert!(health["relayer_lamports"].as_u64().unwrap() > 0, "{health}");
 
     let pool: serde_json::Value = get("/api/pool").await.json().await.unwrap();
     let onchain_pool = pc.pool_account().await.unwrap();
@@ -163,5 +168,16 @@ async fn api_endpoints_match_the_chain_and_the_export_audits() {
     let report = trez_relayer::audit::audit(&observed, &record).await.unwrap();
     assert!(report.ok, "audit over RPC + API: {:?}", report);
     assert!(report.payouts_checked >= 1);
+    let metrics = get("/metrics").await.text().await.unwrap();
+    assert!(metrics.contains("trez_relayer_sol_balance_lamports "), "no SOL balance gauge");
     p.stop().await.unwrap();
+    let relayer_lamports = chain.get_account(&pc.relayer.pubkey()).await.unwrap().unwrap().lamports;
+
+    // A relayer key below the configured SOL floor makes /health answer 503, naming it.
+    let low = trez_tests::start_pipeline_with(pc.clone(), 12, |c| c.server.health_min_relayer_lamports = relayer_lamports + 1).await;
+    let r = reqwest::get(format!("{}/health", low.base)).await.unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::SERVICE_UNAVAILABLE);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert!(body["problems"].to_string().contains("relayer SOL balance"), "{body}");
+    low.p.stop().await.unwrap();
 }

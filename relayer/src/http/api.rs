@@ -27,12 +27,24 @@ fn template_age_ms(pc: &PoolChain) -> Option<i64> {
 /// `problems`: the chain unreachable (every RPC URL failing) for more than
 /// `server.health_max_chain_outage_secs`, or the ledger thread not answering within 2 s (shares could not be
 /// made durable, so none would be acked).
+/// The relayer key's SOL balance, lamports (0 when the account does not exist; None when the chain did not
+/// answer).
+async fn relayer_lamports(pc: &PoolChain) -> Option<u64> {
+    use solana_sdk::signature::Signer;
+    pc.chain.get_account(&pc.relayer.pubkey()).await.ok().map(|a| a.map(|a| a.lamports).unwrap_or(0))
+}
+
 pub(super) async fn health(State(s): State<ApiState>) -> impl IntoResponse {
     let h = s.pc.chain.health();
     let mut problems = vec![];
     let max_outage = s.shared.config.server.health_max_chain_outage_secs;
     if !h.up && h.outage_secs > max_outage {
         problems.push(format!("chain unreachable for {} s (limit {max_outage} s)", h.outage_secs));
+    }
+    let floor = s.shared.config.server.health_min_relayer_lamports;
+    let relayer_lamports = relayer_lamports(&s.pc).await;
+    if let Some(l) = relayer_lamports.filter(|l| *l < floor) {
+        problems.push(format!("relayer SOL balance {l} lamports is below the floor of {floor} (it pays every fee)"));
     }
     match tokio::time::timeout(std::time::Duration::from_secs(2), s.ledger.flush()).await {
         Ok(Ok(())) => {}
@@ -50,6 +62,7 @@ pub(super) async fn health(State(s): State<ApiState>) -> impl IntoResponse {
             "connections": s.shared.stats.connections.load(Ordering::Relaxed),
             "chain_up": h.up,
             "chain_outage_secs": h.outage_secs,
+            "relayer_lamports": relayer_lamports,
         })),
     )
 }
@@ -166,6 +179,9 @@ pub(super) async fn metrics(State(s): State<ApiState>) -> Response {
         gauge(&reg, "trez_blocks_lost_total", "Solutions recorded lost", lost);
     }
     gauge(&reg, "trez_chain_errors_total", "Chain (RPC) errors", s.pc.chain.error_count() as i64);
+    if let Some(l) = relayer_lamports(&s.pc).await {
+        gauge(&reg, "trez_relayer_sol_balance_lamports", "The relayer key's SOL balance (it pays every fee)", l as i64);
+    }
     let health = s.pc.chain.health();
     gauge(&reg, "trez_chain_up", "1 when the last chain request succeeded (after failover), 0 during an outage", health.up as i64);
     gauge(&reg, "trez_chain_outage_seconds", "Seconds every RPC URL has been failing (0 while up)", health.outage_secs as i64);
