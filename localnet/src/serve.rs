@@ -279,7 +279,8 @@ fn meta(r: &TxRecord) -> UiTransactionStatusMeta {
 fn dropped(params: &Value, id: &Value) -> Result<Value, String> {
     let raw = base64::engine::general_purpose::STANDARD.decode(params[0].as_str().ok_or("expected base64")?).map_err(|x| x.to_string())?;
     let tx: Transaction = bincode::deserialize(&raw).map_err(|x| x.to_string())?;
-    Ok(ok(id, tx.signatures.first().copied().unwrap_or_default().to_string()))
+    let sig = tx.signatures.first().ok_or("transaction has no signature")?;
+    Ok(ok(id, sig.to_string()))
 }
 
 /// `sendTransaction`.

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 use solana_sdk::pubkey::Pubkey;
-use trez_sdk::{pda, RoundStatus};
+use trez_sdk::{pda, Round, RoundStatus};
 
 use crate::export::{parse_leaf, PoolExport, RoundRecord, WindowShare};
 use crate::ledger::PayoutKind;
@@ -58,9 +58,10 @@ pub async fn audit(pc: &PoolChain, export: &PoolExport) -> Result<AuditReport, L
     let mut rounds = vec![];
     let mut expected_credit: BTreeMap<[u8; 32], u64> = BTreeMap::new();
     let mut problems = vec![];
-    let mut across = Across { issued: issued_challenges(pc, export, &mut problems).await?, ..Across::default() };
+    let onchain = onchain_rounds(pc, export).await?;
+    let mut across = Across { issued: issued_challenges(pc, &onchain, &mut problems).await?, ..Across::default() };
     for rec in &export.rounds {
-        rounds.push(audit_round(pc, rec, &mut expected_credit, &mut across).await?);
+        rounds.push(audit_round(pc, rec, onchain.get(&rec.block_count), &mut expected_credit, &mut across).await?);
     }
     let transfers = escrow_history(pc, &expected_credit, &mut problems).await?;
     let published = check_published(export, &transfers, &mut problems);
@@ -68,6 +69,15 @@ pub async fn audit(pc: &PoolChain, export: &PoolExport) -> Result<AuditReport, L
     let sigs: std::collections::BTreeSet<&String> = published.iter().map(|p| &p.0).collect();
     let ok = problems.is_empty() && rounds.iter().all(|r| r.ok);
     Ok(AuditReport { ok, rounds, members_checked: wallets, payouts_checked: sigs.len(), transfers_checked: transfers.len(), problems })
+}
+
+/// The on-chain Round of every audited round that has one, read once.
+async fn onchain_rounds(pc: &PoolChain, export: &PoolExport) -> Result<BTreeMap<u64, Round>, LoopError> {
+    let mut rounds = BTreeMap::new();
+    for rec in &export.rounds {
+        rounds.extend(pc.round(rec.block_count).await?.map(|r| (r.block_count, r)));
+    }
+    Ok(rounds)
 }
 
 /// What the audit carries from round to round.
@@ -86,18 +96,12 @@ struct Across {
 /// the pool authority as miner key) and `submitted_slot`; and the TREZ `State`'s current one.
 /// Where a re-derived challenge and the chain's own disagree, that is a problem (the rule or the chain is
 /// not what the audit assumes).
-async fn issued_challenges(pc: &PoolChain, export: &PoolExport, problems: &mut Vec<String>) -> Result<BTreeMap<u64, [u8; 32]>, LoopError> {
+async fn issued_challenges(pc: &PoolChain, rounds: &BTreeMap<u64, Round>, problems: &mut Vec<String>) -> Result<BTreeMap<u64, [u8; 32]>, LoopError> {
     use sha2::{Digest, Sha256};
-    let mut rounds = BTreeMap::new();
-    for rec in &export.rounds {
-        if let Some(r) = pc.round(rec.block_count).await? {
-            rounds.insert(r.block_count, r);
-        }
-    }
     let state = pc.trez_state().await?;
     let mut issued: BTreeMap<u64, [u8; 32]> = rounds.iter().map(|(bc, r)| (*bc, r.challenge)).collect();
     issued.entry(state.block_count).or_insert(state.challenge_number);
-    for (bc, r) in &rounds {
+    for (bc, r) in rounds {
         let digest = trez_pow::digest(&r.challenge, &pc.authority.to_bytes(), r.block_count, r.nonce);
         let next: [u8; 32] = Sha256::new().chain_update(r.challenge).chain_update(digest).chain_update(r.submitted_slot.to_le_bytes()).finalize().into();
         match issued.get(&(bc + 1)) {
@@ -120,14 +124,14 @@ async fn issued_challenges(pc: &PoolChain, export: &PoolExport, problems: &mut V
 async fn audit_round(
     pc: &PoolChain,
     rec: &RoundRecord,
+    onchain: Option<&Round>,
     expected_credit: &mut BTreeMap<[u8; 32], u64>,
     across: &mut Across,
 ) -> Result<RoundVerdict, LoopError> {
     let bc = rec.block_count;
     let mut problems = vec![];
-    let onchain = pc.round(bc).await?;
     // The window is sized from the chain's difficulty, never the record's.
-    let network_bits = match &onchain {
+    let network_bits = match onchain {
         Some(r) if r.difficulty != rec.network_bits => {
             problems.push(format!("network difficulty: published {} bits, on-chain Round.difficulty {} bits", rec.network_bits, r.difficulty));
             r.difficulty
@@ -136,7 +140,7 @@ async fn audit_round(
         None => rec.network_bits,
     };
     // So is its PPLNS factor (committed by `begin_credit`).
-    let pplns_factor = match &onchain {
+    let pplns_factor = match onchain {
         Some(r) if r.pplns_factor != rec.pplns_factor => {
             problems.push(format!("pplns_factor: published {}, on-chain Round.pplns_factor {}", rec.pplns_factor, r.pplns_factor));
             r.pplns_factor
@@ -208,7 +212,7 @@ async fn audit_round(
                         problems.push("published root differs from the recomputed leaves' root".into());
                     }
                     // (3) against the chain.
-                    match &onchain {
+                    match onchain {
                         None => problems.push("no Round account on-chain".into()),
                         Some(r) => {
                             if r.leaves_root != root {
@@ -329,10 +333,9 @@ fn check_published(export: &PoolExport, transfers: &[EscrowTransfer], problems: 
     published.sort();
     // One listing per transfer: counted, so a transfer listed twice (or two listings of one) is a finding.
     fn count(v: &[PublishedPayout]) -> BTreeMap<&PublishedPayout, usize> {
-        v.iter().fold(BTreeMap::new(), |mut m, p| {
-            *m.entry(p).or_default() += 1;
-            m
-        })
+        let mut m = BTreeMap::new();
+        v.iter().for_each(|p| *m.entry(p).or_default() += 1);
+        m
     }
     let (listed, landed) = (count(&published), count(&moved));
     for (p, n) in &listed {

@@ -169,7 +169,11 @@ pub struct MemberBalance {
 
 /// `member balance`: a wallet's Member account and token balance.
 pub async fn balance(chain: std::sync::Arc<dyn ChainClient>, pool: Pubkey, wallet: Pubkey) -> Result<MemberBalance, CommandError> {
-    let pc = PoolChain::observe(chain.clone(), pool).await?;
+    balance_in(&*PoolChain::observe(chain, pool).await?, wallet).await
+}
+
+async fn balance_in(pc: &PoolChain, wallet: Pubkey) -> Result<MemberBalance, CommandError> {
+    let chain = &pc.chain;
     let member = pc.members(&[wallet]).await?.pop().flatten();
     let ata = pda::ata(&wallet, &pc.mint);
     let token_balance = match chain.get_account(&ata).await? {
@@ -204,11 +208,11 @@ pub async fn register(chain: std::sync::Arc<dyn ChainClient>, wallet: &Keypair, 
 /// `member claim`: transfer the wallet's whole `credited − paid` to `destination` (None: its associated
 /// token account, created when missing), with no relayer involved. Returns the signature and the amount.
 pub async fn claim(chain: std::sync::Arc<dyn ChainClient>, wallet: &Keypair, pool: Pubkey, destination: Option<Pubkey>) -> Result<(Signature, u64), CommandError> {
-    let b = balance(chain.clone(), pool, wallet.pubkey()).await?;
+    let pc = PoolChain::observe(chain.clone(), pool).await?;
+    let b = balance_in(&pc, wallet.pubkey()).await?;
     if !b.registered || b.pending == 0 {
         return Err(CommandError::Refused(format!("nothing to claim: {} credited, {} paid", b.credited, b.paid)));
     }
-    let pc = PoolChain::observe(chain.clone(), pool).await?;
     let w = wallet.pubkey();
     let mut ixs = vec![];
     let dest = match destination {
