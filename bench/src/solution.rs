@@ -94,7 +94,7 @@ pub fn run() -> Result<SolutionResults> {
         // Network difficulty 12 bits, shares at 8: one share in 16 is a block.
         let g = setup::TrezGenesis { difficulty: 12, min_difficulty: 12, max_difficulty: 12, base_reward: 50_000_000, target_block_seconds: 60 };
         let mint = setup::init_trez(chain.as_ref(), &admin, g).await?;
-        let args = trez_sdk::pool::InitializePoolArgs { relayer: relayer.pubkey(), fee_bps: 100, max_fee_bps: 500, fee_timelock_seconds: 0, min_payout: 1 };
+        let args = trez_sdk::pool::InitializePoolArgs { relayer: relayer.pubkey(), fee_bps: 100, max_fee_bps: 500, fee_timelock_seconds: 0, min_payout: 1, strand_timeout_slots: trez_pool::constants::DEFAULT_STRAND_TIMEOUT_SLOTS };
         let addrs = setup::init_pool(chain.as_ref(), &admin, mint, args).await?;
         let stamping = Arc::new(Stamping { inner: chain.clone(), sent: Mutex::default() });
         let opts = ChainOptions { poll_interval_ms: 100, payout_interval_secs: 3_600, ..ChainOptions::default() };

@@ -51,6 +51,10 @@ pub struct LocalnetArgs {
     /// Smallest amount the payout crank pays, base units.
     #[arg(long, default_value_t = 1_000_000)]
     pub min_payout: u64,
+    /// Immutable: slots (400 ms here) after which a round never credited can be stranded by anyone and claimed
+    /// by the last credited round's members (at least 10).
+    #[arg(long, default_value_t = trez_pool::constants::DEFAULT_STRAND_TIMEOUT_SLOTS)]
+    pub strand_timeout_slots: u64,
     /// Seconds between payout crank runs.
     #[arg(long, default_value_t = 3)]
     pub payout_interval: u64,

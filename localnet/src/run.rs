@@ -108,6 +108,7 @@ async fn chain_and_pool(args: &LocalnetArgs) -> Result<(Arc<EmbeddedChain>, Keyp
         max_fee_bps: args.max_fee_bps,
         fee_timelock_seconds: 86_400,
         min_payout: args.min_payout,
+        strand_timeout_slots: args.strand_timeout_slots,
     };
     let addrs = setup::init_pool(chain.as_ref(), &admin, mint, pool_args).await.context("initializing the pool")?;
     eprintln!("embedded chain ready: TREZ mint {mint}, pool {}, authority (miner key) {}, escrow {}", addrs.pool, addrs.authority, addrs.escrow);

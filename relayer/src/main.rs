@@ -117,6 +117,10 @@ enum Cmd {
         /// Smallest payout of the crank, base units.
         #[arg(long, default_value_t = 1_000_000)]
         min_payout: u64,
+        /// Immutable: slots after which a round the relayer never credited can be stranded by anyone and
+        /// claimed by the last credited round's members (default 216,000 ≈ 24 h; at least 10).
+        #[arg(long, default_value_t = trez_pool::constants::DEFAULT_STRAND_TIMEOUT_SLOTS)]
+        strand_timeout_slots: u64,
     },
 }
 
@@ -260,8 +264,8 @@ async fn main() -> Result<()> {
         Cmd::Export { db, pool, round } => export(db, pool, round).await,
         Cmd::Admin { at, op } => admin(at, op).await,
         Cmd::Member { at, op } => member(at, op).await,
-        Cmd::InitPool { rpc_url, keypair, mint, relayer, fee_bps, max_fee_bps, fee_timelock, min_payout } => {
-            let args = InitPoolArgs { relayer, fee_bps, max_fee_bps, fee_timelock, min_payout };
+        Cmd::InitPool { rpc_url, keypair, mint, relayer, fee_bps, max_fee_bps, fee_timelock, min_payout, strand_timeout_slots } => {
+            let args = InitPoolArgs { relayer, fee_bps, max_fee_bps, fee_timelock, min_payout, strand_timeout_slots };
             init_pool(rpc_url, keypair, mint, args).await
         }
         Cmd::Run { config, rpc_urls, keypair, pool, listen } => run(config, rpc_urls, keypair, pool, listen).await,
@@ -326,6 +330,7 @@ struct InitPoolArgs {
     max_fee_bps: u16,
     fee_timelock: i64,
     min_payout: u64,
+    strand_timeout_slots: u64,
 }
 
 /// `init-pool`: create a pool; prints its addresses as JSON.
@@ -338,6 +343,7 @@ async fn init_pool(rpc_url: String, keypair: PathBuf, mint: String, a: InitPoolA
         max_fee_bps: a.max_fee_bps,
         fee_timelock_seconds: a.fee_timelock,
         min_payout: a.min_payout,
+        strand_timeout_slots: a.strand_timeout_slots,
     };
     let addrs = setup::init_pool(&chain, &admin, mint.parse().context("--mint: not a pubkey")?, args).await?;
     println!("{}", serde_json::to_string_pretty(&addrs)?);

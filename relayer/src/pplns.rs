@@ -13,8 +13,6 @@
 //! of up to 2^20 shares cannot overflow. Products `distributable × w` (up to 192 bits) use exact 256-bit
 //! arithmetic.
 
-use sha2::{Digest, Sha256};
-
 /// Largest share or network difficulty PPLNS weighs, bits.
 pub const MAX_WEIGHT_BITS: u32 = 100;
 
@@ -121,32 +119,6 @@ pub fn window(newest_first: impl IntoIterator<Item = Share>, n: u128) -> Result<
     Ok(cut.finish())
 }
 
-/// `a × b` as a 256-bit (hi, lo) pair.
-fn mul_u64_u128(a: u64, b: u128) -> (u128, u128) {
-    let (b_hi, b_lo) = (b >> 64, b & u64::MAX as u128);
-    let lo = a as u128 * b_lo;
-    let mid = a as u128 * b_hi;
-    let (lo_full, carry) = lo.overflowing_add(mid << 64);
-    ((mid >> 64) + carry as u128, lo_full)
-}
-
-/// `(hi, lo) / d` and the remainder, for `hi < d` (quotient fits u128). Bitwise long division: exact.
-fn div_256_by_128(hi: u128, lo: u128, d: u128) -> (u128, u128) {
-    debug_assert!(d > 0 && hi < d);
-    let mut rem = hi;
-    let mut q: u128 = 0;
-    for i in (0..128).rev() {
-        let top = rem >> 127;
-        rem = (rem << 1) | ((lo >> i) & 1);
-        q <<= 1;
-        if top == 1 || rem >= d {
-            rem = rem.wrapping_sub(d);
-            q |= 1;
-        }
-    }
-    (q, rem)
-}
-
 /// Split `distributable` base units by `weights` (one per entry, any order): floor shares, then the remainder
 /// by largest fractional part, ties by ascending wallet. Σ result = distributable exactly when Σ weights > 0.
 pub fn split(distributable: u64, weights: &[([u8; 32], u128)]) -> Result<Vec<u64>, PplnsError> {
@@ -157,9 +129,9 @@ pub fn split(distributable: u64, weights: &[([u8; 32], u128)]) -> Result<Vec<u64
     let mut amounts = Vec::with_capacity(weights.len());
     let mut fracs = Vec::with_capacity(weights.len());
     for (i, (wallet, w)) in weights.iter().enumerate() {
-        let (hi, lo) = mul_u64_u128(distributable, *w);
-        let (q, r) = div_256_by_128(hi, lo, total);
-        amounts.push(q as u64); // q <= distributable because w <= total
+        // w <= total, so the exact quotient exists and is at most `distributable`.
+        let (q, r) = trez_pool::math::pro_rata(distributable, *w, total).ok_or(PplnsError::EmptyWindow)?;
+        amounts.push(q);
         fracs.push((r, *wallet, i));
     }
     let given: u64 = amounts.iter().sum();
@@ -192,41 +164,22 @@ pub fn leaves(window: &[Weighted], distributable: u64) -> Result<Vec<Leaf>, Ppln
         .collect())
 }
 
-/// Hash of one leaf: `SHA256(0x00 || wallet || weight u128 LE || shares u64 LE || amount u64 LE)`.
+/// Hash of one leaf: `SHA256(0x00 || wallet || weight u128 LE || shares u64 LE || amount u64 LE)`
+/// (`trez_pool::merkle`, the rule the program verifies proofs with).
 pub fn leaf_hash(l: &Leaf) -> [u8; 32] {
-    let mut h = Sha256::new();
-    h.update([0x00]);
-    h.update(l.wallet);
-    h.update(l.weight.to_le_bytes());
-    h.update(l.shares.to_le_bytes());
-    h.update(l.amount.to_le_bytes());
-    h.finalize().into()
+    trez_pool::merkle::leaf_hash(&l.wallet, l.weight, l.shares, l.amount)
 }
 
 /// Merkle root of leaves (in the given order, which is ascending wallet): node = `SHA256(0x01 || l || r)`,
 /// an odd last node is carried up; no leaves → all zeros.
 pub fn merkle_root(leaves: &[Leaf]) -> [u8; 32] {
-    let mut level: Vec<[u8; 32]> = leaves.iter().map(leaf_hash).collect();
-    if level.is_empty() {
-        return [0; 32];
-    }
-    while level.len() > 1 {
-        level = level
-            .chunks(2)
-            .map(|pair| match pair {
-                [l, r] => {
-                    let mut h = Sha256::new();
-                    h.update([0x01]);
-                    h.update(l);
-                    h.update(r);
-                    h.finalize().into()
-                }
-                [one] => *one,
-                _ => unreachable!(),
-            })
-            .collect();
-    }
-    level[0]
+    trez_pool::merkle::root(&leaves.iter().map(leaf_hash).collect::<Vec<_>>())
+}
+
+/// The merkle proof of `leaves[index]` that `claim_stranded` verifies (bottom-up siblings; a carried node
+/// has none); `None` when `index` is out of range.
+pub fn merkle_proof(leaves: &[Leaf], index: usize) -> Option<Vec<[u8; 32]>> {
+    trez_pool::merkle::proof(&leaves.iter().map(leaf_hash).collect::<Vec<_>>(), index)
 }
 
 #[cfg(test)]
@@ -303,6 +256,7 @@ mod tests {
 
     #[test]
     fn merkle_root_is_order_and_content_sensitive() {
+        use sha2::{Digest, Sha256};
         let a = Leaf { wallet: w(1), weight: 5, shares: 1, amount: 10 };
         let b = Leaf { wallet: w(2), weight: 6, shares: 2, amount: 11 };
         let c = Leaf { wallet: w(3), weight: 7, shares: 3, amount: 12 };
@@ -320,6 +274,18 @@ mod tests {
             h.finalize().into()
         };
         assert_eq!(r3, node(node(leaf_hash(&a), leaf_hash(&b)), leaf_hash(&c)));
+        // The leaf encoding, computed independently.
+        let mut h = Sha256::new();
+        h.update([0]);
+        h.update(a.wallet);
+        h.update(5u128.to_le_bytes());
+        h.update(1u64.to_le_bytes());
+        h.update(10u64.to_le_bytes());
+        assert_eq!(leaf_hash(&a), <[u8; 32]>::from(h.finalize()));
+        // Proofs: c is carried up at the first level, so its proof is one node.
+        assert_eq!(merkle_proof(&[a, b, c], 2).unwrap(), vec![node(leaf_hash(&a), leaf_hash(&b))]);
+        assert_eq!(merkle_proof(&[a, b, c], 0).unwrap(), vec![leaf_hash(&b), leaf_hash(&c)]);
+        assert!(merkle_proof(&[a, b, c], 3).is_none());
     }
 
     proptest! {

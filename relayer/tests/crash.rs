@@ -130,7 +130,7 @@ async fn sigkill_at_random_points_loses_nothing() {
         target_block_seconds: 60,
     };
     let mint = setup::init_trez(chain.as_ref(), &admin, g).await.unwrap();
-    let args = pool_ix::InitializePoolArgs { relayer: relayer.pubkey(), fee_bps: 100, max_fee_bps: 500, fee_timelock_seconds: 0, min_payout: 1 };
+    let args = pool_ix::InitializePoolArgs { relayer: relayer.pubkey(), fee_bps: 100, max_fee_bps: 500, fee_timelock_seconds: 0, min_payout: 1, strand_timeout_slots: trez_pool::constants::DEFAULT_STRAND_TIMEOUT_SLOTS };
     let addrs = setup::init_pool(chain.as_ref(), &admin, mint, args).await.unwrap();
 
     // The relayer's files: keypair, configuration, ledger, log.

@@ -80,6 +80,8 @@ pub struct Env {
     pub trez_admin: Keypair,
     /// The TREZ mint (SPL Token, 6 decimals, mint authority = TREZ PDA).
     pub mint: Pubkey,
+    /// `strand_timeout_slots` of the pools [`Env::create_pool`] creates (default: the advised 216,000).
+    pub strand_timeout_slots: u64,
 }
 
 /// A pool created by [`Env::create_pool`].
@@ -95,7 +97,12 @@ impl Env {
     /// Start a bank, create the TREZ mint and initialize TREZ with `params`.
     pub async fn new(params: mining::InitializeArgs) -> Env {
         let ctx = program_test().start_with_context().await;
-        let mut env = Env { ctx, trez_admin: Keypair::new(), mint: Pubkey::default() };
+        let mut env = Env {
+            ctx,
+            trez_admin: Keypair::new(),
+            mint: Pubkey::default(),
+            strand_timeout_slots: trez_pool::constants::DEFAULT_STRAND_TIMEOUT_SLOTS,
+        };
         let admin = env.trez_admin.insecure_clone();
         env.fund(&admin.pubkey(), 10_000_000_000).await;
         env.mint = env.create_mint(&pda::trez_mint_authority(), 6).await;
@@ -264,6 +271,7 @@ impl Env {
             max_fee_bps,
             fee_timelock_seconds: timelock,
             min_payout,
+            strand_timeout_slots: self.strand_timeout_slots,
         };
         self.send(&[pool::initialize_pool(admin.pubkey(), self.mint, args)], &[&admin])
             .await
@@ -318,6 +326,7 @@ pub fn localnet_args(difficulty: u32) -> trez_localnet::LocalnetArgs {
         pplns_factor: 2,
         db: None,
         state_dir: None,
+        strand_timeout_slots: trez_pool::constants::DEFAULT_STRAND_TIMEOUT_SLOTS,
         timeout: 300,
     }
 }
@@ -364,7 +373,7 @@ pub async fn new_pool(
         target_block_seconds: 60,
     };
     let mint = setup::init_trez(via, &admin, g).await.expect("initialize TREZ");
-    let args = pool::InitializePoolArgs { relayer: relayer.pubkey(), fee_bps, max_fee_bps, fee_timelock_seconds: 0, min_payout: 1 };
+    let args = pool::InitializePoolArgs { relayer: relayer.pubkey(), fee_bps, max_fee_bps, fee_timelock_seconds: 0, min_payout: 1, strand_timeout_slots: trez_pool::constants::DEFAULT_STRAND_TIMEOUT_SLOTS };
     let addrs = setup::init_pool(via, &admin, mint, args).await.expect("initialize the pool");
     (relayer, addrs)
 }

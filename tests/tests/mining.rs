@@ -68,7 +68,7 @@ async fn initialize_errors_are_coded() {
     ];
     for (name, code, decimals, args) in cases {
         let ctx = program_test().start_with_context().await;
-        let mut env = Env { ctx, trez_admin: Keypair::new(), mint: Default::default() };
+        let mut env = Env { ctx, trez_admin: Keypair::new(), mint: Default::default(), strand_timeout_slots: 10 };
         let admin = env.trez_admin.insecure_clone();
         env.fund(&admin.pubkey(), 1_000_000_000).await;
         let authority = if name == "wrong mint authority" { admin.pubkey() } else { pda::trez_mint_authority() };

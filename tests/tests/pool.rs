@@ -190,11 +190,13 @@ async fn initialize_pool_errors_are_coded_and_reinit_fails() {
         max_fee_bps: 1_000,
         fee_timelock_seconds: 60,
         min_payout: 0,
+        strand_timeout_slots: trez_pool::constants::MIN_STRAND_TIMEOUT_SLOTS,
     };
-    let cases: [(pool::InitializePoolArgs, PoolError); 3] = [
+    let cases: [(pool::InitializePoolArgs, PoolError); 4] = [
         (pool::InitializePoolArgs { max_fee_bps: 1_001, ..base }, PoolError::MaxFeeTooHigh),
         (pool::InitializePoolArgs { fee_bps: 1_001, max_fee_bps: 1_000, ..base }, PoolError::FeeAboveMax),
         (pool::InitializePoolArgs { fee_timelock_seconds: -1, ..base }, PoolError::InvalidTimelock),
+        (pool::InitializePoolArgs { strand_timeout_slots: 9, ..base }, PoolError::InvalidStrandTimeout),
     ];
     for (args, code) in cases {
         let res = env.send(&[pool::initialize_pool(admin.pubkey(), env.mint, args)], &[&admin]).await;
@@ -247,6 +249,7 @@ async fn initialize_pool_refuses_transfer_fee_mint() {
         max_fee_bps: 0,
         fee_timelock_seconds: 0,
         min_payout: 0,
+        strand_timeout_slots: 100,
     };
     let mut ix = pool::initialize_pool(admin.pubkey(), mint.pubkey(), args);
     ix.accounts[5] = AccountMeta::new_readonly(t22::ID, false); // token_program: Token-2022

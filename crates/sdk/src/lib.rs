@@ -9,7 +9,7 @@
 pub use anchor_lang::prelude::Pubkey;
 pub use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
 pub use trez_mining::state::State as TrezState;
-pub use trez_pool::state::{Member, Pool, Round, RoundStatus};
+pub use trez_pool::state::{Member, Pool, Round, RoundStatus, StrandedClaim};
 
 /// Program ids.
 pub mod ids {
@@ -59,6 +59,10 @@ pub mod pda {
     /// Member: `["member", pool, wallet]`.
     pub fn member(pool: &Pubkey, wallet: &Pubkey) -> Pubkey {
         Pubkey::find_program_address(&[pc::SEED_MEMBER, pool.as_ref(), wallet.as_ref()], &ids::POOL).0
+    }
+    /// StrandedClaim: `["stranded_claim", round, wallet]`.
+    pub fn stranded_claim(round: &Pubkey, wallet: &Pubkey) -> Pubkey {
+        Pubkey::find_program_address(&[pc::SEED_STRANDED_CLAIM, round.as_ref(), wallet.as_ref()], &ids::POOL).0
     }
     /// The associated token account of `wallet` for `mint` (SPL Token).
     pub fn ata(wallet: &Pubkey, mint: &Pubkey) -> Pubkey {
@@ -118,7 +122,7 @@ pub mod mining {
 pub mod pool {
     use super::*;
     use trez_pool::{accounts as a, instruction as i};
-    pub use trez_pool::InitializePoolArgs;
+    pub use trez_pool::{InitializePoolArgs, LeafArgs};
 
     /// `initialize_pool`: `admin` signs and pays; creates Pool `pda::pool(admin)` and its escrow.
     pub fn initialize_pool(admin: Pubkey, mint: Pubkey, args: InitializePoolArgs) -> Instruction {
@@ -302,6 +306,52 @@ pub mod pool {
                 token_program: ids::TOKEN,
             },
             i::Claim {},
+        )
+    }
+
+    /// `mark_stranded`: anyone (`marker` signs) strands round `block_count`, falling back to the Round of
+    /// `fallback_block` (the pool's `last_credited_block`).
+    pub fn mark_stranded(marker: Pubkey, pool: Pubkey, block_count: u64, fallback_block: u64) -> Instruction {
+        anchor_ix(
+            ids::POOL,
+            a::MarkStranded {
+                marker,
+                pool,
+                round: pda::round(&pool, block_count),
+                fallback_round: pda::round(&pool, fallback_block),
+            },
+            i::MarkStranded {},
+        )
+    }
+
+    /// `claim_stranded(leaf, index, proof)`: anyone (`payer` signs, pays the claim record's rent) pays `leaf`
+    /// its part of stranded round `block_count` into `destination` (a token account of `leaf.wallet`).
+    pub fn claim_stranded(
+        payer: Pubkey,
+        pool: Pubkey,
+        mint: Pubkey,
+        block_count: u64,
+        leaf: LeafArgs,
+        index: u32,
+        proof: Vec<[u8; 32]>,
+        destination: Pubkey,
+    ) -> Instruction {
+        let round = pda::round(&pool, block_count);
+        anchor_ix(
+            ids::POOL,
+            a::ClaimStranded {
+                payer,
+                pool,
+                round,
+                claim: pda::stranded_claim(&round, &leaf.wallet),
+                authority: pda::authority(&pool),
+                escrow: pda::escrow(&pool),
+                mint,
+                destination,
+                token_program: ids::TOKEN,
+                system_program: anchor_lang::system_program::ID,
+            },
+            i::ClaimStranded { leaf, index, proof },
         )
     }
 }

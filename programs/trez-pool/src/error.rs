@@ -93,4 +93,25 @@ pub enum PoolError {
     /// 6029
     #[msg("pplns_factor must be positive")]
     InvalidPplnsFactor,
+    /// 6030
+    #[msg("strand_timeout_slots below the 10-slot minimum")]
+    InvalidStrandTimeout,
+    /// 6031
+    #[msg("the round's strand timeout has not passed")]
+    StrandTimeoutNotReached,
+    /// 6032
+    #[msg("the pool has no credited round to fall back to")]
+    NoCreditedRound,
+    /// 6033
+    #[msg("account is not the Round of the pool's last credited block")]
+    InvalidFallbackRound,
+    /// 6034
+    #[msg("round is not in the Stranded state")]
+    RoundNotStranded,
+    /// 6035
+    #[msg("merkle proof does not show this leaf in the round's leaves")]
+    InvalidProof,
+    /// 6036
+    #[msg("this wallet already claimed this stranded round")]
+    AlreadyClaimed,
 }

@@ -24,6 +24,8 @@ pub struct PoolInitialized {
     pub fee_timelock_seconds: i64,
     /// Smallest amount the `payout` crank pays one member, base units.
     pub min_payout: u64,
+    /// Immutable: slots after which a round never credited may be stranded.
+    pub strand_timeout_slots: u64,
     /// Slot of the change.
     pub slot: u64,
 }
@@ -194,6 +196,55 @@ pub struct MemberPaid {
     pub member_paid: u64,
     /// `true` for `claim` (member signed), `false` for the `payout` crank.
     pub claimed: bool,
+    /// Slot of the change.
+    pub slot: u64,
+}
+
+/// A round never credited within the pool's timeout was stranded (`mark_stranded`): the fallback round's
+/// leaves claim it.
+#[event]
+pub struct RoundStranded {
+    /// The pool (PDA `["pool", admin]`).
+    pub pool: Pubkey,
+    /// The stranded round (PDA `["round", pool, block_count LE]`).
+    pub round: Pubkey,
+    /// TREZ block_count of the stranded round.
+    pub block_count: u64,
+    /// TREZ block_count of the fallback round whose leaves claim it.
+    pub fallback_block: u64,
+    /// The fallback round's merkle root, copied to the stranded round.
+    pub leaves_root: [u8; 32],
+    /// The fallback round's leaf count.
+    pub leaf_count: u32,
+    /// The fallback round's Σ weights, expected hashes.
+    pub total_weight: u128,
+    /// `reward − fee` of the stranded round, base units.
+    pub distributable: u64,
+    /// Who marked it.
+    pub marker: Pubkey,
+    /// Slot of the change.
+    pub slot: u64,
+}
+
+/// One leaf's part of a stranded round left the escrow (`claim_stranded`).
+#[event]
+pub struct StrandedClaimed {
+    /// The pool (PDA `["pool", admin]`).
+    pub pool: Pubkey,
+    /// The stranded round (PDA `["round", pool, block_count LE]`).
+    pub round: Pubkey,
+    /// TREZ block_count of the stranded round.
+    pub block_count: u64,
+    /// The leaf's wallet.
+    pub wallet: Pubkey,
+    /// Token account that received the transfer.
+    pub destination: Pubkey,
+    /// Amount transferred, base units.
+    pub amount: u64,
+    /// Paid by the stranded round so far, base units.
+    pub round_paid: u64,
+    /// Rounding remainder moved to the pool's fees by this (last) claim, base units; 0 before the last.
+    pub dust: u64,
     /// Slot of the change.
     pub slot: u64,
 }

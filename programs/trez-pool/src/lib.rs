@@ -11,12 +11,16 @@
 //!   accounts the member's wallet owns or signs for. Credited funds can never be taken back.
 //! - The admin (cold key) changes the fee only up to the immutable cap and after a timelock, and withdraws only
 //!   accrued fees.
+//! - A round the relayer never credits within the pool's immutable `strand_timeout_slots` can be stranded by
+//!   anyone (`mark_stranded`); the leaves of the pool's last credited round then claim it pro rata with merkle
+//!   proofs (`claim_stranded`), with no relayer and no admin.
 //!
 //! TREZ is reached only through its IDL (`idl/trez.json`, `declare_program!(trez)`): swapping in the real
 //! program's IDL is a one-file change.
 //!
 //! Layout: `lib.rs` dispatches; `instructions/` one file per instruction; `state/` one file per account;
-//! `constants.rs` seeds and limits; `error.rs` append-only codes; `events.rs`; `escrow.rs` transfers out.
+//! `constants.rs` seeds and limits; `error.rs` append-only codes; `events.rs`; `escrow.rs` transfers out;
+//! `merkle.rs` the leaves tree; `math.rs` exact pro-rata arithmetic.
 #![allow(unexpected_cfgs)]
 
 use anchor_lang::prelude::*;
@@ -26,6 +30,8 @@ pub mod error;
 pub mod escrow;
 pub mod events;
 pub mod instructions;
+pub mod math;
+pub mod merkle;
 pub mod state;
 
 pub use instructions::*;
@@ -125,5 +131,20 @@ pub mod trez_pool {
     /// no relayer. Errors: `NothingToClaim`, `MintMismatch`.
     pub fn claim(ctx: Context<Claim>) -> Result<()> {
         instructions::claim::handle_claim(ctx)
+    }
+
+    /// Permissionless: strand a round still `Submitted` `strand_timeout_slots` after it landed; it falls back to
+    /// the leaves of the pool's last credited round (passed as `fallback_round`). Errors: `RoundNotSubmitted`,
+    /// `StrandTimeoutNotReached`, `NoCreditedRound`, `InvalidFallbackRound`.
+    pub fn mark_stranded(ctx: Context<MarkStranded>) -> Result<()> {
+        instructions::mark_stranded::handle_mark_stranded(ctx)
+    }
+
+    /// Permissionless: pay one leaf of a stranded round's fallback tree (proved by `proof` at `index`) its
+    /// `floor((reward − fee) × weight / total_weight)` base units, to a token account its wallet owns, once.
+    /// Errors: `RoundNotStranded`, `AlreadyClaimed`, `InvalidProof`, `MintMismatch`, `DestinationOwnerMismatch`,
+    /// `OverCredit`, `Overflow`.
+    pub fn claim_stranded(ctx: Context<ClaimStranded>, leaf: LeafArgs, index: u32, proof: Vec<[u8; 32]>) -> Result<()> {
+        instructions::claim_stranded::handle_claim_stranded(ctx, leaf, index, proof)
     }
 }

@@ -30,7 +30,8 @@ pub struct CreditBatch<'info> {
 }
 
 /// Adds `amounts[i]` (base units) to member `i`'s and the pool's `credited`, advances `next_batch`, and marks
-/// the round `Credited` when Σ credits reaches `reward − fee`.
+/// the round `Credited` when Σ credits reaches `reward − fee` (then it is the pool's `last_credited_block`,
+/// the fallback of rounds stranded from now on).
 ///
 /// Checks:
 /// 1. signer is the relayer (`NotRelayer`); the round belongs to the pool (`ConstraintHasOne`);
@@ -88,6 +89,10 @@ pub fn handle_credit_batch<'info>(
     round.invariant()?;
     let pool = &mut ctx.accounts.pool;
     pool.credited = pool.credited.checked_add(sum).ok_or(PoolError::Overflow)?;
+    if completed {
+        pool.credited_rounds = pool.credited_rounds.checked_add(1).ok_or(PoolError::Overflow)?;
+        pool.last_credited_block = round.block_count;
+    }
     pool.invariant(ctx.accounts.escrow.amount)?;
     emit!(BatchCredited {
         pool: pool_key,

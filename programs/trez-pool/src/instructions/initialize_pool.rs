@@ -21,6 +21,8 @@ pub struct InitializePoolArgs {
     pub fee_timelock_seconds: i64,
     /// Smallest amount the `payout` crank pays, base units.
     pub min_payout: u64,
+    /// Immutable: slots after which a round never credited may be stranded (>= 10; advised 216,000, ~24 h).
+    pub strand_timeout_slots: u64,
 }
 
 #[derive(Accounts)]
@@ -60,11 +62,13 @@ pub struct InitializePool<'info> {
 /// 1. `max_fee_bps <= 1000` (`MaxFeeTooHigh`);
 /// 2. `fee_bps <= max_fee_bps` (`FeeAboveMax`);
 /// 3. `fee_timelock_seconds >= 0` (`InvalidTimelock`);
-/// 4. the mint has no amount-changing extension (`UnsupportedMintExtension`).
+/// 4. `strand_timeout_slots >= 10` (`InvalidStrandTimeout`);
+/// 5. the mint has no amount-changing extension (`UnsupportedMintExtension`).
 pub fn handle_initialize_pool(ctx: Context<InitializePool>, args: InitializePoolArgs) -> Result<()> {
     require!(args.max_fee_bps <= MAX_FEE_CAP_BPS, PoolError::MaxFeeTooHigh);
     require!(args.fee_bps <= args.max_fee_bps, PoolError::FeeAboveMax);
     require!(args.fee_timelock_seconds >= 0, PoolError::InvalidTimelock);
+    require!(args.strand_timeout_slots >= MIN_STRAND_TIMEOUT_SLOTS, PoolError::InvalidStrandTimeout);
     check_mint_extensions(&ctx.accounts.mint.to_account_info())?;
 
     let pool_key = ctx.accounts.pool.key();
@@ -90,6 +94,9 @@ pub fn handle_initialize_pool(ctx: Context<InitializePool>, args: InitializePool
     pool.bump = ctx.bumps.pool;
     pool.authority_bump = ctx.bumps.authority;
     pool.escrow_bump = ctx.bumps.escrow;
+    pool.strand_timeout_slots = args.strand_timeout_slots;
+    pool.credited_rounds = 0;
+    pool.last_credited_block = 0;
     pool.invariant(ctx.accounts.escrow.amount)?;
 
     emit!(PoolInitialized {
@@ -103,6 +110,7 @@ pub fn handle_initialize_pool(ctx: Context<InitializePool>, args: InitializePool
         max_fee_bps: pool.max_fee_bps,
         fee_timelock_seconds: pool.fee_timelock_seconds,
         min_payout: pool.min_payout,
+        strand_timeout_slots: pool.strand_timeout_slots,
         slot: Clock::get()?.slot,
     });
     Ok(())

@@ -49,6 +49,14 @@ pub struct Pool {
     pub authority_bump: u8,
     /// Bump of the escrow PDA.
     pub escrow_bump: u8,
+    /// Immutable: slots after `submit_solution` from which a round never credited (still `Submitted`) may be
+    /// marked stranded by anyone (`mark_stranded`), fixed at initialization (>= 10).
+    pub strand_timeout_slots: u64,
+    /// Rounds whose crediting completed with at least one leaf (lifetime).
+    pub credited_rounds: u64,
+    /// `block_count` of the round whose crediting completed most recently (meaningful when
+    /// `credited_rounds > 0`): the members a round stranded now falls back to.
+    pub last_credited_block: u64,
 }
 
 impl Pool {
@@ -112,6 +120,9 @@ mod tests {
             bump: 0,
             authority_bump: 0,
             escrow_bump: 0,
+            strand_timeout_slots: 10,
+            credited_rounds: 0,
+            last_credited_block: 0,
         }
     }
 

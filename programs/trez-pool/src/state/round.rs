@@ -2,7 +2,8 @@
 use anchor_lang::prelude::*;
 
 /// Lifecycle of a round: `Submitted` (reward in escrow) → `Crediting` (root committed, batches landing) →
-/// `Credited` (Σ batches = reward − fee). Never goes back.
+/// `Credited` (Σ batches = reward − fee); or `Submitted` → `Stranded` (never credited within the pool's
+/// `strand_timeout_slots`; its members are those of the pool's last credited round). Never goes back.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
 pub enum RoundStatus {
     /// The reward is in escrow; nothing committed yet.
@@ -11,6 +12,9 @@ pub enum RoundStatus {
     Crediting,
     /// Every leaf credited: Σ = reward − fee.
     Credited,
+    /// Never credited in time (`mark_stranded`): the leaves of `fallback_block`'s round claim it pro rata
+    /// (`claim_stranded`); the relayer can no longer credit it.
+    Stranded,
 }
 
 /// One TREZ block found by the pool, PDA `["round", pool, block_count u64 LE]`.
@@ -31,20 +35,23 @@ pub struct Round {
     pub reward: u64,
     /// `floor(reward × fee_bps / 10_000)` at submission, base units.
     pub fee: u64,
-    /// Credited to members so far, base units; ends at exactly `reward − fee`.
+    /// Credited to members so far, base units; ends at exactly `reward − fee` (`Stranded`: paid by
+    /// `claim_stranded` so far; ends at `reward − fee − dust`).
     pub credited: u64,
     /// The batch index the next `credit_batch` must carry.
     pub next_batch: u32,
     /// SHA-256 merkle root of the sorted leaves (wallet, weight, share count, amount); see README, Audit.
+    /// For a `Stranded` round: the fallback round's, copied by `mark_stranded`.
     pub leaves_root: [u8; 32],
-    /// Number of leaves committed by `begin_credit`.
+    /// Number of leaves committed by `begin_credit` (`Stranded`: the fallback round's).
     pub leaf_count: u32,
     /// PPLNS window factor the leaves were computed with (window = `pplns_factor × 2^difficulty` weight
     /// units), committed by `begin_credit`: the audit sizes the window from it, never from the record.
     pub pplns_factor: u64,
-    /// Σ of the leaves' weights (expected hashes), committed by `begin_credit`.
+    /// Σ of the leaves' weights (expected hashes), committed by `begin_credit` (`Stranded`: the fallback
+    /// round's).
     pub total_weight: u128,
-    /// Leaves credited so far.
+    /// Leaves credited so far (`Stranded`: leaves that claimed).
     pub leaves_credited: u32,
     /// Wallet of the last member credited; batches go in strictly ascending wallet order.
     pub last_wallet: Pubkey,
@@ -58,6 +65,13 @@ pub struct Round {
     pub credited_slot: u64,
     /// Bump of this PDA.
     pub bump: u8,
+    /// `Stranded`: `block_count` of the fallback round (the pool's last credited round when it was marked).
+    pub fallback_block: u64,
+    /// Slot at which the round was marked `Stranded` (0 before).
+    pub stranded_slot: u64,
+    /// `Stranded`: the rounding remainder `reward − fee − Σ claims` moved to the pool's fees when the last
+    /// leaf claimed, base units (0 otherwise).
+    pub dust: u64,
 }
 
 impl Round {
@@ -67,14 +81,17 @@ impl Round {
     }
 
     /// The round invariant, checked last by every instruction that changes a Round: `fee <= reward`,
-    /// `credited <= reward − fee`, `leaves_credited <= leaf_count`; `Submitted` has credited nothing (no
-    /// batch, no leaf); `Credited` has credited exactly `reward − fee` over exactly `leaf_count` leaves.
+    /// `credited + dust <= reward − fee`, `leaves_credited <= leaf_count`; `Submitted` has credited nothing
+    /// (no batch, no leaf); `Credited` has credited exactly `reward − fee` over exactly `leaf_count` leaves;
+    /// only a `Stranded` round has dust, and once all its leaves claimed, `credited + dust = reward − fee`.
     /// Errors: `InvariantViolated`.
     pub fn invariant(&self) -> Result<()> {
         use crate::error::PoolError;
         let distributable = self.distributable().ok_or(PoolError::InvariantViolated)?;
-        require!(self.credited <= distributable, PoolError::InvariantViolated);
+        let allotted = self.credited.checked_add(self.dust).ok_or(PoolError::InvariantViolated)?;
+        require!(allotted <= distributable, PoolError::InvariantViolated);
         require!(self.leaves_credited <= self.leaf_count, PoolError::InvariantViolated);
+        require!(self.dust == 0 || self.status == RoundStatus::Stranded, PoolError::InvariantViolated);
         match self.status {
             RoundStatus::Submitted => {
                 require!(self.credited == 0 && self.leaves_credited == 0 && self.next_batch == 0, PoolError::InvariantViolated)
@@ -84,6 +101,10 @@ impl Round {
                 self.credited == distributable && self.leaves_credited == self.leaf_count,
                 PoolError::InvariantViolated
             ),
+            RoundStatus::Stranded => {
+                require!(self.next_batch == 0 && self.leaf_count > 0, PoolError::InvariantViolated);
+                require!(self.leaves_credited < self.leaf_count || allotted == distributable, PoolError::InvariantViolated)
+            }
         }
         Ok(())
     }
@@ -115,6 +136,9 @@ mod tests {
             submitted_slot: 0,
             credited_slot: 0,
             bump: 0,
+            fallback_block: 0,
+            stranded_slot: 0,
+            dust: 0,
         }
     }
 
