@@ -18,6 +18,8 @@ pub enum TransferKind {
     Claim,
     /// The admin's `withdraw_fees`.
     Fees,
+    /// `claim_stranded` of the stranded Round at this address (to a token account of the leaf's wallet).
+    Stranded(Pubkey),
 }
 
 impl TransferKind {
@@ -26,7 +28,7 @@ impl TransferKind {
         match self {
             TransferKind::Payout => Some(PayoutKind::Payout),
             TransferKind::Claim => Some(PayoutKind::Claim),
-            TransferKind::Fees => None,
+            TransferKind::Fees | TransferKind::Stranded(_) => None,
         }
     }
 }
@@ -47,7 +49,8 @@ pub struct EscrowTransfer {
     pub kind: TransferKind,
     /// Destination token account.
     pub destination: Pubkey,
-    /// The member's wallet (payout, claim) when the Member is one of the audited ones.
+    /// The member's wallet (payout, claim) when the Member is one of the audited ones; the leaf's wallet
+    /// for `claim_stranded`.
     pub wallet: Option<Pubkey>,
     /// Base units.
     pub amount: u64,
@@ -97,6 +100,13 @@ pub fn escrow_transfers(
             (TransferKind::Claim, o_accounts.get(2).copied())
         } else if o.data.starts_with(trez_pool::instruction::WithdrawFees::DISCRIMINATOR) {
             (TransferKind::Fees, None)
+        } else if o.data.starts_with(trez_pool::instruction::ClaimStranded::DISCRIMINATOR) {
+            // Accounts: payer, pool, round, claim, authority, escrow, mint, destination, ...; data: the leaf
+            // (wallet first).
+            let round = o_accounts.get(2).copied().ok_or_else(|| format!("transaction {sig}: claim_stranded without its round"))?;
+            let wallet = o.data.get(8..40).and_then(|b| <[u8; 32]>::try_from(b).ok()).map(Pubkey::new_from_array);
+            out.push(EscrowTransfer { signature: sig, kind: TransferKind::Stranded(round), destination, wallet, amount });
+            continue;
         } else {
             return Err(format!("transaction {sig}: escrow tokens moved by an unexpected pool instruction"));
         };

@@ -187,6 +187,20 @@ enum MemberCmd {
         #[arg(long)]
         destination: Option<String>,
     },
+    /// With no relayer: strand the pool's rounds left uncredited past the pool's timeout, and claim the
+    /// wallet's part of every stranded round into its associated token account, with merkle proofs from the
+    /// published record (README, "No reward stranded").
+    ClaimStranded {
+        /// The record: a relayer's API base URL (its `/api/export`)...
+        #[arg(long)]
+        api: Option<String>,
+        /// ...or a file written by `trez-relayer export`.
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// Claim for every leaf (a crank paying on the members' behalf), not only the keypair's wallet.
+        #[arg(long)]
+        all: bool,
+    },
 }
 
 fn expand_home(path: &str) -> PathBuf {
@@ -252,6 +266,13 @@ async fn member(at: PoolAt, op: MemberCmd) -> Result<()> {
             let (sig, amount) = commands::claim(chain, &keypair()?, pool, dest).await?;
             print(at.json, &serde_json::json!({ "signature": sig.to_string(), "amount": amount }))
         }
+        MemberCmd::ClaimStranded { api, file, all } => {
+            let record = trez_relayer::export::fetch(api.as_deref(), file.as_deref()).await?;
+            let payer = keypair()?;
+            let wallet = (!all).then(|| payer.pubkey());
+            let report = commands::claim_stranded(chain, &payer, pool, &record, wallet).await?;
+            print(at.json, &report)
+        }
     }
 }
 
@@ -285,6 +306,12 @@ async fn audit(rpc_url: String, pool: String, api: Option<String>, file: Option<
         for r in &report.rounds {
             println!("round {:>8}: {} ({} shares re-verified, {} with a challenge not anchored on-chain, {} leaves, reward {}, fee {}, root {})", r.block_count, if r.ok { "ok" } else { "MISMATCH" }, r.shares_checked, r.challenges_unanchored, r.leaf_count, r.reward, r.fee, r.leaves_root);
             for p in &r.problems {
+                println!("    {p}");
+            }
+        }
+        for s in &report.stranded {
+            println!("stranded {:>5}: {} ({} claims of fallback round {} recomputed, {} paid, dust {})", s.block_count, if s.ok { "ok" } else { "MISMATCH" }, s.claims, s.fallback_block, s.paid, s.dust);
+            for p in &s.problems {
                 println!("    {p}");
             }
         }

@@ -177,6 +177,8 @@ pub(super) async fn metrics(State(s): State<ApiState>) -> Response {
     if let Ok(sols) = s.ledger.all_solutions().await {
         let lost = sols.iter().filter(|x| x.status == SolutionStatus::Lost).count() as i64;
         gauge(&reg, "trez_blocks_lost_total", "Solutions recorded lost", lost);
+        let stranded = sols.iter().filter(|x| x.status == SolutionStatus::Stranded).count() as i64;
+        gauge(&reg, "trez_blocks_stranded_total", "Landed blocks stranded on-chain before the relayer credited them", stranded);
     }
     gauge(&reg, "trez_chain_errors_total", "Chain (RPC) errors", s.pc.chain.error_count() as i64);
     if let Some(l) = relayer_lamports(&s.pc).await {

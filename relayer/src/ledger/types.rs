@@ -84,6 +84,9 @@ stored_enum! {
         Confirmed = "confirmed",
         /// It cannot land (another solution won, or the challenge moved); the reason is stored.
         Lost = "lost",
+        /// It landed but was not credited within the pool's `strand_timeout_slots`: someone stranded the
+        /// round on-chain and the members of the fallback round claim it (README, "No reward stranded").
+        Stranded = "stranded",
     }
 }
 

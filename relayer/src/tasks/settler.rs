@@ -46,6 +46,13 @@ pub async fn settle_round(pc: &PoolChain, ledger: &dyn Ledger, s: &Solution) -> 
         ledger.mark_round_credited(bc).await?;
         return Ok(());
     }
+    if round.status == RoundStatus::Stranded {
+        // Not ours to credit any more: the fallback round's members claim it on-chain.
+        let reason = format!("stranded on-chain at slot {}; claimed by the members of round {}", round.stranded_slot, round.fallback_block);
+        warn!(block_count = bc, fallback = round.fallback_block, "round was stranded before it was credited");
+        ledger.set_solution(s.id, crate::ledger::SolutionStatus::Stranded, Some(reason), None).await?;
+        return Ok(());
+    }
     // 1. Leaves: computed once, stored before anything is committed on-chain.
     let (row, leaves) = match ledger.round(bc).await? {
         Some(x) => x,

@@ -10,17 +10,21 @@
 //! on-chain `credited` must equal the sum of its leaves and its `paid` the sum of transfers to it; every
 //! published payout must be such a transfer (signature, wallet, amount) and every crank transfer published;
 //! the pool's `paid` and `fees_withdrawn` must equal the transfers, and the pool invariant must hold against
-//! the escrow balance. Every mismatch is named.
+//! the escrow balance. (5) Stranded rounds ([`stranded`]): each `claim_stranded` transfer is recomputed from
+//! the fallback round's audited leaves. Every mismatch is named.
+
+mod history;
+pub mod stranded;
+
+use history::{check_published, check_totals, escrow_history};
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 use solana_sdk::pubkey::Pubkey;
-use trez_sdk::{pda, Round, RoundStatus};
+use trez_sdk::{Round, RoundStatus};
 
 use crate::export::{parse_leaf, PoolExport, RoundRecord, WindowShare};
-use crate::ledger::PayoutKind;
-use crate::escrow::{escrow_transfers, EscrowTransfer, TransferKind};
 use crate::poolchain::{LoopError, PoolChain};
 use crate::pplns;
 
@@ -46,8 +50,11 @@ pub struct AuditReport {
     pub members_checked: usize,
     /// Published payout and claim transactions checked against the escrow's transfers.
     pub payouts_checked: usize,
-    /// `transfer_checked`s out of the escrow decoded from its history (payouts, claims, fee withdrawals).
+    /// `transfer_checked`s out of the escrow decoded from its history (payouts, claims, fee withdrawals,
+    /// stranded-round claims).
     pub transfers_checked: usize,
+    /// Stranded rounds with claims, each claim recomputed from the fallback round's leaves.
+    pub stranded: Vec<stranded::StrandedVerdict>,
     pub problems: Vec<String>,
 }
 
@@ -66,9 +73,18 @@ pub async fn audit(pc: &PoolChain, export: &PoolExport) -> Result<AuditReport, L
     let transfers = escrow_history(pc, &expected_credit, &mut problems).await?;
     let published = check_published(export, &transfers, &mut problems);
     let wallets = check_totals(pc, &expected_credit, &transfers, &mut problems).await?;
+    let stranded = stranded::check(pc, &transfers, &across.leaves).await?;
     let sigs: std::collections::BTreeSet<&String> = published.iter().map(|p| &p.0).collect();
-    let ok = problems.is_empty() && rounds.iter().all(|r| r.ok);
-    Ok(AuditReport { ok, rounds, members_checked: wallets, payouts_checked: sigs.len(), transfers_checked: transfers.len(), problems })
+    let ok = problems.is_empty() && rounds.iter().all(|r| r.ok) && stranded.iter().all(|s| s.ok);
+    Ok(AuditReport {
+        ok,
+        rounds,
+        members_checked: wallets,
+        payouts_checked: sigs.len(),
+        transfers_checked: transfers.len(),
+        stranded,
+        problems,
+    })
 }
 
 /// The on-chain Round of every audited round that has one, read once.
@@ -89,6 +105,8 @@ struct Across {
     pow: BTreeMap<([u8; 32], u64, u64), i64>,
     /// block_count → the challenge TREZ issued for it, from the chain ([`issued_challenges`]).
     issued: BTreeMap<u64, [u8; 32]>,
+    /// block_count → the leaves recomputed from the round's window (what a stranded round falls back to).
+    leaves: BTreeMap<u64, Vec<pplns::Leaf>>,
 }
 
 /// The challenges the chain vouches for: each audited round's on-chain `Round.challenge`; the challenge
@@ -211,9 +229,12 @@ async fn audit_round(
                     if hex::encode(root) != rec.leaves_root {
                         problems.push("published root differs from the recomputed leaves' root".into());
                     }
-                    // (3) against the chain.
+                    // (3) against the chain. A round stranded before its root was committed was never
+                    // credited: its record is the relayer's computation, and the fallback's leaves claim it.
+                    let stranded = onchain.is_some_and(|r| r.status == RoundStatus::Stranded);
                     match onchain {
                         None => problems.push("no Round account on-chain".into()),
+                        Some(_) if stranded => {}
                         Some(r) => {
                             if r.leaves_root != root {
                                 problems.push("merkle root differs from the on-chain Round".into());
@@ -233,9 +254,12 @@ async fn audit_round(
                             }
                         }
                     }
-                    for leaf in &l {
-                        *expected_credit.entry(leaf.wallet).or_default() += leaf.amount;
+                    if !stranded {
+                        for leaf in &l {
+                            *expected_credit.entry(leaf.wallet).or_default() += leaf.amount;
+                        }
                     }
+                    across.leaves.insert(bc, l);
                 }
             }
         }
@@ -293,127 +317,6 @@ fn check_listing(window: &[(WindowShare, [u8; 32], [u8; 32], u128)], across: &mu
         }
     }
     unanchored
-}
-
-/// The escrow's token movements, decoded from its transaction history (outer and inner instructions);
-/// transactions that move escrow tokens in a way the pool does not are problems.
-async fn escrow_history(pc: &PoolChain, expected_credit: &BTreeMap<[u8; 32], u64>, problems: &mut Vec<String>) -> Result<Vec<EscrowTransfer>, LoopError> {
-    let escrow = pda::escrow(&pc.pool);
-    let history = pc.chain.history(&escrow, HISTORY_LIMIT).await?;
-    let member_wallet: BTreeMap<Pubkey, Pubkey> =
-        expected_credit.keys().map(|w| Pubkey::new_from_array(*w)).map(|w| (pda::member(&pc.pool, &w), w)).collect();
-    let mut transfers: Vec<EscrowTransfer> = vec![];
-    for rec in history.iter().filter(|t| t.ok) {
-        match escrow_transfers(rec, &escrow, &member_wallet) {
-            Ok(t) => transfers.extend(t),
-            Err(p) => problems.push(p),
-        }
-    }
-    Ok(transfers)
-}
-
-type PublishedPayout = (String, Pubkey, u64, PayoutKind);
-
-/// Every published payout or claim is a transfer of that kind, signature, wallet and amount; every crank
-/// payout transfer is published. Returns the published payouts.
-fn check_published(export: &PoolExport, transfers: &[EscrowTransfer], problems: &mut Vec<String>) -> Vec<PublishedPayout> {
-    // Every published payout or claim is a transfer of that kind, signature, wallet and amount; every crank
-    // payout transfer is published. A member's own claims need not be (the relayer publishes them once it has
-    // imported them from the escrow's history; one made just now may not be yet).
-    let mut published: Vec<PublishedPayout> = vec![];
-    for p in &export.payouts {
-        match p.wallet.parse::<Pubkey>() {
-            Ok(w) => published.push((p.signature.clone(), w, p.amount, p.kind)),
-            Err(_) => problems.push(format!("payout {}: malformed wallet", p.signature)),
-        }
-    }
-    let mut moved: Vec<PublishedPayout> =
-        transfers.iter().filter_map(|t| Some((t.signature.to_string(), t.wallet?, t.amount, t.kind.member()?))).collect();
-    moved.sort();
-    published.sort();
-    // One listing per transfer: counted, so a transfer listed twice (or two listings of one) is a finding.
-    fn count(v: &[PublishedPayout]) -> BTreeMap<&PublishedPayout, usize> {
-        let mut m = BTreeMap::new();
-        v.iter().for_each(|p| *m.entry(p).or_default() += 1);
-        m
-    }
-    let (listed, landed) = (count(&published), count(&moved));
-    for (p, n) in &listed {
-        match landed.get(p).copied().unwrap_or(0) {
-            0 => problems.push(format!("{} {} of {} to {}: no such transfer_checked from the escrow", p.3.as_str(), p.0, p.2, p.1)),
-            m if m < *n => problems.push(format!("{} {} of {} to {}: listed {n} times for {m} transfer(s)", p.3.as_str(), p.0, p.2, p.1)),
-            _ => {}
-        }
-    }
-    let mut by_transfer = BTreeMap::<(&String, &Pubkey), usize>::new();
-    for p in &published {
-        *by_transfer.entry((&p.0, &p.1)).or_default() += 1;
-    }
-    for ((sig, wallet), n) in by_transfer.into_iter().filter(|(_, n)| *n > 1) {
-        problems.push(format!("transaction {sig}: {n} listings for one transfer to {wallet}"));
-    }
-    for c in moved.iter().filter(|c| c.3 == PayoutKind::Payout) {
-        if published.binary_search(c).is_err() {
-            problems.push(format!("payout {} of {} to {}: transferred from the escrow but missing from the published payouts", c.0, c.2, c.1));
-        }
-    }
-
-    published
-}
-
-/// Members: on-chain `credited` = Σ leaves, `paid` = Σ transfers to it; the pool's totals and invariant.
-/// Returns how many members were checked.
-async fn check_totals(
-    pc: &PoolChain,
-    expected_credit: &BTreeMap<[u8; 32], u64>,
-    transfers: &[EscrowTransfer],
-    problems: &mut Vec<String>,
-) -> Result<usize, LoopError> {
-    let escrow = pda::escrow(&pc.pool);
-    let mut chain_paid: BTreeMap<Pubkey, u64> = BTreeMap::new();
-    let mut fees_moved = 0u64;
-    for t in transfers {
-        match (&t.kind, t.wallet) {
-            (TransferKind::Payout | TransferKind::Claim, Some(w)) => *chain_paid.entry(w).or_default() += t.amount,
-            (TransferKind::Payout | TransferKind::Claim, None) => problems.push(format!(
-                "transfer {}: {} base units from escrow to {} for a member outside the audited rounds",
-                t.signature, t.amount, t.destination
-            )),
-            (TransferKind::Fees, _) => fees_moved += t.amount,
-        }
-    }
-
-    // Members: credited = Σ leaves; paid = Σ transfers to it (payouts and claims); token accounts hold it.
-    let wallets: Vec<Pubkey> = expected_credit.keys().map(|w| Pubkey::new_from_array(*w)).collect();
-    let members = pc.members(&wallets).await?;
-    let mut total_paid = 0u64;
-    for (w, m) in wallets.iter().zip(&members) {
-        let Some(m) = m else {
-            problems.push(format!("member {w}: no Member account"));
-            continue;
-        };
-        let want = expected_credit[&w.to_bytes()];
-        if m.credited != want {
-            problems.push(format!("member {w}: on-chain credited {} vs Σ leaves {}", m.credited, want));
-        }
-        let moved = chain_paid.get(w).copied().unwrap_or(0);
-        if m.paid != moved {
-            problems.push(format!("member {w}: on-chain paid {} vs Σ transfer_checked to it {}", m.paid, moved));
-        }
-        total_paid += m.paid;
-    }
-    let pool = pc.pool_account().await?;
-    let escrow_balance = pc.token_balance(&escrow).await?;
-    if pool.invariant(escrow_balance).is_err() {
-        problems.push(format!("pool invariant fails with escrow balance {escrow_balance}"));
-    }
-    if pool.paid != total_paid {
-        problems.push(format!("pool paid {} vs Σ member paid {}", pool.paid, total_paid));
-    }
-    if pool.fees_withdrawn != fees_moved {
-        problems.push(format!("pool fees_withdrawn {} vs Σ withdraw_fees transfers {}", pool.fees_withdrawn, fees_moved));
-    }
-    Ok(wallets.len())
 }
 
 /// Most escrow transactions the audit reads (newest first).

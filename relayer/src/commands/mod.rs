@@ -2,7 +2,7 @@
 //! (`trez-relayer member …`), over any [`ChainClient`]. Each checks what it can before sending (a fee above
 //! the cap, more fees than are available, nothing to claim) and then sends one transaction, signed and paid
 //! for by the given keypair, and waits for its confirmation. Amounts are base units of the pool's mint; fees
-//! basis points; times Unix seconds.
+//! basis points; times Unix seconds. [`stranded`] is the member's fallback when the relayer is gone.
 
 use std::time::Duration;
 
@@ -15,6 +15,9 @@ use trez_sdk::{pda, pool as pool_ix};
 
 use crate::chain::{ChainClient, ChainError};
 use crate::poolchain::{LoopError, PoolChain};
+
+pub mod stranded;
+pub use stranded::{claim_stranded, StrandedReport, StrandedRound};
 
 /// Errors of a command: a check that failed before anything was sent, or the chain's answer.
 #[derive(Debug, thiserror::Error)]
