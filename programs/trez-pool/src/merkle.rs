@@ -1,5 +1,5 @@
-//! The leaves merkle tree every round commits (README, "Leaves and merkle tree"; vectors in
-//! `tests/vectors/merkle.json`):
+//! The leaves merkle tree every round commits (README, "No reward stranded"; vectors from an independent
+//! implementation in `programs/trez-pool/vectors/merkle.json`):
 //! - leaf hash `SHA256(0x00 || wallet || weight u128 LE || shares u64 LE || amount u64 LE)`;
 //! - node hash `SHA256(0x01 || left || right)`; leaves in ascending wallet order; at each level an odd
 //!   last node is carried up unchanged; no leaves → the all-zero root.
@@ -104,6 +104,37 @@ mod tests {
             assert!(!verify(l[0], n as u32, n as u32, &[], &r));
         }
         assert_eq!(root(&[]), [0; 32]);
+    }
+
+    fn hex32(v: &serde_json::Value) -> [u8; 32] {
+        hex::decode(v.as_str().unwrap()).unwrap().try_into().unwrap()
+    }
+
+    #[test]
+    fn reproduces_the_published_vectors() {
+        let doc: serde_json::Value = serde_json::from_str(include_str!("../vectors/merkle.json")).unwrap();
+        for tree in doc["trees"].as_array().unwrap() {
+            let leaves = tree["leaves"].as_array().unwrap();
+            let hashes: Vec<[u8; 32]> = leaves
+                .iter()
+                .map(|l| {
+                    let h = leaf_hash(&hex32(&l["wallet"]), l["weight"].as_str().unwrap().parse().unwrap(), l["shares"].as_u64().unwrap(), l["amount"].as_u64().unwrap());
+                    assert_eq!(h, hex32(&l["hash"]));
+                    h
+                })
+                .collect();
+            let r = root(&hashes);
+            assert_eq!(r, hex32(&tree["root"]), "{} leaves", hashes.len());
+            for (i, p) in tree["proofs"].as_array().unwrap().iter().enumerate() {
+                let p: Vec<[u8; 32]> = p.as_array().unwrap().iter().map(hex32).collect();
+                assert_eq!(proof(&hashes, i).unwrap(), p);
+                assert!(verify(hashes[i], i as u32, hashes.len() as u32, &p, &r));
+            }
+        }
+        for c in doc["claims"].as_array().unwrap() {
+            let got = crate::math::pro_rata(c["distributable"].as_u64().unwrap(), c["weight"].as_str().unwrap().parse().unwrap(), c["total_weight"].as_str().unwrap().parse().unwrap());
+            assert_eq!(got.map(|x| x.0), c["amount"].as_u64(), "{c}");
+        }
     }
 
     #[test]
