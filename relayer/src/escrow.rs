@@ -23,12 +23,14 @@ pub enum TransferKind {
 }
 
 impl TransferKind {
-    /// How a transfer to a member is recorded in the ledger; None for fee withdrawals.
+    /// How a transfer to a member (or to a stranded round's leaf) is recorded in the ledger; None for fee
+    /// withdrawals.
     pub fn member(self) -> Option<PayoutKind> {
         match self {
             TransferKind::Payout => Some(PayoutKind::Payout),
             TransferKind::Claim => Some(PayoutKind::Claim),
-            TransferKind::Fees | TransferKind::Stranded(_) => None,
+            TransferKind::Stranded(_) => Some(PayoutKind::Stranded),
+            TransferKind::Fees => None,
         }
     }
 }

@@ -2,8 +2,9 @@
 //! and pays a round; the relayer stops and the pool's record is saved with `export`; the next block lands
 //! (permissionless `submit_solution`, nobody credits it) and times out; a miner runs `member claim-stranded`
 //! for its own wallet with the saved file, then a crank claims for everyone else; each leaf of the credited
-//! round receives exactly `floor((reward − fee) × weight / total_weight)`; a second run claims nothing; the
-//! audit of the saved record passes and recomputes every stranded claim.
+//! round receives exactly `floor((reward − fee) × weight / total_weight)`; a second run claims nothing; a
+//! relayer that comes back records the block as stranded, sends nothing for it and imports and publishes the
+//! claims; the audit of the saved record (and of the republished one) passes and recomputes every claim.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -50,6 +51,20 @@ async fn members_claim_a_round_the_relayer_never_credited_with_proofs_from_a_sav
     let ix = pool::submit_solution(admin.pubkey(), pool_key, pc.mint, s.block_count, nonce);
     commands::send(rpc.as_ref(), &admin, &[ix]).await.unwrap();
     let stranded_bc = s.block_count;
+    // The relayer's ledger holds the block as a confirmed solution (it found it, then died before crediting).
+    let digest = trez_pow::digest(&s.challenge_number, &pc.authority.to_bytes(), s.block_count, nonce);
+    let share = trez_relayer::ledger::NewShare {
+        wallet: leaves[0].wallet,
+        worker: "w".into(),
+        challenge: s.challenge_number,
+        block_count: s.block_count,
+        nonce,
+        bits: s.difficulty_high,
+        zero_bits: trez_pow::zero_bits(&digest),
+        block: true,
+    };
+    let trez_relayer::ledger::Recorded::Accepted { solution: Some(solution), .. } = f.ledger.record(share).await.unwrap() else { panic!("not recorded as a solution") };
+    f.ledger.set_solution(solution, trez_relayer::ledger::SolutionStatus::Confirmed, None, None).await.unwrap();
     let round = pc.round(stranded_bc).await.unwrap().unwrap();
     let d = round.reward - round.fee;
 
@@ -109,6 +124,22 @@ async fn members_claim_a_round_the_relayer_never_credited_with_proofs_from_a_sav
     }
     let r = pc.round(stranded_bc).await.unwrap().unwrap();
     assert_eq!((r.status, r.credited, r.dust, r.leaves_credited as usize), (trez_pool::RoundStatus::Stranded, paid, d - paid, leaves.len()));
+
+    // The relayer comes back: its settler sees the round stranded, records it so, and sends nothing.
+    trez_relayer::tasks::settler::settle_all(&pc, &*f.ledger).await.unwrap();
+    let sol = f.ledger.all_solutions().await.unwrap().into_iter().find(|x| x.id == solution).unwrap();
+    assert_eq!(sol.status, trez_relayer::ledger::SolutionStatus::Stranded, "{sol:?}");
+    assert!(f.ledger.unsettled().await.unwrap().is_empty());
+    assert_eq!(pc.round(stranded_bc).await.unwrap().unwrap().credited, paid, "nothing credited by the relayer");
+    // Its payout loop imports the stranded claims from the escrow's history, so its record of what left the
+    // escrow for members equals the pool's on-chain `paid` again, and it publishes them.
+    trez_relayer::tasks::payouts::reconcile_payouts(&pc, &*f.ledger, 10_000).await.unwrap();
+    assert_eq!(f.ledger.payout_total().await.unwrap(), pc.pool_account().await.unwrap().paid);
+    let republished = trez_relayer::export::export(&*f.ledger, &pool_key).await.unwrap();
+    let listed = republished.payouts.iter().filter(|p| p.kind == trez_relayer::ledger::PayoutKind::Stranded).count();
+    assert_eq!(listed, leaves.len());
+    let report = trez_relayer::audit::audit(&pc, &republished).await.unwrap();
+    assert!(report.ok, "{:?} {:?} {:?}", report.problems, report.rounds, report.stranded);
 
     // The audit of the saved record passes, and attributes and recomputes every stranded claim.
     let report = trez_relayer::audit::audit(&pc, &saved).await.unwrap();

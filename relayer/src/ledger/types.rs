@@ -107,6 +107,9 @@ stored_enum! {
         Payout = "payout",
         /// The member's own `claim`.
         Claim = "claim",
+        /// `claim_stranded`: a leaf's part of a stranded round (README, "No reward stranded"), imported from
+        /// the escrow's history.
+        Stranded = "stranded",
     }
 }
 
@@ -127,6 +130,8 @@ stored_enum! {
         Payout = "payout",
         /// A member's `claim` (imported from the escrow's history).
         Claim = "claim",
+        /// A `claim_stranded` (imported from the escrow's history).
+        StrandedClaim = "stranded_claim",
     }
 }
 
@@ -135,6 +140,7 @@ impl From<PayoutKind> for TxKind {
         match k {
             PayoutKind::Payout => TxKind::Payout,
             PayoutKind::Claim => TxKind::Claim,
+            PayoutKind::Stranded => TxKind::StrandedClaim,
         }
     }
 }

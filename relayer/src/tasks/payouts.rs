@@ -111,7 +111,7 @@ pub async fn reconcile_payouts_since(
             }
         };
         // Recording is idempotent per (signature, wallet): what the ledger has already is left alone.
-        for kind in [PayoutKind::Payout, PayoutKind::Claim] {
+        for kind in [PayoutKind::Payout, PayoutKind::Claim, PayoutKind::Stranded] {
             let paid = escrow::member_transfers(&transfers, kind);
             if !paid.is_empty() {
                 added += ledger.record_payouts(sig.clone(), kind, paid).await?;
