@@ -9,6 +9,8 @@ export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 bash scripts/install-test-deps.sh
 export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
 export TREZ_REQUIRE_BROWSER=1
+# The ledger suite runs against SQLite and a throwaway PostgreSQL cluster; missing PostgreSQL is a failure here.
+export TREZ_REQUIRE_POSTGRES=1
 cargo test --workspace --locked "$@"
 # The miner alone, with its own feature set as `cargo install --path client-miner` builds it (in the
 # workspace run, features other crates enable, such as TLS, would hide one the miner forgot).

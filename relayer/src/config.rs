@@ -117,8 +117,11 @@ impl Default for VardiffConfig {
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct LedgerConfig {
-    /// SQLite file (WAL mode). Created with its schema on first start.
+    /// SQLite file (WAL mode), when `url` is unset. Created with its schema on first start.
     pub path: PathBuf,
+    /// A PostgreSQL ledger, `postgres://user[:password]@host[:port]/db`, shared by any number of relayers
+    /// (README, "Scaling out"); unset: the SQLite file at `path`. Migrated on start.
+    pub url: Option<String>,
     /// Most shares in one group commit.
     pub max_batch: usize,
     /// `true`: fsync at every commit (SQLite `synchronous=FULL`), surviving power loss; `false`: `NORMAL`,
@@ -131,7 +134,7 @@ pub struct LedgerConfig {
 
 impl Default for LedgerConfig {
     fn default() -> Self {
-        LedgerConfig { path: PathBuf::from("trez-pool.db"), max_batch: 1024, fsync: true, retention_days: 30 }
+        LedgerConfig { path: PathBuf::from("trez-pool.db"), url: None, max_batch: 1024, fsync: true, retention_days: 30 }
     }
 }
 

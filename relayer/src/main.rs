@@ -47,6 +47,9 @@ enum Cmd {
         /// Listen address (overrides [server].listen).
         #[arg(long, env = "TREZ_LISTEN")]
         listen: Option<std::net::SocketAddr>,
+        /// PostgreSQL ledger shared with other relayers, postgres://… (overrides [ledger].url).
+        #[arg(long = "ledger-url", env = "TREZ_LEDGER_URL")]
+        ledger_url: Option<String>,
     },
     /// Audit a pool: re-verify every window share, recompute PPLNS and roots, compare with the chain, match
     /// payouts. Exits non-zero on any mismatch, naming it.
@@ -289,7 +292,7 @@ async fn main() -> Result<()> {
             let args = InitPoolArgs { relayer, fee_bps, max_fee_bps, fee_timelock, min_payout, strand_timeout_slots };
             init_pool(rpc_url, keypair, mint, args).await
         }
-        Cmd::Run { config, rpc_urls, keypair, pool, listen } => run(config, rpc_urls, keypair, pool, listen).await,
+        Cmd::Run { config, rpc_urls, keypair, pool, listen, ledger_url } => run(config, rpc_urls, keypair, pool, listen, ledger_url).await,
     }
 }
 
@@ -303,29 +306,7 @@ async fn audit(rpc_url: String, pool: String, api: Option<String>, file: Option<
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        for r in &report.rounds {
-            println!("round {:>8}: {} ({} shares re-verified, {} with a challenge not anchored on-chain, {} leaves, reward {}, fee {}, root {})", r.block_count, if r.ok { "ok" } else { "MISMATCH" }, r.shares_checked, r.challenges_unanchored, r.leaf_count, r.reward, r.fee, r.leaves_root);
-            for p in &r.problems {
-                println!("    {p}");
-            }
-        }
-        for s in &report.stranded {
-            println!("stranded {:>5}: {} ({} claims of fallback round {} recomputed, {} paid, dust {})", s.block_count, if s.ok { "ok" } else { "MISMATCH" }, s.claims, s.fallback_block, s.paid, s.dust);
-            for p in &s.problems {
-                println!("    {p}");
-            }
-        }
-        for p in &report.problems {
-            println!("pool: {p}");
-        }
-        println!(
-            "{}: {} rounds, {} members, {} payout transactions, {} escrow transfer_checked checked",
-            if report.ok { "AUDIT OK" } else { "AUDIT FAILED" },
-            report.rounds.len(),
-            report.members_checked,
-            report.payouts_checked,
-            report.transfers_checked
-        );
+        print!("{report}");
     }
     if !report.ok {
         std::process::exit(1);
@@ -379,7 +360,14 @@ async fn init_pool(rpc_url: String, keypair: PathBuf, mint: String, a: InitPoolA
 }
 
 /// `run`: the configuration (defaults < TOML < env < flags), then the pipeline until SIGINT/SIGTERM.
-async fn run(config: Option<PathBuf>, rpc_urls: Vec<String>, keypair: Option<PathBuf>, pool: Option<String>, listen: Option<std::net::SocketAddr>) -> Result<()> {
+async fn run(
+    config: Option<PathBuf>,
+    rpc_urls: Vec<String>,
+    keypair: Option<PathBuf>,
+    pool: Option<String>,
+    listen: Option<std::net::SocketAddr>,
+    ledger_url: Option<String>,
+) -> Result<()> {
     let mut cfg = match &config {
         Some(p) => Config::from_toml(&std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?)
             .with_context(|| format!("parsing {}", p.display()))?,
@@ -397,13 +385,14 @@ async fn run(config: Option<PathBuf>, rpc_urls: Vec<String>, keypair: Option<Pat
     if let Some(l) = listen {
         cfg.server.listen = l;
     }
+    cfg.ledger.url = ledger_url.or(cfg.ledger.url);
     cfg.validate().map_err(anyhow::Error::msg)?;
     let kp = cfg.chain.relayer_keypair.clone().context("no relayer keypair: --keypair or [chain].relayer_keypair")?;
     let relayer = Arc::new(read_keypair(&kp)?);
     let pool = cfg.chain.pool.clone().context("no pool: --pool or [chain].pool")?.parse().context("pool: not a pubkey")?;
     let chain: Arc<dyn ChainClient> = Arc::new(RpcChain::new(&cfg.chain.rpc_urls, Some(&cfg.chain.ws_urls))?);
     let pc = PoolChain::connect(chain, relayer.clone(), pool, cfg.onchain.clone()).await?;
-    let ledger = ledger::open(&cfg.ledger)?;
+    let ledger = ledger::connect(&cfg.ledger).await?;
     let listener = tokio::net::TcpListener::bind(cfg.server.listen).await.with_context(|| format!("binding {}", cfg.server.listen))?;
     eprintln!("pool {pool}: relayer {} serving miners on ws://{}", relayer.pubkey(), listener.local_addr()?);
     let api = match cfg.server.api_listen {

@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::jobs::JobSource;
 use crate::ledger::Ledger;
 use crate::poolchain::PoolChain;
-use crate::tasks::{payouts, retention, settler, submitter, watcher};
+use crate::tasks::{leader, payouts, retention, settler, submitter, watcher};
 use crate::server::{self, Shared};
 
 /// A running relayer.
@@ -23,6 +23,8 @@ pub struct Pipeline {
     pub shared: Arc<Shared>,
     pub pc: Arc<PoolChain>,
     pub ledger: Arc<dyn Ledger>,
+    /// This relayer's view of the leader lease.
+    pub leader: Arc<leader::Leader>,
     pub addr: SocketAddr,
     /// Where the HTTP API listens, if started.
     pub api_addr: Option<SocketAddr>,
@@ -40,18 +42,20 @@ impl Pipeline {
         let retention_days = config.ledger.retention_days;
         let shared = Shared::new(config, Key(pc.pool.to_bytes()), Key(pc.authority.to_bytes()), jobs.clone(), ledger.clone(), sol_tx);
         let cancel = CancellationToken::new();
+        let lead = leader::Leader::new(ledger.clone());
         let mut tasks = vec![
+            tokio::spawn(leader::lease(lead.clone(), cancel.clone())),
             tokio::spawn(watcher::watch(pc.clone(), jobs, cancel.clone())),
             tokio::spawn(watcher::keep_warm(pc.clone(), cancel.clone())),
             tokio::spawn(submitter::submit_solutions(pc.clone(), ledger.clone(), sol_rx, cancel.clone())),
-            tokio::spawn(settler::settle(pc.clone(), ledger.clone(), cancel.clone())),
-            tokio::spawn(payouts::payouts(pc.clone(), ledger.clone(), cancel.clone())),
-            tokio::spawn(retention::retain(ledger.clone(), retention_days, cancel.clone())),
+            tokio::spawn(settler::settle(pc.clone(), ledger.clone(), lead.clone(), cancel.clone())),
+            tokio::spawn(payouts::payouts(pc.clone(), ledger.clone(), lead.clone(), cancel.clone())),
+            tokio::spawn(retention::retain(ledger.clone(), lead.clone(), retention_days, cancel.clone())),
         ];
         let api_addr = match api {
             Some(l) => {
                 let addr = l.local_addr()?;
-                let router = crate::http::router(crate::http::ApiState { shared: shared.clone(), pc: pc.clone(), ledger: ledger.clone() });
+                let router = crate::http::router(crate::http::ApiState { shared: shared.clone(), pc: pc.clone(), ledger: ledger.clone(), leader: lead.clone() });
                 let stop = cancel.clone();
                 tasks.push(tokio::spawn(async move {
                     let _ = axum::serve(l, router).with_graceful_shutdown(async move { stop.cancelled().await }).await;
@@ -62,7 +66,7 @@ impl Pipeline {
         };
         let stop = cancel.clone();
         let server = tokio::spawn(server::run(listener, shared.clone(), async move { stop.cancelled().await }));
-        Ok(Pipeline { shared, pc, ledger, addr, api_addr, cancel, tasks, server })
+        Ok(Pipeline { shared, pc, ledger, leader: lead, addr, api_addr, cancel, tasks, server })
     }
 
     /// Stop accepting, answer in-flight submits, flush the ledger, stop the on-chain tasks.

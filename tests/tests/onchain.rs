@@ -113,7 +113,7 @@ impl World {
         let chain = EmbeddedChain::start().await;
         let (relayer, addrs) = trez_tests::new_pool(&chain, chain.as_ref(), 8, 300, 1_000).await;
         let dir = tempfile::tempdir().unwrap();
-        let ledger = trez_relayer::ledger::open(&LedgerConfig { path: dir.path().join("l.db"), max_batch: 64, fsync: false, retention_days: 0 }).unwrap();
+        let ledger = trez_relayer::ledger::open(&LedgerConfig { path: dir.path().join("l.db"), max_batch: 64, fsync: false, retention_days: 0, url: None }).unwrap();
         let pool: Pubkey = addrs.pool.parse().unwrap();
         World { chain, relayer, pool, authority: pda::authority(&pool), ledger, _dir: dir }
     }
@@ -288,7 +288,7 @@ async fn a_payout_whose_confirmation_was_lost_is_imported_once() {
 
     // The restarted relayer's payout loop imports it at start, with the amounts of its transfer_checked.
     let cancel = CancellationToken::new();
-    let lp = tokio::spawn(payouts::payouts(pc.clone(), world.ledger.clone(), cancel.clone()));
+    let lp = tokio::spawn(payouts::payouts(pc.clone(), world.ledger.clone(), trez_relayer::tasks::leader::Leader::new(world.ledger.clone()), cancel.clone()));
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     while world.ledger.payout_total().await.unwrap() != paid {
         assert!(std::time::Instant::now() < deadline, "the payout loop did not import the landed payout");

@@ -58,6 +58,50 @@ pub struct AuditReport {
     pub problems: Vec<String>,
 }
 
+/// The human-readable report `trez-relayer audit` prints: one line per round and per stranded round with
+/// its problems indented, the pool's problems, and the verdict.
+impl std::fmt::Display for AuditReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let verdict = |ok: bool| if ok { "ok" } else { "MISMATCH" };
+        for r in &self.rounds {
+            writeln!(
+                f,
+                "round {:>8}: {} ({} shares re-verified, {} with a challenge not anchored on-chain, {} leaves, reward {}, fee {}, root {})",
+                r.block_count,
+                verdict(r.ok),
+                r.shares_checked,
+                r.challenges_unanchored,
+                r.leaf_count,
+                r.reward,
+                r.fee,
+                r.leaves_root
+            )?;
+            for p in &r.problems {
+                writeln!(f, "    {p}")?;
+            }
+        }
+        for s in &self.stranded {
+            let v = verdict(s.ok);
+            writeln!(f, "stranded {:>5}: {v} ({} claims of fallback round {} recomputed, {} paid, dust {})", s.block_count, s.claims, s.fallback_block, s.paid, s.dust)?;
+            for p in &s.problems {
+                writeln!(f, "    {p}")?;
+            }
+        }
+        for p in &self.problems {
+            writeln!(f, "pool: {p}")?;
+        }
+        writeln!(
+            f,
+            "{}: {} rounds, {} members, {} payout transactions, {} escrow transfer_checked checked",
+            if self.ok { "AUDIT OK" } else { "AUDIT FAILED" },
+            self.rounds.len(),
+            self.members_checked,
+            self.payouts_checked,
+            self.transfers_checked
+        )
+    }
+}
+
 /// Audit the pool against its exported record (from the ledger, the API or files): each round
 /// ([`audit_round`]), then the escrow's history ([`escrow_history`]), the published payouts against it
 /// ([`check_published`]), and the members and pool totals against both ([`check_totals`]).

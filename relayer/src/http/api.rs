@@ -96,6 +96,9 @@ pub(super) async fn pool(State(s): State<ApiState>) -> Result<Json<serde_json::V
         "owed": owed,
         "solvency_margin": escrow as i128 - owed as i128,
         "template_age_ms": template_age_ms(&s.pc),
+        "ledger_backend": s.ledger.backend(),
+        "leader": s.leader.leading(),
+        "leader_since_ms": s.leader.since_ms(),
     })))
 }
 
@@ -177,6 +180,7 @@ pub(super) async fn metrics(State(s): State<ApiState>) -> Response {
     if let Ok(sols) = s.ledger.all_solutions().await {
         let lost = sols.iter().filter(|x| x.status == SolutionStatus::Lost).count() as i64;
         gauge(&reg, "trez_blocks_lost_total", "Solutions recorded lost", lost);
+        gauge(&reg, "trez_relayer_leader", "1 while this relayer holds the leader lease (crediting, payouts, retention)", s.leader.leading() as i64);
         let stranded = sols.iter().filter(|x| x.status == SolutionStatus::Stranded).count() as i64;
         gauge(&reg, "trez_blocks_stranded_total", "Landed blocks stranded on-chain before the relayer credited them", stranded);
     }

@@ -20,6 +20,8 @@ pub struct ApiState {
     pub shared: Arc<Shared>,
     pub pc: Arc<PoolChain>,
     pub ledger: Arc<dyn Ledger>,
+    /// This relayer's view of the leader lease.
+    pub leader: Arc<crate::tasks::leader::Leader>,
 }
 
 /// An error answered as `{ "error": message }` with a status code.

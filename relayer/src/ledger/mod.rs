@@ -1,7 +1,9 @@
 //! The share ledger: the relayer's durable record of shares, solutions, rounds, landed transactions and
 //! transfers to members. Everything reaches it through the [`Ledger`] trait, whose values are the domain
-//! types of [`types`]; no database type crosses it. [`open`] picks the backend from the configuration
-//! (today SQLite, [`sqlite`]: rusqlite on its own thread, WAL, group commit).
+//! types of [`types`]; no database type crosses it. [`connect`] picks the backend from the configuration:
+//! SQLite ([`sqlite`]: rusqlite on its own thread, WAL, group commit; one relayer) when `[ledger] url` is
+//! unset, PostgreSQL ([`postgres`]: tokio-postgres, pooled, group commit; any number of relayers) when it is
+//! a `postgres://` URL. [`open`] is the SQLite-only synchronous form.
 //!
 //! The rules every backend keeps:
 //! - a share is acknowledged only after the transaction holding it has committed ([`Ledger::record`]);
@@ -20,6 +22,7 @@ use async_trait::async_trait;
 use crate::config::LedgerConfig;
 use crate::pplns::{self, Leaf, Weighted};
 
+pub mod postgres;
 pub mod sqlite;
 pub mod types;
 
@@ -50,10 +53,25 @@ pub enum LedgerError {
     Pplns(#[from] pplns::PplnsError),
 }
 
-/// Open the ledger `cfg` names (creating and migrating it) and start its writer.
+/// Open the SQLite ledger `cfg` names (creating and migrating it) and start its writer. Errors: a `url` is
+/// set (a PostgreSQL ledger is opened with [`connect`]), or the database fails.
 pub fn open(cfg: &LedgerConfig) -> Result<Arc<dyn Ledger>, LedgerError> {
+    if let Some(url) = &cfg.url {
+        return Err(LedgerError::Backend(format!("the ledger at {url} is opened with ledger::connect")));
+    }
     Ok(Arc::new(sqlite::Sqlite::open(cfg)?))
 }
+
+/// Open the ledger `cfg` names: PostgreSQL when `cfg.url` is set (connect, migrate), else the SQLite file
+/// at `cfg.path` ([`open`]).
+pub async fn connect(cfg: &LedgerConfig) -> Result<Arc<dyn Ledger>, LedgerError> {
+    match &cfg.url {
+        Some(url) => Ok(Arc::new(postgres::Postgres::connect(url, cfg.max_batch).await?)),
+        None => Ok(Arc::new(sqlite::Sqlite::open(cfg)?)),
+    }
+}
+
+
 
 /// Unix time, milliseconds.
 pub fn now_ms() -> i64 {
@@ -132,4 +150,21 @@ pub trait Ledger: Send + Sync + 'static {
     /// solution may still need (the published record keeps every window share). Returns how many were
     /// deleted.
     async fn prune_shares(&self, before_ms: i64) -> Result<u64, LedgerError>;
+
+    // Several relayers.
+
+    /// Whether this relayer holds the leader lease (crediting, payout crank, retention), taking it when it
+    /// is free; re-validates a lease already held. A backend for one relayer leads always (the default).
+    /// Errors: the database cannot be reached (then this relayer does not lead).
+    async fn lead(&self) -> Result<bool, LedgerError> {
+        Ok(true)
+    }
+
+    /// The backend's name for `/api/pool` and `/metrics`: `"sqlite"` (the default) or `"postgres"`.
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
 }
+
+#[cfg(test)]
+mod tests;

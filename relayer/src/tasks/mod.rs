@@ -4,8 +4,10 @@
 //! - [`submitter`]: lands found solutions (`submit_solution`) or records why they were lost;
 //! - [`settler`]: PPLNS settlement of confirmed rounds (`begin_credit`, `credit_batch`), exactly once;
 //! - [`payouts`]: the payout crank and the import of landed transfers to members;
-//! - [`retention`]: hourly pruning of shares past `[ledger] retention_days` (window shares are kept).
+//! - [`retention`]: hourly pruning of shares past `[ledger] retention_days` (window shares are kept);
+//! - [`leader`]: the leader lease; settler, payouts and retention run only on the relayer that leads.
 
+pub mod leader;
 pub mod payouts;
 pub mod retention;
 pub mod settler;

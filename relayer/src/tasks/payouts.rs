@@ -26,7 +26,7 @@ use crate::poolchain::{LoopError, PoolChain, PoolEvent, MAX_PAYOUT_PER_TX};
 /// after a backoff (1 s doubling to 60 s; history can lag the account state on some RPC nodes). An import
 /// reads only the escrow transactions since the last one it read; one that finds nothing makes the next
 /// read the whole recent history again.
-pub async fn payouts(pc: Arc<PoolChain>, ledger: Arc<dyn Ledger>, cancel: CancellationToken) {
+pub async fn payouts(pc: Arc<PoolChain>, ledger: Arc<dyn Ledger>, leader: Arc<super::leader::Leader>, cancel: CancellationToken) {
     // Newest escrow signature an import read, while imports find what they look for.
     let mut read_until: Option<Signature> = None;
     let mut last_gap: Option<u64> = None;
@@ -34,6 +34,15 @@ pub async fn payouts(pc: Arc<PoolChain>, ledger: Arc<dyn Ledger>, cancel: Cancel
     let mut next_import = tokio::time::Instant::now();
     let mut crank = Crank::default();
     loop {
+        if !leader.check().await {
+            // A follower: the leader imports and cranks; this relayer starts afresh if it takes over.
+            (read_until, last_gap, crank) = (None, None, Crank::default());
+            tokio::select! {
+                _ = cancel.cancelled() => return,
+                _ = tokio::time::sleep(Duration::from_secs(pc.opts.payout_interval_secs.max(1))) => {}
+            }
+            continue;
+        }
         let now = async { Ok::<_, LoopError>((pc.pool_account().await?.paid, ledger.payout_total().await?)) }.await;
         match now {
             Ok((paid, recorded)) if paid != recorded => {
@@ -284,7 +293,7 @@ mod tests {
     #[tokio::test]
     async fn the_crank_reads_only_wallets_that_can_be_due() {
         let dir = tempfile::tempdir().unwrap();
-        let cfg = LedgerConfig { path: dir.path().join("l.db"), max_batch: 8, fsync: false, retention_days: 0 };
+        let cfg = LedgerConfig { path: dir.path().join("l.db"), max_batch: 8, fsync: false, retention_days: 0, url: None };
         let ledger = crate::ledger::open(&cfg).unwrap();
         // Solutions the rounds refer to (foreign keys): one share and solution per round.
         for bc in [1u64, 2] {

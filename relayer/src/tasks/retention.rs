@@ -21,12 +21,20 @@ pub async fn prune_once(ledger: &dyn Ledger, retention_days: u64) -> Result<u64,
     ledger.prune_shares(now_ms().saturating_sub(keep_ms)).await
 }
 
-/// The retention loop: a pass at start and every [`PRUNE_EVERY`]. Returns when `cancel` fires.
-pub async fn retain(ledger: Arc<dyn Ledger>, retention_days: u64, cancel: CancellationToken) {
+/// The retention loop: a pass at start and every [`PRUNE_EVERY`] on the leading relayer (a follower checks
+/// every minute). Returns when `cancel` fires.
+pub async fn retain(ledger: Arc<dyn Ledger>, leader: Arc<super::leader::Leader>, retention_days: u64, cancel: CancellationToken) {
     if retention_days == 0 {
         return;
     }
     loop {
+        if !leader.check().await {
+            tokio::select! {
+                _ = cancel.cancelled() => return,
+                _ = tokio::time::sleep(Duration::from_secs(60)) => {}
+            }
+            continue;
+        }
         match prune_once(&*ledger, retention_days).await {
             Ok(0) => {}
             Ok(n) => info!(shares = n, retention_days, "pruned settled shares past retention"),

@@ -16,10 +16,13 @@ use crate::ledger::{Ledger, RoundRow, RoundState, Solution, TxKind};
 use crate::poolchain::{LoopError, PoolChain, PoolEvent, MAX_CREDIT_PER_TX};
 use crate::pplns;
 
-/// Round settler loop: settles every confirmed round when woken and every few seconds.
-pub async fn settle(pc: Arc<PoolChain>, ledger: Arc<dyn Ledger>, cancel: CancellationToken) {
+/// Round settler loop: settles every confirmed round when woken and every few seconds, while this relayer
+/// leads.
+pub async fn settle(pc: Arc<PoolChain>, ledger: Arc<dyn Ledger>, leader: Arc<super::leader::Leader>, cancel: CancellationToken) {
     loop {
-        if let Err(e) = settle_all(&pc, &*ledger).await {
+        if !leader.check().await {
+            // A follower: the leader settles.
+        } else if let Err(e) = settle_all(&pc, &*ledger).await {
             warn!(error = %e, "settlement failed; will retry");
         }
         tokio::select! {

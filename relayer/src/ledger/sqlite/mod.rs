@@ -112,6 +112,12 @@ impl Sqlite {
         Ok(res?)
     }
 
+    /// Run raw SQL on the writer thread (tests corrupt rows through it).
+    pub async fn execute_raw(&self, sql: &str) -> Result<(), LedgerError> {
+        let sql = sql.to_string();
+        self.call(move |c| c.execute_batch(&sql)).await
+    }
+
     /// Make a share durable; returns after its group commit.
     async fn commit_share(&self, share: NewShare) -> Result<Recorded, LedgerError> {
         let (tx, rx) = oneshot::channel();

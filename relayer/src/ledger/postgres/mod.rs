@@ -1,0 +1,211 @@
+//! The PostgreSQL backend of the [`Ledger`](super::Ledger) trait, for several relayers on one ledger:
+//! tokio-postgres through a deadpool connection pool; shares are group-committed by one writer task per
+//! relayer (a share is acknowledged only after the transaction holding it committed; a block-meeting share
+//! inserts its `solutions` row in the same transaction); a (challenge, nonce) is accepted once across every
+//! relayer by the `UNIQUE (challenge, nonce)` key (`ON CONFLICT DO NOTHING`: of two relayers inserting it at
+//! once, one gets the row, the other waits for that commit and gets [`Recorded::Duplicate`]).
+//!
+//! Schema: versioned files under `migrations/postgres/`, applied in order by [`migrate`] inside one
+//! transaction holding an advisory lock, so relayers that start together migrate once.
+//!
+//! Layout: this file connects, migrates and runs the writer; `queries` implements the trait; `cluster`
+//! starts a throwaway cluster (tests, `trez-localnet --postgres auto`).
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use tokio::sync::{mpsc, oneshot};
+use tokio_postgres::NoTls;
+
+use super::{now_ms, LedgerError, NewShare, Recorded};
+
+pub mod cluster;
+mod queries;
+
+/// The schema migrations, in order: (version, SQL).
+pub const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("../../../../migrations/postgres/0001_ledger.sql"))];
+
+/// Advisory lock key the migration runner holds (any constant; "TREZ" in ASCII).
+const MIGRATION_LOCK: i64 = 0x5452_455A;
+/// Session-level advisory lock key of the leader lease ("TREZLEAD").
+const LEADER_LOCK: i64 = 0x5452_455A_4C45_4144;
+/// Longest a lease check or take waits for the database.
+const LEASE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
+impl From<tokio_postgres::Error> for LedgerError {
+    fn from(e: tokio_postgres::Error) -> LedgerError {
+        LedgerError::Backend(e.to_string())
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for LedgerError {
+    fn from(e: deadpool_postgres::PoolError) -> LedgerError {
+        LedgerError::Backend(format!("connection: {e}"))
+    }
+}
+
+enum Cmd {
+    Share(NewShare, oneshot::Sender<Result<Recorded, String>>),
+    Flush(oneshot::Sender<()>),
+}
+
+/// The PostgreSQL ledger: a connection pool and the handle of this relayer's share writer.
+pub struct Postgres {
+    pool: Pool,
+    tx: mpsc::Sender<Cmd>,
+    url: String,
+    /// The connection holding the leader lease, while this relayer leads.
+    lease: tokio::sync::Mutex<Option<tokio_postgres::Client>>,
+}
+
+/// Bring the database at `pool` to the latest schema version (idempotent; safe with concurrent callers).
+pub async fn migrate(pool: &Pool) -> Result<(), LedgerError> {
+    let mut client = pool.get().await?;
+    let tx = client.transaction().await?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await?;
+    tx.batch_execute("CREATE TABLE IF NOT EXISTS ledger_migrations (version INTEGER PRIMARY KEY, applied_ms BIGINT NOT NULL)").await?;
+    let current: i32 = tx.query_one("SELECT COALESCE(MAX(version), 0) FROM ledger_migrations", &[]).await?.get(0);
+    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+        tx.batch_execute(sql).await.map_err(|e| LedgerError::Migration(format!("version {version}: {e}")))?;
+        tx.execute("INSERT INTO ledger_migrations (version, applied_ms) VALUES ($1, $2)", &[version, &now_ms()]).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+impl Postgres {
+    /// Connect to `url` (`postgres://user@host:port/db`), migrate, and start the share writer (at most
+    /// `max_batch` shares per commit). Errors: [`LedgerError::Backend`] when the database cannot be reached,
+    /// [`LedgerError::Migration`].
+    pub async fn connect(url: &str, max_batch: usize) -> Result<Postgres, LedgerError> {
+        let config: tokio_postgres::Config = url.parse().map_err(|e| LedgerError::Backend(format!("ledger url: {e}")))?;
+        let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let pool = Pool::builder(manager)
+            .max_size(16)
+            .wait_timeout(Some(std::time::Duration::from_secs(5)))
+            .create_timeout(Some(std::time::Duration::from_secs(5)))
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .build()
+            .map_err(|e| LedgerError::Backend(e.to_string()))?;
+        migrate(&pool).await?;
+        let (tx, rx) = mpsc::channel(max_batch.max(1) * 4);
+        tokio::spawn(writer(pool.clone(), rx, max_batch.max(1)));
+        Ok(Postgres { pool, tx, url: url.to_string(), lease: tokio::sync::Mutex::new(None) })
+    }
+
+    /// [`Ledger::lead`]: keep the lease connection if it still answers; otherwise open one (PostgreSQL
+    /// closes a dead peer's session within ~11 s by the keepalives set here, releasing its lock) and try
+    /// `pg_try_advisory_lock`.
+    async fn hold_lease(&self) -> Result<bool, LedgerError> {
+        let mut held = self.lease.lock().await;
+        if let Some(c) = held.as_ref() {
+            if let Ok(Ok(_)) = tokio::time::timeout(LEASE_TIMEOUT, c.simple_query("SELECT 1")).await {
+                return Ok(true);
+            }
+            *held = None; // the session is gone, and the lock with it
+        }
+        let connect = tokio_postgres::connect(&self.url, NoTls);
+        let (client, conn) = tokio::time::timeout(LEASE_TIMEOUT, connect).await.map_err(|_| LedgerError::Backend("lease: connect timed out".into()))??;
+        tokio::spawn(conn);
+        client.batch_execute("SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 3").await?;
+        let got: bool = client.query_one("SELECT pg_try_advisory_lock($1)", &[&LEADER_LOCK]).await?.get(0);
+        if got {
+            *held = Some(client);
+        }
+        Ok(got)
+    }
+
+    /// Run raw SQL (tests corrupt rows through it).
+    pub async fn execute_raw(&self, sql: &str) -> Result<(), LedgerError> {
+        Ok(self.pool.get().await?.batch_execute(sql).await?)
+    }
+
+    async fn commit_share(&self, share: NewShare) -> Result<Recorded, LedgerError> {
+        let (tx, rx) = oneshot::channel();
+        self.tx.send(Cmd::Share(share, tx)).await.map_err(|_| LedgerError::Closed)?;
+        rx.await.map_err(|_| LedgerError::Closed)?.map_err(LedgerError::Commit)
+    }
+
+    async fn flush_writer(&self) -> Result<(), LedgerError> {
+        let (tx, rx) = oneshot::channel();
+        self.tx.send(Cmd::Flush(tx)).await.map_err(|_| LedgerError::Closed)?;
+        rx.await.map_err(|_| LedgerError::Closed)
+    }
+}
+
+/// The share writer: takes what is queued (up to `max_batch`), commits it in one transaction, then replies
+/// to each share (its outcome, or the commit's error to all of them: nothing of a failed commit is acked).
+async fn writer(pool: Pool, mut rx: mpsc::Receiver<Cmd>, max_batch: usize) {
+    let mut pending = Vec::new();
+    while let Some(first) = rx.recv().await {
+        pending.push(first);
+        while pending.len() < max_batch {
+            match rx.try_recv() {
+                Ok(c) => pending.push(c),
+                Err(_) => break,
+            }
+        }
+        let mut shares = vec![];
+        let mut flushes = vec![];
+        for c in pending.drain(..) {
+            match c {
+                Cmd::Share(s, reply) => shares.push((s, reply)),
+                Cmd::Flush(reply) => flushes.push(reply),
+            }
+        }
+        if !shares.is_empty() {
+            let _t = crate::metrics::latency().ledger_commit.start_timer();
+            let result = commit(&pool, shares.iter().map(|(s, _)| s)).await;
+            match result {
+                Ok(outcomes) => {
+                    for ((_, reply), o) in shares.into_iter().zip(outcomes) {
+                        let _ = reply.send(Ok(o));
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "ledger commit failed");
+                    for (_, reply) in shares {
+                        let _ = reply.send(Err(e.to_string()));
+                    }
+                }
+            }
+        }
+        for f in flushes {
+            let _ = f.send(());
+        }
+    }
+}
+
+async fn commit<'a>(pool: &Pool, shares: impl Iterator<Item = &'a NewShare>) -> Result<Vec<Recorded>, LedgerError> {
+    let mut client = pool.get().await?;
+    let tx = client.transaction().await?;
+    let insert_share = tx
+        .prepare_cached(
+            "INSERT INTO shares (wallet, worker, challenge, block_count, nonce, bits, zero_bits, created_ms)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (challenge, nonce) DO NOTHING RETURNING seq",
+        )
+        .await?;
+    let insert_solution = tx
+        .prepare_cached(
+            "INSERT INTO solutions (share_seq, wallet, challenge, block_count, nonce, created_ms, updated_ms)
+             VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (challenge, nonce) DO NOTHING RETURNING id",
+        )
+        .await?;
+    let now = now_ms();
+    let mut out = vec![];
+    for s in shares {
+        let (bc, nonce, bits, zero) = (s.block_count as i64, s.nonce as i64, s.bits as i32, s.zero_bits as i32);
+        let row = tx.query_opt(&insert_share, &[&s.wallet.as_slice(), &s.worker, &s.challenge.as_slice(), &bc, &nonce, &bits, &zero, &now]).await?;
+        let Some(row) = row else {
+            out.push(Recorded::Duplicate);
+            continue;
+        };
+        let seq: i64 = row.get(0);
+        let solution = if s.block {
+            tx.query_opt(&insert_solution, &[&seq, &s.wallet.as_slice(), &s.challenge.as_slice(), &bc, &nonce, &now]).await?.map(|r| r.get::<_, i64>(0))
+        } else {
+            None
+        };
+        out.push(Recorded::Accepted { seq, solution });
+    }
+    tx.commit().await?;
+    Ok(out)
+}
