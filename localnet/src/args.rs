@@ -69,6 +69,15 @@ pub struct LocalnetArgs {
     /// Default: the run's temporary directory (removed at exit). Existing files there are replaced.
     #[arg(long)]
     pub state_dir: Option<PathBuf>,
+    /// Relayers serving the pool (README, "Scaling out"): each has its own WebSocket and API port, the
+    /// miners are spread over them, and they share one PostgreSQL ledger (`--postgres`); one leads.
+    #[arg(long, default_value_t = 1)]
+    pub relayers: usize,
+    /// The relayers' shared ledger: a `postgres://` URL, or `auto` for a throwaway cluster started from the
+    /// installed PostgreSQL server binaries (removed at exit). Required with `--relayers` above 1; unset
+    /// with one relayer: SQLite.
+    #[arg(long)]
+    pub postgres: Option<String>,
     /// Give up (exit 1) if `--blocks` are not reached within this many seconds.
     #[arg(long, default_value_t = 600)]
     pub timeout: u64,
@@ -91,6 +100,13 @@ pub struct RoundSummary {
 pub struct Summary {
     pub pool: String,
     pub authority: String,
+    /// Relayers that served the pool, and the ledger backend they shared.
+    pub relayers: usize,
+    pub ledger_backend: String,
+    /// Blocks found through each relayer (the one the finding miner mines through; index = relayer).
+    pub blocks_by_relayer: Vec<u64>,
+    /// Shares each relayer accepted (index = relayer).
+    pub shares_by_relayer: Vec<u64>,
     pub blocks_found: u64,
     pub solutions_lost: u64,
     pub rounds_credited: u64,
@@ -117,4 +133,6 @@ pub struct Finished {
     pub state_dir: PathBuf,
     /// Keeps the temporary ledger directory alive.
     pub _tmp: tempfile::TempDir,
+    /// The throwaway PostgreSQL cluster of `--postgres auto`, stopped and removed when dropped.
+    pub _postgres: Option<trez_relayer::ledger::postgres::cluster::Cluster>,
 }

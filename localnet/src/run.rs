@@ -38,6 +38,13 @@ pub async fn run(args: LocalnetArgs, shutdown: CancellationToken) -> Result<Opti
     if !(1..=64).contains(&args.difficulty) {
         bail!("--difficulty must be 1..=64 bits");
     }
+    if !(1..=256).contains(&args.relayers) {
+        bail!("--relayers must be 1..=256");
+    }
+    if args.relayers > 1 && args.postgres.is_none() {
+        bail!("several relayers share a PostgreSQL ledger: give --postgres URL, or --postgres auto for a throwaway one");
+    }
+    let (postgres, ledger_url) = postgres_ledger(&args).await?;
     let tmp = tempfile::tempdir()?;
     let state_dir = args.state_dir.clone().unwrap_or_else(|| tmp.path().to_path_buf());
     let (chain, admin, relayer, addrs) = chain_and_pool(&args).await?;
@@ -48,32 +55,51 @@ pub async fn run(args: LocalnetArgs, shutdown: CancellationToken) -> Result<Opti
     write_keypair(&state_dir.join("admin.json"), &admin)?;
     write_keypair(&state_dir.join("relayer.json"), &relayer)?;
     eprintln!("keypairs in {}: admin.json, relayer.json, miner-<i>.json", state_dir.display());
-    let (config, opts) = relayer_config(&args, &tmp, &rpc.http_url)?;
-    let ledger = ledger::open(&config.ledger)?;
-    let pc = PoolChain::connect(chain.clone() as Arc<dyn ChainClient>, relayer, addrs.pool.parse()?, opts).await?;
-    let listener = tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
-    let api = tokio::net::TcpListener::bind(args.api_listen).await.with_context(|| format!("binding {}", args.api_listen))?;
-    let pipeline = Pipeline::start(listener, Some(api), config, pc.clone(), ledger.clone()).await?;
-    let url = format!("ws://{}", pipeline.addr);
-    eprintln!("relayer listening on {url}");
-    if let Some(a) = pipeline.api_addr {
-        eprintln!("API: http://{a}/api/pool  http://{a}/api/rounds  http://{a}/metrics");
-        eprintln!("audit from outside:  trez-relayer audit --rpc-url {} --pool {} --api http://{a}", rpc.http_url, addrs.pool);
+    let (mut config, opts) = relayer_config(&args, &tmp, &rpc.http_url)?;
+    config.ledger.url = ledger_url;
+    let pool: solana_sdk::pubkey::Pubkey = addrs.pool.parse()?;
+    let mut pipelines = vec![];
+    for i in 0..args.relayers {
+        let mut config = config.clone();
+        config.server.relayer_index = (args.relayers > 1).then_some(i as u8);
+        let ledger = ledger::connect(&config.ledger).await.context("opening the ledger")?;
+        let pc = PoolChain::connect(chain.clone() as Arc<dyn ChainClient>, relayer.clone(), pool, opts.clone()).await?;
+        let (listen, api_listen) = match i {
+            0 => (args.listen, args.api_listen),
+            _ => (SocketAddr::new(args.listen.ip(), 0), SocketAddr::new(args.api_listen.ip(), 0)),
+        };
+        let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
+        let api = tokio::net::TcpListener::bind(api_listen).await.with_context(|| format!("binding {api_listen}"))?;
+        let pipeline = Pipeline::start(listener, Some(api), config, pc, ledger).await?;
+        eprintln!("relayer {i} listening on ws://{} ({} ledger)", pipeline.addr, pipeline.ledger.backend());
+        if let Some(a) = pipeline.api_addr {
+            eprintln!("relayer {i} API: http://{a}/api/pool  http://{a}/api/rounds  http://{a}/metrics");
+            if i == 0 {
+                eprintln!("audit from outside:  trez-relayer audit --rpc-url {} --pool {} --api http://{a}", rpc.http_url, addrs.pool);
+            }
+        }
+        pipelines.push(pipeline);
     }
-    eprintln!("join from outside:  trez-miner mine --pool {url} --keypair <your Solana CLI keypair.json>");
+    let urls: Vec<String> = pipelines.iter().map(|p| format!("ws://{}", p.addr)).collect();
+    eprintln!("join from outside:  trez-miner mine --pool {} --keypair <your Solana CLI keypair.json>", urls[0]);
+    let (pc, ledger) = (pipelines[0].pc.clone(), pipelines[0].ledger.clone());
 
-    let mut events = pc.events.subscribe();
+    let mut events = merged_events(&pipelines);
     let miner_cancel = CancellationToken::new();
-    let miners = Miners::start(&args, &url, &miner_cancel, &state_dir)?;
-    let progress = report_until_done(&args, &pipeline, &miners, &mut events, &shutdown).await;
+    let miners = Miners::start(&args, &urls, &miner_cancel, &state_dir)?;
+    let progress = report_until_done(&args, &pipelines, &miners, &mut events, &shutdown).await;
 
     // Stop mining and serving, then finish settlement and payouts on what was found.
     miner_cancel.cancel();
     for m in miners.tasks {
         let _ = m.await;
     }
-    let shares_accepted = pipeline.shared.stats.accepted.load(Ordering::Relaxed);
-    pipeline.stop().await?;
+    let shares_by_relayer: Vec<u64> = pipelines.iter().map(|p| p.shared.stats.accepted.load(Ordering::Relaxed)).collect();
+    let shares_accepted = shares_by_relayer.iter().sum();
+    let ledger_backend = ledger.backend().to_string();
+    for p in pipelines {
+        p.stop().await?;
+    }
     let Some(blocks) = args.blocks else {
         info!("localnet stopped");
         return Ok(None);
@@ -82,8 +108,47 @@ pub async fn run(args: LocalnetArgs, shutdown: CancellationToken) -> Result<Opti
         bail!("--blocks {blocks} not reached within {} s ({} credited)", args.timeout, progress.credited);
     }
     let report = settle_and_audit(&pc, &*ledger).await?;
-    let summary = summarize(&pc, &*ledger, &progress, shares_accepted, report).await?;
-    Ok(Some(Finished { summary, pc, ledger, rpc, state_dir, _tmp: tmp }))
+    let mut summary = summarize(&pc, &*ledger, &progress, shares_accepted, report).await?;
+    (summary.relayers, summary.ledger_backend, summary.shares_by_relayer) = (args.relayers, ledger_backend, shares_by_relayer);
+    Ok(Some(Finished { summary, pc, ledger, rpc, state_dir, _tmp: tmp, _postgres: postgres }))
+}
+
+/// The ledger URL of `--postgres`: as given, or (`auto`) a database in a throwaway cluster started here.
+async fn postgres_ledger(args: &LocalnetArgs) -> Result<(Option<trez_relayer::ledger::postgres::cluster::Cluster>, Option<String>)> {
+    use trez_relayer::ledger::postgres::cluster::Cluster;
+    match args.postgres.as_deref() {
+        None => Ok((None, None)),
+        Some("auto") => {
+            let cluster = tokio::task::spawn_blocking(Cluster::start).await??;
+            let url = cluster.create_database("localnet").await?;
+            eprintln!("throwaway PostgreSQL cluster on 127.0.0.1:{} (removed at exit): {url}", cluster.port);
+            Ok((Some(cluster), Some(url)))
+        }
+        Some(url) => Ok((None, Some(url.to_string()))),
+    }
+}
+
+/// Every relayer's pool events, tagged with the relayer's index, on one channel.
+fn merged_events(pipelines: &[Pipeline]) -> tokio::sync::mpsc::Receiver<(usize, PoolEvent)> {
+    let (tx, rx) = tokio::sync::mpsc::channel(1024);
+    for (i, p) in pipelines.iter().enumerate() {
+        let mut sub = p.pc.events.subscribe();
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            loop {
+                match sub.recv().await {
+                    Ok(e) => {
+                        if tx.send((i, e)).await.is_err() {
+                            return;
+                        }
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(_) => return,
+                }
+            }
+        });
+    }
+    rx
 }
 
 /// A fresh embedded chain with TREZ (the replica and a 6-decimal mint) and a pool; the admin and relayer
@@ -147,17 +212,22 @@ fn relayer_config(args: &LocalnetArgs, tmp: &tempfile::TempDir, rpc_url: &str) -
 struct Miners {
     tasks: Vec<tokio::task::JoinHandle<anyhow::Result<()>>>,
     stats: Vec<Arc<trez_miner::MinerStats>>,
+    /// Each miner's wallet and the relayer it mines through.
+    wallets: Vec<(String, usize)>,
 }
 
 impl Miners {
-    fn start(args: &LocalnetArgs, url: &str, cancel: &CancellationToken, state_dir: &std::path::Path) -> Result<Miners> {
+    /// Miner `i` connects to `urls[i mod relayers]`.
+    fn start(args: &LocalnetArgs, urls: &[String], cancel: &CancellationToken, state_dir: &std::path::Path) -> Result<Miners> {
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
         let threads = args.threads.unwrap_or_else(|| (cores / args.miners.max(1)).max(1));
-        let mut miners = Miners { tasks: vec![], stats: vec![] };
+        let mut miners = Miners { tasks: vec![], stats: vec![], wallets: vec![] };
         for i in 0..args.miners {
             let wallet = trez_miner::Wallet::generate();
             trez_miner::keypair::write_new(&state_dir.join(format!("miner-{i}.json")), &wallet, true)?;
-            eprintln!("miner {i}: wallet {}, {threads} thread(s), kernel {}", wallet.key(), trez_miner::kernels::best().name());
+            let url = &urls[i % urls.len()];
+            miners.wallets.push((wallet.key().to_string(), i % urls.len()));
+            eprintln!("miner {i}: wallet {}, {threads} thread(s), kernel {}, relayer {url}", wallet.key(), trez_miner::kernels::best().name());
             let stats = Arc::new(trez_miner::MinerStats::default());
             let cfg = trez_miner::MinerConfig {
                 pool_url: url.to_string(),
@@ -181,6 +251,12 @@ impl Miners {
 /// What the event loop saw.
 struct Progress {
     found: u64,
+    /// Blocks found through each relayer (the relayer the finder mines through; index = relayer).
+    by_relayer: Vec<u64>,
+    /// Miner wallet → the relayer it mines through.
+    relayer_of: std::collections::BTreeMap<String, usize>,
+    seen: std::collections::BTreeSet<u64>,
+    credited_rounds: std::collections::BTreeSet<u64>,
     lost: u64,
     credited: u64,
     /// `--blocks` rounds were credited in time.
@@ -191,12 +267,21 @@ struct Progress {
 /// timeout passes, or `shutdown` fires.
 async fn report_until_done(
     args: &LocalnetArgs,
-    pipeline: &Pipeline,
+    pipelines: &[Pipeline],
     miners: &Miners,
-    events: &mut tokio::sync::broadcast::Receiver<PoolEvent>,
+    events: &mut tokio::sync::mpsc::Receiver<(usize, PoolEvent)>,
     shutdown: &CancellationToken,
 ) -> Progress {
-    let mut p = Progress { found: 0, lost: 0, credited: 0, reached: false };
+    let mut p = Progress {
+        found: 0,
+        by_relayer: vec![0; pipelines.len()],
+        relayer_of: miners.wallets.iter().cloned().collect(),
+        seen: Default::default(),
+        credited_rounds: Default::default(),
+        lost: 0,
+        credited: 0,
+        reached: false,
+    };
     let started = Instant::now();
     let mut tick = tokio::time::interval(Duration::from_secs(5));
     tick.tick().await;
@@ -214,39 +299,52 @@ async fn report_until_done(
         tokio::select! {
             _ = shutdown.cancelled() => return p,
             _ = tick.tick() => {
-                let st = &pipeline.shared.stats;
+                let stats = pipelines.iter().map(|x| &x.shared.stats);
                 let hashes = miners.hashes();
                 let rate = (hashes - last_hashes) as f64 / last_tick.elapsed().as_secs_f64() / 1e6;
                 (last_hashes, last_tick) = (hashes, Instant::now());
-                let rejected: u64 = trez_protocol::RejectReason::ALL.iter().map(|r| st.rejected(*r)).sum();
+                let rejected: u64 = stats.clone().map(|st| trez_protocol::RejectReason::ALL.iter().map(|r| st.rejected(*r)).sum::<u64>()).sum();
+                let leader = pipelines.iter().position(|x| x.leader.leading()).map(|i| i.to_string()).unwrap_or_else(|| "none".into());
                 eprintln!(
-                    "shares: {} accepted, {rejected} rejected | in-process hashrate {rate:.1} MH/s | connections {} | blocks {}, credited {}",
-                    st.accepted.load(Ordering::Relaxed),
-                    st.connections.load(Ordering::Relaxed),
+                    "shares: {} accepted, {rejected} rejected | in-process hashrate {rate:.1} MH/s | connections {} | blocks {}, credited {} | leader: relayer {leader}",
+                    stats.clone().map(|st| st.accepted.load(Ordering::Relaxed)).sum::<u64>(),
+                    stats.map(|st| st.connections.load(Ordering::Relaxed)).sum::<u64>(),
                     p.found,
                     p.credited,
                 );
             }
             ev = events.recv() => match ev {
-                Ok(e) => print_event(&e, &mut p),
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                Err(_) => return p,
+                Some((i, e)) => print_event(i, &e, &mut p),
+                None => return p,
             },
         }
     }
 }
 
-fn print_event(e: &PoolEvent, p: &mut Progress) {
+/// One relayer's event: several relayers may report one landing (the one that received the share, then
+/// the others' sweeps of pending solutions); each block and round counts once.
+fn print_event(relayer: usize, e: &PoolEvent, p: &mut Progress) {
     match e {
         PoolEvent::BlockSubmitted { block_count, finder, reward, fee, signature } => {
+            if !p.seen.insert(*block_count) {
+                return;
+            }
             p.found += 1;
-            eprintln!("block {block_count} found by {finder}: reward {reward}, fee {fee} base units -> escrow (tx {signature})");
+            let via = p.relayer_of.get(finder).copied();
+            if let Some(r) = via {
+                p.by_relayer[r] += 1;
+            }
+            let via = via.map(|r| format!("relayer {r}")).unwrap_or_else(|| "an outside miner".into());
+            eprintln!("block {block_count} found by {finder} via {via} (landing reported by relayer {relayer}): reward {reward}, fee {fee} base units -> escrow (tx {signature})");
         }
         PoolEvent::SolutionLost { block_count, reason } => {
             p.lost += 1;
             eprintln!("solution for block {block_count} lost: {reason}");
         }
         PoolEvent::RoundCredited { block_count, leaf_count, credited: amount, leaves_root, .. } => {
+            if !p.credited_rounds.insert(*block_count) {
+                return;
+            }
             p.credited += 1;
             eprintln!("round {block_count} credited: {amount} base units to {leaf_count} members (root {leaves_root})");
         }
@@ -309,6 +407,10 @@ async fn summarize(pc: &PoolChain, ledger: &dyn Ledger, progress: &Progress, sha
     Ok(Summary {
         pool: pc.pool.to_string(),
         authority: pc.authority.to_string(),
+        relayers: 1,
+        ledger_backend: String::new(),
+        blocks_by_relayer: progress.by_relayer.clone(),
+        shares_by_relayer: vec![],
         blocks_found: progress.found,
         solutions_lost: progress.lost,
         rounds_credited: rounds.len() as u64,

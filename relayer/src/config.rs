@@ -16,6 +16,10 @@ pub const MIN_SEND_QUEUE: usize = 8;
 pub struct ServerConfig {
     /// WebSocket listen address.
     pub listen: SocketAddr,
+    /// Set on each relayer that shares a PostgreSQL ledger, distinct per relayer (0–255): its nonce ranges
+    /// are then the 2^16 ranges of 2^40 nonces whose top 8 bits are this index, disjoint from the others'.
+    /// Unset: any of the 2^24 ranges (one relayer).
+    pub relayer_index: Option<u8>,
     /// HTTP API and `/metrics` listen address (none: no API).
     pub api_listen: Option<SocketAddr>,
     /// Cluster name used in the dashboard's explorer links (`mainnet-beta`, `devnet`, `custom`).
@@ -60,6 +64,7 @@ impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             listen: "0.0.0.0:7070".parse().expect("valid"),
+            relayer_index: None,
             api_listen: Some("0.0.0.0:7071".parse().expect("valid")),
             explorer_cluster: "devnet".into(),
             health_max_chain_outage_secs: 30,

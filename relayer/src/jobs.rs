@@ -8,6 +8,11 @@
 //! for the same challenge: work miners did before the restart stays valid instead of coming back as
 //! duplicates (the crash test measured this). Two runs collide only if their random starts fall within the
 //! number of ranges granted, about grants / 2^24.
+//!
+//! Relayers sharing one ledger each get a partition ([`JobSource::partitioned`], `[server] relayer_index`):
+//! relayer `i` hands out only the 2^16 ranges whose top 8 bits are `i`, so no two relayers ever give out
+//! the same nonces for a challenge (the ledger's unique (challenge, nonce) key would refuse the second
+//! anyway, but the miner's work would be wasted).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -41,21 +46,35 @@ pub struct Work {
 /// Ranges per challenge: 2^(64 − RANGE_BITS).
 const RANGES: u64 = 1 << (64 - RANGE_BITS);
 
-/// One challenge's range allocator (grant `i` is range number `(first + i) mod 2^24`) and the moment a
-/// different challenge replaced it. Shared by every epoch of the challenge.
+/// Bits of the range number that name a relayer's partition.
+pub const PARTITION_BITS: u32 = 8;
+
+/// One challenge's range allocator (grant `i` is range number `base + (first + i) mod span`: the whole
+/// 2^24 for one relayer, or a relayer's 2^16 partition) and the moment a different challenge replaced it.
+/// Shared by every epoch of the challenge.
 #[derive(Debug)]
 struct Ranges {
+    base: u64,
+    span: u64,
     first: u64,
     granted: AtomicU64,
     replaced: OnceLock<Instant>,
 }
 
 impl Ranges {
-    fn starting_at(first: u64) -> Arc<Ranges> {
-        Arc::new(Ranges { first: first % RANGES, granted: AtomicU64::new(0), replaced: OnceLock::new() })
+    fn in_partition(partition: Option<u8>, first: u64) -> Arc<Ranges> {
+        let (base, span) = match partition {
+            None => (0, RANGES),
+            Some(i) => ((i as u64) << (64 - RANGE_BITS - PARTITION_BITS), RANGES >> PARTITION_BITS),
+        };
+        Arc::new(Ranges { base, span, first: first % span, granted: AtomicU64::new(0), replaced: OnceLock::new() })
     }
-    fn random() -> Arc<Ranges> {
-        Ranges::starting_at(rand::random::<u64>())
+    #[cfg(test)]
+    fn starting_at(first: u64) -> Arc<Ranges> {
+        Ranges::in_partition(None, first)
+    }
+    fn random(partition: Option<u8>) -> Arc<Ranges> {
+        Ranges::in_partition(partition, rand::random::<u64>())
     }
 }
 
@@ -66,13 +85,15 @@ impl Work {
         self.ranges.replaced.get().is_some_and(|at| at.elapsed() > grace)
     }
 
-    /// The next unused nonce range `[start, end)` of this challenge, or `None` when all 2^24 are taken.
+    /// The next unused nonce range `[start, end)` of this challenge, or `None` when all of this relayer's
+    /// ranges (2^24, or 2^16 in a partition) are taken.
     pub fn next_range(&self) -> Option<(u64, u64)> {
-        let i = self.ranges.granted.fetch_add(1, Ordering::Relaxed);
-        if i >= RANGES {
+        let r = &self.ranges;
+        let i = r.granted.fetch_add(1, Ordering::Relaxed);
+        if i >= r.span {
             return None;
         }
-        let start = ((self.ranges.first + i) % RANGES) << RANGE_BITS;
+        let start = (r.base + (r.first + i) % r.span) << RANGE_BITS;
         // The last range ends at u64::MAX (exclusive), giving up that one nonce.
         Some((start, start.saturating_add(1u64 << RANGE_BITS)))
     }
@@ -83,6 +104,7 @@ impl Work {
 #[derive(Clone)]
 pub struct JobSource {
     tx: Arc<watch::Sender<Option<Arc<Work>>>>,
+    partition: Option<u8>,
 }
 
 impl Default for JobSource {
@@ -92,9 +114,16 @@ impl Default for JobSource {
 }
 
 impl JobSource {
+    /// A job source handing out any of the 2^24 ranges (one relayer).
     pub fn new() -> Self {
+        Self::partitioned(None)
+    }
+
+    /// A job source handing out only the ranges of partition `index` (relayers sharing a ledger each use
+    /// a distinct one; see the module docs).
+    pub fn partitioned(index: Option<u8>) -> Self {
         let (tx, _) = watch::channel(None);
-        JobSource { tx: Arc::new(tx) }
+        JobSource { tx: Arc::new(tx), partition: index }
     }
 
     /// Publish a template. A changed challenge or block_count starts a new epoch with fresh ranges; a change
@@ -109,9 +138,9 @@ impl JobSource {
             }
             Some(w) => {
                 let _ = w.ranges.replaced.set(Instant::now());
-                (w.epoch + 1, Ranges::random())
+                (w.epoch + 1, Ranges::random(self.partition))
             }
-            None => (1, Ranges::random()),
+            None => (1, Ranges::random(self.partition)),
         };
         let work = Arc::new(Work { epoch, template, published: Instant::now(), ranges });
         self.tx.send_replace(Some(work));
@@ -162,7 +191,7 @@ mod tests {
     #[test]
     fn a_restart_starts_elsewhere() {
         // Two allocators for the same challenge (a relayer and its restart) start at different ranges.
-        let firsts: std::collections::HashSet<u64> = (0..64).map(|_| Ranges::random().first).collect();
+        let firsts: std::collections::HashSet<u64> = (0..64).map(|_| Ranges::random(None).first).collect();
         assert!(firsts.len() > 60, "random starts collide: {}", firsts.len());
     }
 
@@ -188,6 +217,28 @@ mod tests {
             for (a, b) in &granted {
                 prop_assert!(a < b);
             }
+        }
+    }
+
+    #[test]
+    fn partitions_of_different_relayers_never_overlap() {
+        let mut all: Vec<(u8, u64, u64)> = vec![];
+        for index in [0u8, 1, 7, 255] {
+            let src = JobSource::partitioned(Some(index));
+            src.publish(t(1, 0, 20));
+            let w = src.current().unwrap();
+            for _ in 0..50 {
+                let (a, b) = w.next_range().unwrap();
+                assert_eq!((a >> 56) as u8, index, "the top 8 bits name the relayer");
+                all.push((index, a, b));
+            }
+            // A partition holds 2^16 ranges, then none.
+            w.ranges.granted.store(1 << 16, Ordering::Relaxed);
+            assert_eq!(w.next_range(), None);
+        }
+        all.sort_by_key(|x| x.1);
+        for p in all.windows(2) {
+            assert!(p[0].2 <= p[1].1, "{p:?}");
         }
     }
 

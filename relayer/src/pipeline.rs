@@ -37,7 +37,7 @@ impl Pipeline {
     /// Start serving miners on `listener`, the HTTP API on `api` (if any), and the on-chain loop for `pc`.
     pub async fn start(listener: TcpListener, api: Option<TcpListener>, config: Config, pc: Arc<PoolChain>, ledger: Arc<dyn Ledger>) -> anyhow::Result<Pipeline> {
         let addr = listener.local_addr()?;
-        let jobs = JobSource::new();
+        let jobs = JobSource::partitioned(config.server.relayer_index);
         let (sol_tx, sol_rx) = mpsc::channel(256);
         let retention_days = config.ledger.retention_days;
         let shared = Shared::new(config, Key(pc.pool.to_bytes()), Key(pc.authority.to_bytes()), jobs.clone(), ledger.clone(), sol_tx);

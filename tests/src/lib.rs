@@ -327,6 +327,8 @@ pub fn localnet_args(difficulty: u32) -> trez_localnet::LocalnetArgs {
         db: None,
         state_dir: None,
         strand_timeout_slots: trez_pool::constants::DEFAULT_STRAND_TIMEOUT_SLOTS,
+        relayers: 1,
+        postgres: None,
         timeout: 300,
     }
 }
