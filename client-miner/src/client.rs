@@ -21,7 +21,8 @@ use crate::kernels::Kernel;
 /// What `mine` needs.
 #[derive(Clone, Debug)]
 pub struct MinerConfig {
-    /// `ws://host:port` of the pool relayer.
+    /// `ws://host:port` of the pool relayer, or several separated by commas (relayers of one pool): the
+    /// miner uses the first and moves to the next when a connection fails or drops.
     pub pool_url: String,
     pub wallet: Wallet,
     /// Rig name shown by the pool.
@@ -47,6 +48,15 @@ pub struct MinerStats {
     pub last_job_ms: AtomicU64,
     /// Nonces hashed by all threads since start, refreshed at least every 250 ms while connected.
     pub hashes: AtomicU64,
+    /// The relayer URL of the current (or last) connection.
+    pub relayer: Mutex<String>,
+}
+
+impl MinerConfig {
+    /// The relayer URLs of `pool_url`, in order.
+    pub fn pool_urls(&self) -> Vec<String> {
+        self.pool_url.split(',').map(str::trim).filter(|u| !u.is_empty()).map(str::to_string).collect()
+    }
 }
 
 impl MinerStats {
@@ -74,25 +84,37 @@ enum End {
 pub async fn mine(cfg: MinerConfig, stats: Arc<MinerStats>, cancel: CancellationToken) -> Result<()> {
     let (found_tx, mut found_rx) = mpsc::unbounded_channel::<Found>();
     let engine = Engine::start(cfg.threads, cfg.kernel, found_tx);
+    let urls = cfg.pool_urls();
+    if urls.is_empty() {
+        bail!("no pool URL");
+    }
+    let (mut at, mut failed_in_cycle) = (0usize, 0usize);
     let mut backoff = Duration::from_millis(250);
     loop {
         let started = Instant::now();
-        match session(&cfg, &engine, &mut found_rx, &stats, &cancel).await {
+        let url = &urls[at];
+        *stats.relayer.lock().unwrap_or_else(|e| e.into_inner()) = url.clone();
+        match session(&cfg, url, &engine, &mut found_rx, &stats, &cancel).await {
             End::Stop => return Ok(()),
             End::Fatal(e) => return Err(e),
             End::Retry(e) => {
                 engine.pause();
                 if started.elapsed() > Duration::from_secs(30) {
-                    backoff = Duration::from_millis(250);
+                    (backoff, failed_in_cycle) = (Duration::from_millis(250), 0);
                 }
+                // Next relayer; the backoff grows only once every relayer failed in a row.
+                at = (at + 1) % urls.len();
+                failed_in_cycle += 1;
                 let jitter = rand::random::<f64>() * 0.5 + 0.75;
-                let wait = backoff.mul_f64(jitter);
-                warn!(error = %format!("{e:#}"), retry_in_ms = wait.as_millis() as u64, "pool connection lost");
+                let wait = if failed_in_cycle < urls.len() { Duration::from_millis(250).mul_f64(jitter) } else { backoff.mul_f64(jitter) };
+                warn!(error = %format!("{e:#}"), retry_in_ms = wait.as_millis() as u64, next = %urls[at], "pool connection lost");
                 tokio::select! {
                     _ = cancel.cancelled() => return Ok(()),
                     _ = tokio::time::sleep(wait) => {}
                 }
-                backoff = (backoff * 2).min(cfg.max_backoff);
+                if failed_in_cycle >= urls.len() {
+                    (backoff, failed_in_cycle) = ((backoff * 2).min(cfg.max_backoff), 0);
+                }
             }
         }
     }
@@ -100,21 +122,23 @@ pub async fn mine(cfg: MinerConfig, stats: Arc<MinerStats>, cancel: Cancellation
 
 async fn session(
     cfg: &MinerConfig,
+    url: &str,
     engine: &Engine,
     found_rx: &mut mpsc::UnboundedReceiver<Found>,
     stats: &MinerStats,
     cancel: &CancellationToken,
 ) -> End {
-    let connect = tokio::time::timeout(Duration::from_secs(10), tokio_tungstenite::connect_async(cfg.pool_url.as_str()));
+    let connect = tokio::time::timeout(Duration::from_secs(10), tokio_tungstenite::connect_async(url));
     let mut ws = tokio::select! {
         _ = cancel.cancelled() => return End::Stop,
         r = connect => match r {
             Ok(Ok((ws, _))) => ws,
-            Ok(Err(e)) => return End::Retry(anyhow::anyhow!("connect {}: {e}", cfg.pool_url)),
-            Err(_) => return End::Retry(anyhow::anyhow!("connect {}: timed out", cfg.pool_url)),
+            Ok(Err(e)) => return End::Retry(anyhow::anyhow!("connect {url}: {e}")),
+            Err(_) => return End::Retry(anyhow::anyhow!("connect {url}: timed out")),
         },
     };
     stats.connects.fetch_add(1, Ordering::Relaxed);
+    info!(relayer = url, "connected");
     // Drop nonces found for a previous connection's jobs.
     while found_rx.try_recv().is_ok() {}
     let mut next_id = 0u64;
@@ -222,8 +246,18 @@ async fn session(
     }
 }
 
-/// Parse and check a `ws://` or `wss://` pool URL.
-pub fn check_pool_url(url: &str) -> Result<()> {
+/// Parse and check a pool URL: `ws://` or `wss://`, or several separated by commas.
+pub fn check_pool_url(urls: &str) -> Result<()> {
+    if urls.split(',').all(|u| u.trim().is_empty()) {
+        bail!("no pool URL given");
+    }
+    for url in urls.split(',').map(str::trim).filter(|u| !u.is_empty()) {
+        check_one_url(url)?;
+    }
+    Ok(())
+}
+
+fn check_one_url(url: &str) -> Result<()> {
     let lower = url.to_ascii_lowercase();
     if !(lower.starts_with("ws://") || lower.starts_with("wss://")) {
         bail!("pool URL must start with ws:// or wss://, got {url:?}");

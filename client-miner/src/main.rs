@@ -32,7 +32,8 @@ enum LogFormat {
 enum Cmd {
     /// Connect to a pool and mine.
     Mine {
-        /// Pool relayer URL, e.g. ws://127.0.0.1:7070.
+        /// Pool relayer URL, e.g. ws://127.0.0.1:7070; several relayers of one pool separated by commas
+        /// (ws://a:7070,ws://b:7070): the miner moves to the next when its connection fails or drops.
         #[arg(long, env = "TREZ_POOL")]
         pool: String,
         /// Wallet keypair (Solana CLI JSON); payouts go to this wallet's token accounts. Default:
@@ -261,8 +262,9 @@ async fn status_line(stats: Arc<MinerStats>, quiet: bool, cancel: CancellationTo
             let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
             format!("job {:.0}s ago", now_ms.saturating_sub(job_ms) as f64 / 1000.0)
         };
+        let relayer = stats.relayer.lock().unwrap_or_else(|e| e.into_inner()).clone();
         let msg = format!(
-            "{:.2} MH/s | accepted {} | rejected {}{} | blocks {} | diff {} bits | {}",
+            "{:.2} MH/s | accepted {} | rejected {}{} | blocks {} | diff {} bits | {} | {relayer}",
             rate / 1e6,
             stats.accepted.load(Ordering::Relaxed),
             stats.rejected_total(),

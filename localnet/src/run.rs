@@ -230,7 +230,8 @@ impl Miners {
             eprintln!("miner {i}: wallet {}, {threads} thread(s), kernel {}, relayer {url}", wallet.key(), trez_miner::kernels::best().name());
             let stats = Arc::new(trez_miner::MinerStats::default());
             let cfg = trez_miner::MinerConfig {
-                pool_url: url.to_string(),
+                // Its relayer first, then the others: the miner moves on if its relayer goes.
+                pool_url: (0..urls.len()).map(|k| urls[(i + k) % urls.len()].as_str()).collect::<Vec<_>>().join(","),
                 wallet,
                 worker: format!("local-{i}"),
                 threads,

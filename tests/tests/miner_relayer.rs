@@ -92,3 +92,45 @@ async fn miner_mines_against_the_relayer_and_reconnects_after_a_restart() {
     }
     let _ = relayer.stop.send(());
 }
+
+/// `--pool URL,URL,…` (several relayers of one pool): the miner skips a relayer that refuses connections,
+/// mines through the next, and when that one goes, moves on to the one after it, keeping its wallet and
+/// worker; its stats name the relayer it is on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_miner_follows_the_pool_to_the_next_relayer() {
+    let dir = tempfile::tempdir().unwrap();
+    let dead = TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap(); // closed again at once
+    let la = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let lb = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (a_addr, b_addr) = (la.local_addr().unwrap(), lb.local_addr().unwrap());
+    let a = start(&dir.path().join("a.db"), la).await;
+    let b = start(&dir.path().join("b.db"), lb).await;
+
+    let wallet = Wallet::generate();
+    let stats = Arc::new(MinerStats::default());
+    let cancel = CancellationToken::new();
+    let cfg = MinerConfig {
+        pool_url: format!("ws://{dead}, ws://{a_addr},ws://{b_addr}"),
+        wallet: wallet.clone(),
+        worker: "follow".into(),
+        threads: 1,
+        kernel: kernels::best(),
+        max_backoff: Duration::from_millis(500),
+    };
+    assert_eq!(cfg.pool_urls().len(), 3);
+    let miner = tokio::spawn(trez_miner::mine(cfg, stats.clone(), cancel.clone()));
+    wait_until("shares through relayer A", || stats.accepted.load(Ordering::Relaxed) >= 2).await;
+    assert_eq!(*stats.relayer.lock().unwrap(), format!("ws://{a_addr}"));
+    assert!(a.ledger.share_count().await.unwrap() >= 2);
+
+    let _ = a.stop.send(());
+    a.task.await.unwrap().unwrap();
+    let before = stats.accepted.load(Ordering::Relaxed);
+    wait_until("shares through relayer B", || stats.accepted.load(Ordering::Relaxed) >= before + 2).await;
+    assert_eq!(*stats.relayer.lock().unwrap(), format!("ws://{b_addr}"));
+    let through_b = b.ledger.shares().await.unwrap();
+    assert!(through_b.len() >= 2 && through_b.iter().all(|s| s.wallet == wallet.public && s.worker == "follow"));
+    cancel.cancel();
+    miner.await.unwrap().unwrap();
+    let _ = b.stop.send(());
+}

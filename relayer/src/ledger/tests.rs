@@ -304,3 +304,41 @@ async fn one_relayer_leads_and_another_takes_over_when_it_goes() {
     assert!(s.ledger.lead().await.unwrap() && s.second.lead().await.unwrap());
     assert_eq!(s.ledger.backend(), "sqlite");
 }
+
+/// PostgreSQL stopped for a few seconds, then restarted: a share sent meanwhile is not acknowledged (an
+/// error, which the session answers `unavailable`), every share acknowledged before survives, and recording
+/// resumes once the server is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_outage_acks_nothing_and_loses_nothing() {
+    if tokio::task::spawn_blocking(cluster).await.unwrap().is_none() {
+        return;
+    }
+    // Its own cluster: stopping the shared one would fail the other tests.
+    let own = tokio::task::spawn_blocking(Cluster::start).await.unwrap().unwrap();
+    let url = own.create_database("outage").await.unwrap();
+    let l = Postgres::connect(&url, 8).await.unwrap();
+    for n in 0..5 {
+        assert!(matches!(l.record(share(n)).await.unwrap(), Recorded::Accepted { .. }));
+    }
+    assert!(l.lead().await.unwrap());
+    own.stop().unwrap();
+    let r = tokio::time::timeout(std::time::Duration::from_secs(30), l.record(share(100))).await.expect("answers while the database is down");
+    assert!(r.is_err(), "a share was acknowledged with the database down: {r:?}");
+    assert!(!l.lead().await.unwrap_or(false), "no lease without the database");
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    own.restart().unwrap();
+    let started = std::time::Instant::now();
+    loop {
+        match l.record(share(200)).await {
+            Ok(r) => {
+                assert!(matches!(r, Recorded::Accepted { .. }));
+                break;
+            }
+            Err(_) if started.elapsed() < std::time::Duration::from_secs(30) => tokio::time::sleep(std::time::Duration::from_millis(200)).await,
+            Err(e) => panic!("recording did not resume: {e}"),
+        }
+    }
+    let nonces: Vec<u64> = l.shares().await.unwrap().iter().map(|s| s.nonce).collect();
+    assert_eq!(nonces, vec![0, 1, 2, 3, 4, 200], "every acknowledged share, nothing unacknowledged");
+    eprintln!("recording resumed {} ms after the restart", started.elapsed().as_millis());
+}

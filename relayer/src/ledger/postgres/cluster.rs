@@ -1,6 +1,6 @@
 //! A throwaway PostgreSQL cluster for tests and `trez-localnet --postgres auto`: `initdb` into a temporary
 //! directory, `postgres` on a free loopback port (and a Unix socket in that directory), trust
-//! authentication, no fsync. The server binaries are PostgreSQL's own (`TREZ_PG_BIN`, else the newest
+//! authentication, no fsync (a commit survives the server process crashing, not the machine). The server binaries are PostgreSQL's own (`TREZ_PG_BIN`, else the newest
 //! `/usr/lib/postgresql/<version>/bin`, else `PATH`); Debian's `postgresql` package has them
 //! (`scripts/install-test-deps.sh` installs it). `initdb` and `postgres` refuse to run as root, so as root
 //! they run as the `postgres` system user (`runuser`). The cluster stops and its directory is removed when
@@ -67,7 +67,7 @@ impl Cluster {
         let log = cluster.dir.join("postgres.log");
         let port = cluster.port.to_string();
         let socket = cluster.dir.to_string_lossy().to_string();
-        let opts = format!("-p {port} -k {socket} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200");
+        let opts = format!("-p {port} -k {socket} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=200");
         cluster.run("pg_ctl", &["-D", &data.to_string_lossy(), "-l", &log.to_string_lossy(), "-o", &opts, "-w", "-t", "60", "start"])?;
         cluster.watchdog();
         let started = Instant::now();
@@ -104,7 +104,7 @@ impl Cluster {
         let data = self.dir.join("data");
         let log = self.dir.join("postgres.log");
         let opts = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=200",
             self.port,
             self.dir.display()
         );
