@@ -1,0 +1,330 @@
+//! Failover under load (README, "Scaling out"). Three relayer processes (`trez-relayer run`, RPC chain)
+//! share one PostgreSQL ledger (a throwaway cluster) and the pool, against the embedded chain served as
+//! JSON-RPC/PubSub; scripted miners spread over them and move to the next relayer when theirs goes. The
+//! leader is killed with SIGKILL at least 12 times — at random moments, just after a block landed
+//! (mid-crediting) and just after a payout went out (mid-payout) — and restarted each time; after each kill
+//! the test measures how long until another relayer's `/api/pool` says it leads. At the end: every acked
+//! share is in the ledger once, no solution is left pending, every landed solution is one round credited
+//! exactly once, on-chain credited and paid equal the ledger, and the audit passes. It prints the figures.
+
+use std::collections::{BTreeMap, HashSet};
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rand::Rng;
+use solana_sdk::signature::{Keypair, Signer};
+use tokio::io::AsyncBufReadExt;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use trez_localnet::embedded::EmbeddedChain;
+use trez_localnet::serve::RpcServer;
+use trez_relayer::chain::ChainClient;
+use trez_relayer::config::LedgerConfig;
+use trez_relayer::ledger::postgres::cluster::Cluster;
+use trez_relayer::ledger::{RoundState, SolutionStatus};
+use trez_relayer::loadgen::{self, Acked};
+use trez_relayer::poolchain::PoolChain;
+use trez_relayer::setup;
+use trez_sdk::pool as pool_ix;
+
+const NET_BITS: u32 = 13;
+const RELAYERS: usize = 3;
+const KILLS: usize = 12;
+const MINERS: usize = 3;
+
+struct Relayer {
+    child: tokio::process::Child,
+    lines: mpsc::UnboundedReceiver<String>,
+}
+
+fn spawn_relayer(config: &std::path::Path, log: Arc<Mutex<std::fs::File>>, tag: usize) -> Relayer {
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_trez-relayer"))
+        .arg("run")
+        .arg("--config")
+        .arg(config)
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn trez-relayer");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, lines) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut r = tokio::io::BufReader::new(stderr).lines();
+        while let Ok(Some(line)) = r.next_line().await {
+            let _ = writeln!(log.lock().unwrap(), "[{tag}] {line}");
+            let _ = tx.send(line);
+        }
+    });
+    Relayer { child, lines }
+}
+
+async fn wait_line(r: &mut Relayer, needle: &str, timeout: Duration) -> bool {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        match tokio::time::timeout_at(deadline, r.lines.recv()).await {
+            Ok(Some(l)) if l.contains(needle) => return true,
+            Ok(Some(_)) => {}
+            Ok(None) | Err(_) => return false,
+        }
+    }
+}
+
+async fn terminate(mut r: Relayer) {
+    let pid = r.child.id().unwrap().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(wait_line(&mut r, "ledger flushed", Duration::from_secs(30)).await, "graceful stop");
+    let status = tokio::time::timeout(Duration::from_secs(30), r.child.wait()).await.expect("exit after SIGTERM").unwrap();
+    assert!(status.success(), "{status:?}");
+}
+
+/// Whether the relayer whose API listens on `api` says it leads (false when it does not answer).
+async fn leads(api: u16) -> bool {
+    let Ok(r) = reqwest::get(format!("http://127.0.0.1:{api}/api/pool")).await else { return false };
+    let Ok(v) = r.json::<serde_json::Value>().await else { return false };
+    v["leader"].as_bool().unwrap_or(false)
+}
+
+/// The index of the relayer that leads, waiting up to `timeout`; panics if two lead at once.
+async fn leader(apis: &[u16], alive: &[bool], timeout: Duration) -> Option<usize> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let mut leading = vec![];
+        for (i, api) in apis.iter().enumerate() {
+            if alive[i] && leads(*api).await {
+                leading.push(i);
+            }
+        }
+        assert!(leading.len() <= 1, "two relayers lead at once: {leading:?}");
+        if let Some(&i) = leading.first() {
+            return Some(i);
+        }
+        if Instant::now() > deadline {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killing_the_leader_again_and_again_loses_and_doubles_nothing() {
+    let cluster = match tokio::task::spawn_blocking(Cluster::start).await.unwrap() {
+        Ok(c) => c,
+        Err(e) if std::env::var("TREZ_REQUIRE_POSTGRES").as_deref() != Ok("1") => {
+            eprintln!("skipping: {e}");
+            return;
+        }
+        Err(e) => panic!("{e}"),
+    };
+    let pg_url = cluster.create_database("failover").await.unwrap();
+    let chain = EmbeddedChain::start().await;
+    let served = RpcServer::start(chain.clone(), "127.0.0.1:0".parse().unwrap(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let admin = Keypair::new();
+    let relayer = Keypair::new();
+    chain.airdrop(&admin.pubkey(), 10_000_000_000).await.unwrap();
+    chain.airdrop(&relayer.pubkey(), 100_000_000_000).await.unwrap();
+    let g = setup::TrezGenesis { difficulty: NET_BITS, min_difficulty: NET_BITS, max_difficulty: NET_BITS, base_reward: 50_000_000, target_block_seconds: 60 };
+    let mint = setup::init_trez(chain.as_ref(), &admin, g).await.unwrap();
+    let args = pool_ix::InitializePoolArgs {
+        relayer: relayer.pubkey(),
+        fee_bps: 100,
+        max_fee_bps: 500,
+        fee_timelock_seconds: 0,
+        min_payout: 1,
+        strand_timeout_slots: trez_pool::constants::DEFAULT_STRAND_TIMEOUT_SLOTS,
+    };
+    let addrs = setup::init_pool(chain.as_ref(), &admin, mint, args).await.unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let keypair = dir.path().join("relayer.json");
+    std::fs::write(&keypair, serde_json::to_string(&relayer.to_bytes().to_vec()).unwrap()).unwrap();
+    let free = || std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let (ports, apis): (Vec<u16>, Vec<u16>) = (0..RELAYERS).map(|_| (free(), free())).unzip();
+    let configs: Vec<std::path::PathBuf> = (0..RELAYERS)
+        .map(|i| {
+            let path = dir.path().join(format!("relayer-{i}.toml"));
+            let text = format!(
+                r#"[server]
+listen = "127.0.0.1:{port}"
+api_listen = "127.0.0.1:{api}"
+relayer_index = {i}
+max_submits_per_sec = 2000
+max_frames_per_sec = 4000
+[vardiff]
+initial_bits = 8
+min_bits = 8
+max_bits = 8
+[ledger]
+url = "{pg_url}"
+[chain]
+rpc_urls = ["{http}"]
+ws_urls = ["{ws}"]
+relayer_keypair = "{keypair}"
+pool = "{pool}"
+[onchain]
+payout_interval_secs = 1
+poll_interval_ms = 200
+confirm_timeout_secs = 5
+cu_price_micro_lamports = 0
+"#,
+                port = ports[i],
+                api = apis[i],
+                http = served.http_url,
+                ws = served.ws_url,
+                keypair = keypair.display(),
+                pool = addrs.pool,
+            );
+            std::fs::write(&path, text).unwrap();
+            path
+        })
+        .collect();
+    let log_path = dir.path().join("relayers.log");
+    let log = Arc::new(Mutex::new(std::fs::File::create(&log_path).unwrap()));
+    let mut relayers: Vec<Option<Relayer>> = vec![];
+    for (i, c) in configs.iter().enumerate() {
+        let mut r = spawn_relayer(c, log.clone(), i);
+        assert!(wait_line(&mut r, "serving miners", Duration::from_secs(60)).await, "relayer {i} start; see {}", log_path.display());
+        relayers.push(Some(r));
+    }
+
+    // Scripted miners, one per relayer to start with; each moves to the next relayer when its own goes.
+    let urls: Vec<String> = ports.iter().map(|p| format!("ws://127.0.0.1:{p}")).collect();
+    let acked: Arc<Mutex<Vec<Acked>>> = Arc::default();
+    let stop_miners = CancellationToken::new();
+    let mut miners = vec![];
+    for i in 0..MINERS {
+        let (urls, acked, stop) = (urls.clone(), acked.clone(), stop_miners.clone());
+        miners.push(tokio::spawn(async move {
+            let secret = loadgen::random_wallet();
+            let mut at = i;
+            while !stop.is_cancelled() {
+                let Ok(mut conn) = loadgen::Conn::connect(&urls[at % urls.len()], &secret, &format!("failover-{i}")).await else {
+                    at += 1;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                };
+                loop {
+                    let r = tokio::select! {
+                        _ = stop.cancelled() => break,
+                        r = conn.mine_one() => r,
+                    };
+                    match r {
+                        Ok(a) if a.accepted => acked.lock().unwrap().push(a),
+                        Ok(_) => {}
+                        Err(_) => break,
+                    }
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+                at += 1;
+            }
+        }));
+    }
+
+    // The kills: always the leader, at a random moment, mid-crediting or mid-payout.
+    let phases = [("", "random moment"), ("block landed in escrow", "mid-crediting"), ("paying members", "mid-payout")];
+    let mut rng = rand::thread_rng();
+    let mut alive = vec![true; RELAYERS];
+    let mut takeovers: Vec<Duration> = vec![];
+    let mut by_phase: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    let started = Instant::now();
+    for k in 0..KILLS {
+        let l = leader(&apis, &alive, Duration::from_secs(30)).await.unwrap_or_else(|| panic!("no leader before kill {k}; see {}", log_path.display()));
+        let (needle, phase) = phases[k % phases.len()];
+        let r = relayers[l].as_mut().unwrap();
+        while r.lines.try_recv().is_ok() {}
+        let hit = if needle.is_empty() {
+            tokio::time::sleep(Duration::from_millis(rng.gen_range(300..1500))).await;
+            true
+        } else {
+            let hit = wait_line(r, needle, Duration::from_secs(8)).await;
+            tokio::time::sleep(Duration::from_millis(rng.gen_range(0..30))).await;
+            hit
+        };
+        let mut r = relayers[l].take().unwrap();
+        r.child.start_kill().unwrap(); // SIGKILL
+        let _ = r.child.wait().await;
+        let killed_at = Instant::now();
+        alive[l] = false;
+        let next = leader(&apis, &alive, Duration::from_secs(30)).await.unwrap_or_else(|| panic!("nobody took over after kill {k}; see {}", log_path.display()));
+        assert_ne!(next, l);
+        takeovers.push(killed_at.elapsed());
+        let e = by_phase.entry(phase).or_default();
+        e.0 += 1;
+        e.1 += hit as usize;
+        // The killed relayer comes back (as a follower).
+        let mut back = spawn_relayer(&configs[l], log.clone(), l);
+        assert!(wait_line(&mut back, "serving miners", Duration::from_secs(60)).await, "restart of relayer {l}; see {}", log_path.display());
+        relayers[l] = Some(back);
+        alive[l] = true;
+    }
+    let kill_secs = started.elapsed().as_secs_f64();
+
+    // Stop mining; the leader settles and pays everything.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    stop_miners.cancel();
+    for m in miners {
+        m.await.unwrap();
+    }
+    let view = PoolChain::observe(chain.clone() as Arc<dyn ChainClient>, addrs.pool.parse().unwrap()).await.unwrap();
+    let ledger = trez_relayer::ledger::connect(&LedgerConfig { url: Some(pg_url.clone()), ..Default::default() }).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let p = view.pool_account().await.unwrap();
+        let pending = ledger.solutions(SolutionStatus::Pending).await.unwrap().len();
+        let recorded = ledger.payout_total().await.unwrap();
+        if pending == 0 && p.rounds > 0 && p.credited + p.fees_accrued == p.received && p.paid == p.credited && recorded == p.paid {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the pool did not settle: {p:?}, {pending} pending, {recorded} recorded paid; see {}", log_path.display());
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    for r in relayers.into_iter().flatten() {
+        terminate(r).await;
+    }
+
+    let shares = ledger.shares().await.unwrap();
+    let in_ledger: HashSet<([u8; 32], u64)> = shares.iter().map(|s| (s.challenge, s.nonce)).collect();
+    assert_eq!(in_ledger.len(), shares.len(), "a (challenge, nonce) is in the ledger once");
+    let acked = acked.lock().unwrap().clone();
+    let missing = acked.iter().filter(|a| !in_ledger.contains(&(a.challenge, a.nonce))).count();
+    assert_eq!(missing, 0, "acked shares missing from the ledger");
+    let acked_keys: HashSet<([u8; 32], u64)> = acked.iter().map(|a| (a.challenge, a.nonce)).collect();
+    assert_eq!(acked_keys.len(), acked.len(), "no nonce was accepted twice");
+    let solutions = ledger.all_solutions().await.unwrap();
+    let confirmed = solutions.iter().filter(|s| s.status == SolutionStatus::Confirmed).count();
+    let rounds = ledger.rounds().await.unwrap();
+    assert_eq!(rounds.len(), confirmed, "one round per landed solution");
+    assert!(rounds.iter().all(|r| r.status == RoundState::Credited));
+    let pool = view.pool_account().await.unwrap();
+    assert_eq!((pool.rounds as usize, pool.credited_rounds as usize), (rounds.len(), rounds.len()));
+    assert_eq!(pool.credited, rounds.iter().map(|r| r.reward - r.fee).sum::<u64>(), "credited exactly once");
+    let payouts = ledger.payouts().await.unwrap();
+    assert_eq!(pool.paid, payouts.iter().map(|p| p.amount).sum::<u64>(), "paid = Σ ledger payouts");
+    let record = trez_relayer::export::export(&*ledger, &view.pool).await.unwrap();
+    let report = trez_relayer::audit::audit(&view, &record).await.unwrap();
+    assert!(report.ok, "{:?} {:?}", report.problems, report.rounds.iter().filter(|r| !r.ok).collect::<Vec<_>>());
+
+    let mut t: Vec<u128> = takeovers.iter().map(|d| d.as_millis()).collect();
+    t.sort();
+    eprintln!(
+        "failover: {} leader kills in {kill_secs:.0} s (by moment, tries/hit: {by_phase:?}); takeovers {}, takeover time p50 {} ms, max {} ms; \
+         shares acked {}, in the ledger {}; blocks landed {}, lost {}; rounds credited {}; payout transfers {}",
+        KILLS,
+        takeovers.len(),
+        t[t.len() / 2],
+        t[t.len() - 1],
+        acked.len(),
+        shares.len(),
+        confirmed,
+        solutions.len() - confirmed,
+        rounds.len(),
+        payouts.len()
+    );
+    assert_eq!(takeovers.len(), KILLS);
+    assert!(acked.len() > 100 && confirmed >= 5, "enough load to mean something");
+    drop(cluster);
+}
