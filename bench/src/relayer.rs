@@ -6,6 +6,7 @@
 //! idle authenticated connection, and the time from publishing a new challenge to the last connection
 //! receiving its job (the child stamps the publish on the wall clock; clients stamp arrivals).
 
+use trez_relayer::ledger::postgres::cluster::Cluster;
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
@@ -32,9 +33,13 @@ pub struct Args {
     /// Share difficulty, bits (vardiff pinned), so the load is the relayer, not the client's hashing.
     #[arg(long, default_value_t = 4)]
     pub share_bits: u32,
-    /// Ledger durability: `true` fsyncs every group commit (the relayer's default).
+    /// Ledger durability: `true` fsyncs every group commit (the relayer's default; SQLite).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     pub fsync: bool,
+    /// Ledger backend(s) measured: `sqlite`, `postgres` (a throwaway local cluster, fsync off, commits
+    /// durable against a server crash) or `both` (each point on SQLite, then on PostgreSQL).
+    #[arg(long, default_value = "sqlite", value_parser = ["sqlite", "postgres", "both"])]
+    pub ledger: String,
 }
 
 #[derive(clap::Args, Clone, Debug)]
@@ -45,10 +50,15 @@ pub struct ServeArgs {
     bits: u32,
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     fsync: bool,
+    /// A PostgreSQL ledger instead of the SQLite file.
+    #[arg(long)]
+    ledger_url: Option<String>,
 }
 
 #[derive(Serialize, Debug)]
 pub struct Point {
+    /// `sqlite` or `postgres`.
+    pub ledger: &'static str,
     pub connections: usize,
     pub connect_secs: f64,
     /// Accepted-and-durable shares per second.
@@ -100,8 +110,8 @@ pub fn serve_relayer(a: ServeArgs) -> Result<()> {
         config.vardiff.initial_bits = a.bits;
         config.vardiff.min_bits = a.bits;
         config.vardiff.max_bits = a.bits;
-        config.ledger = LedgerConfig { path: a.db.clone(), fsync: a.fsync, ..LedgerConfig::default() };
-        let ledger = trez_relayer::ledger::open(&config.ledger)?;
+        config.ledger = LedgerConfig { path: a.db.clone(), fsync: a.fsync, url: a.ledger_url.clone(), ..LedgerConfig::default() };
+        let ledger = trez_relayer::ledger::connect(&config.ledger).await?;
         let jobs = JobSource::new();
         jobs.publish(template(1));
         let (sol_tx, mut sol_rx) = tokio::sync::mpsc::channel(1024);
@@ -294,18 +304,24 @@ async fn echo_load(url: &str, k: usize, secs: f64) -> Result<(f64, Vec<f64>)> {
     Ok((lat.len() as f64 / start.elapsed().as_secs_f64().max(secs), lat))
 }
 
-async fn point(k: usize, args: &Args, dir: &std::path::Path) -> Result<Point> {
+async fn point(k: usize, args: &Args, dir: &std::path::Path, postgres: Option<&Cluster>) -> Result<Point> {
     // The relayer.
     let db = dir.join(format!("ledger-{k}.db"));
-    let mut child = ChildProc::spawn(&[
-        "serve-relayer",
-        "--db",
-        db.to_str().unwrap_or_default(),
-        "--bits",
-        &args.share_bits.to_string(),
-        "--fsync",
-        &args.fsync.to_string(),
-    ])?;
+    let mut argv = vec![
+        "serve-relayer".to_string(),
+        "--db".into(),
+        db.to_str().unwrap_or_default().into(),
+        "--bits".into(),
+        args.share_bits.to_string(),
+        "--fsync".into(),
+        args.fsync.to_string(),
+    ];
+    if let Some(c) = postgres {
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let name = format!("bench{k}_{}", N.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+        argv.extend(["--ledger-url".to_string(), c.create_database(&name).await?]);
+    }
+    let mut child = ChildProc::spawn(&argv.iter().map(String::as_str).collect::<Vec<_>>())?;
     let url = format!("ws://{}", child.addr);
     let rss0 = child.rss_kib();
     let t = Instant::now();
@@ -358,6 +374,7 @@ async fn point(k: usize, args: &Args, dir: &std::path::Path) -> Result<Point> {
 
     let relayer_rate = ok as f64 / elapsed;
     Ok(Point {
+        ledger: if postgres.is_some() { "postgres" } else { "sqlite" },
         connections: k,
         connect_secs,
         relayer_shares_per_sec: relayer_rate,
@@ -379,14 +396,24 @@ pub fn run(args: &Args) -> Result<RelayerResults> {
     let dir = tempfile::tempdir()?;
     let rt = tokio::runtime::Runtime::new()?;
     let mut points = vec![];
+    let cluster = match args.ledger.as_str() {
+        "sqlite" => None,
+        _ => Some(Cluster::start()?),
+    };
+    let backends: Vec<Option<&Cluster>> = match args.ledger.as_str() {
+        "sqlite" => vec![None],
+        "postgres" => vec![cluster.as_ref()],
+        _ => vec![None, cluster.as_ref()],
+    };
     println!(
-        "  {:>6} {:>10} {:>9} {:>9} {:>10} {:>9} {:>9} {:>6} {:>10} {:>10} {:>8}",
-        "conns", "shares/s", "ack p50", "ack p99", "echo/s", "echo p50", "echo p99", "ratio", "KiB/conn", "fan-out", "connect"
+        "  {:>8} {:>6} {:>10} {:>9} {:>9} {:>10} {:>9} {:>9} {:>6} {:>10} {:>10} {:>8}",
+        "ledger", "conns", "shares/s", "ack p50", "ack p99", "echo/s", "echo p50", "echo p99", "ratio", "KiB/conn", "fan-out", "connect"
     );
-    for &k in &args.connections {
-        let p = rt.block_on(point(k, args, dir.path()))?;
+    for (&k, pg) in args.connections.iter().flat_map(|k| backends.iter().map(move |b| (k, b))) {
+        let p = rt.block_on(point(k, args, dir.path(), *pg))?;
         println!(
-            "  {:>6} {:>10.0} {:>7.2}ms {:>7.2}ms {:>10.0} {:>7.2}ms {:>7.2}ms {:>6.2} {:>10.1} {:>8.1}ms {:>9.1}s",
+            "  {:>8} {:>6} {:>10.0} {:>7.2}ms {:>7.2}ms {:>10.0} {:>7.2}ms {:>7.2}ms {:>6.2} {:>10.1} {:>8.1}ms {:>9.1}s",
+            p.ledger,
             p.connections,
             p.relayer_shares_per_sec,
             p.relayer_ack_p50_ms,
