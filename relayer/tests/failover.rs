@@ -191,6 +191,21 @@ cu_price_micro_lamports = 0
         relayers.push(Some(r));
     }
 
+    // Every relayer sees the three, and they agree on one leader.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let mut views = vec![];
+        for api in &apis {
+            let v: serde_json::Value = reqwest::get(format!("http://127.0.0.1:{api}/api/pool")).await.unwrap().json().await.unwrap();
+            views.push((v["relayers_live"].as_u64(), v["leader_id"].as_str().map(str::to_string), v["ledger_backend"].as_str().map(str::to_string)));
+        }
+        if views.iter().all(|v| v.0 == Some(RELAYERS as u64) && v.1.is_some() && v.1 == views[0].1 && v.2.as_deref() == Some("postgres")) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the relayers do not agree on who is live and who leads: {views:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
     // Scripted miners, one per relayer to start with; each moves to the next relayer when its own goes.
     let urls: Vec<String> = ports.iter().map(|p| format!("ws://127.0.0.1:{p}")).collect();
     let acked: Arc<Mutex<Vec<Acked>>> = Arc::default();

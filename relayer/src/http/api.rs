@@ -99,6 +99,9 @@ pub(super) async fn pool(State(s): State<ApiState>) -> Result<Json<serde_json::V
         "ledger_backend": s.ledger.backend(),
         "leader": s.leader.leading(),
         "leader_since_ms": s.leader.since_ms(),
+        "relayer_id": s.leader.id,
+        "relayers_live": s.leader.peers().0,
+        "leader_id": s.leader.peers().1,
     })))
 }
 
@@ -181,6 +184,7 @@ pub(super) async fn metrics(State(s): State<ApiState>) -> Response {
         let lost = sols.iter().filter(|x| x.status == SolutionStatus::Lost).count() as i64;
         gauge(&reg, "trez_blocks_lost_total", "Solutions recorded lost", lost);
         gauge(&reg, "trez_relayer_leader", "1 while this relayer holds the leader lease (crediting, payouts, retention)", s.leader.leading() as i64);
+        gauge(&reg, "trez_relayers_live", "Relayers on this ledger seen alive in the last 5 s", s.leader.peers().0 as i64);
         let stranded = sols.iter().filter(|x| x.status == SolutionStatus::Stranded).count() as i64;
         gauge(&reg, "trez_blocks_stranded_total", "Landed blocks stranded on-chain before the relayer credited them", stranded);
     }

@@ -160,6 +160,13 @@ pub trait Ledger: Send + Sync + 'static {
         Ok(true)
     }
 
+    /// Record that relayer `id` is alive (and whether it leads); returns how many relayers were seen in the
+    /// last 5 s and the id of the one that leads among them. A backend for one relayer answers `(1, id if
+    /// leading)` (the default).
+    async fn heartbeat(&self, id: &str, leading: bool) -> Result<(u64, Option<String>), LedgerError> {
+        Ok((1, leading.then(|| id.to_string())))
+    }
+
     /// The backend's name for `/api/pool` and `/metrics`: `"sqlite"` (the default) or `"postgres"`.
     fn backend(&self) -> &'static str {
         "sqlite"

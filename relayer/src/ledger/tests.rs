@@ -292,6 +292,8 @@ async fn one_relayer_leads_and_another_takes_over_when_it_goes() {
     assert_eq!((a.backend(), a.lead().await.unwrap(), b.lead().await.unwrap()), ("postgres", true, false));
     assert!(a.lead().await.unwrap(), "a holder keeps its lease");
     assert!(!b.lead().await.unwrap());
+    a.heartbeat("a", true).await.unwrap();
+    assert_eq!(b.heartbeat("b", false).await.unwrap(), (2, Some("a".to_string())), "two live, a leads");
     drop(a);
     let started = std::time::Instant::now();
     while !b.lead().await.unwrap() {

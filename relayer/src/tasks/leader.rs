@@ -18,17 +18,22 @@ use crate::ledger::{now_ms, Ledger};
 /// How often the lease loop re-checks (and a follower tries to take) the lease.
 pub const LEASE_EVERY: Duration = Duration::from_secs(1);
 
-/// This relayer's view of the lease.
+/// This relayer's view of the lease, and of the other relayers.
 pub struct Leader {
     ledger: Arc<dyn Ledger>,
+    /// This relayer's id in the ledger's heartbeat table: process id and a random suffix.
+    pub id: String,
     leading: AtomicBool,
+    /// Relayers seen alive in the last 5 s, and the one that leads (from the last heartbeat).
+    peers: std::sync::Mutex<(u64, Option<String>)>,
     /// Unix ms since which this relayer leads (0 when it does not).
     since_ms: AtomicI64,
 }
 
 impl Leader {
     pub fn new(ledger: Arc<dyn Ledger>) -> Arc<Leader> {
-        Arc::new(Leader { ledger, leading: AtomicBool::new(false), since_ms: AtomicI64::new(0) })
+        let id = format!("{}-{:08x}", std::process::id(), rand::random::<u32>());
+        Arc::new(Leader { ledger, id, leading: AtomicBool::new(false), peers: Default::default(), since_ms: AtomicI64::new(0) })
     }
 
     /// Re-validate (or try to take) the lease; returns whether this relayer leads now. A ledger error means
@@ -49,7 +54,16 @@ impl Leader {
             self.since_ms.store(0, Ordering::SeqCst);
             warn!("this relayer no longer leads");
         }
+        match self.ledger.heartbeat(&self.id, now).await {
+            Ok(p) => *self.peers.lock().unwrap_or_else(|e| e.into_inner()) = p,
+            Err(e) => warn!(error = %e, "relayer heartbeat failed"),
+        }
         now
+    }
+
+    /// Relayers seen alive in the last 5 s (this one included) and the id of the one leading among them.
+    pub fn peers(&self) -> (u64, Option<String>) {
+        self.peers.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// Whether the last check found this relayer leading.

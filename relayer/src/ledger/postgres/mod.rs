@@ -21,7 +21,10 @@ pub mod cluster;
 mod queries;
 
 /// The schema migrations, in order: (version, SQL).
-pub const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("../../../../migrations/postgres/0001_ledger.sql"))];
+pub const MIGRATIONS: &[(i32, &str)] = &[
+    (1, include_str!("../../../../migrations/postgres/0001_ledger.sql")),
+    (2, include_str!("../../../../migrations/postgres/0002_relayers.sql")),
+];
 
 /// Advisory lock key the migration runner holds (any constant; "TREZ" in ASCII).
 const MIGRATION_LOCK: i64 = 0x5452_455A;

@@ -358,6 +358,22 @@ impl Ledger for Postgres {
         "postgres"
     }
 
+    async fn heartbeat(&self, id: &str, leading: bool) -> Result<(u64, Option<String>), LedgerError> {
+        let c = self.pool.get().await?;
+        let now = now_ms();
+        c.execute(
+            "INSERT INTO relayers (id, last_seen_ms, leader) VALUES ($1, $2, $3)
+             ON CONFLICT (id) DO UPDATE SET last_seen_ms = $2, leader = $3",
+            &[&id, &now, &leading],
+        )
+        .await?;
+        let since = now - 5_000;
+        let live: i64 = c.query_one("SELECT count(*) FROM relayers WHERE last_seen_ms >= $1", &[&since]).await?.get(0);
+        let leader: Option<String> =
+            c.query_opt("SELECT id FROM relayers WHERE leader AND last_seen_ms >= $1 ORDER BY last_seen_ms DESC LIMIT 1", &[&since]).await?.map(|r| r.get(0));
+        Ok((live as u64, leader))
+    }
+
     async fn prune_shares(&self, before_ms: i64) -> Result<u64, LedgerError> {
         let n = self
             .pool
