@@ -95,8 +95,7 @@ pub async fn run(args: LocalnetArgs, shutdown: CancellationToken) -> Result<Opti
         let _ = m.await;
     }
     let shares_by_relayer: Vec<u64> = pipelines.iter().map(|p| p.shared.stats.accepted.load(Ordering::Relaxed)).collect();
-    let shares_accepted = shares_by_relayer.iter().sum();
-    let ledger_backend = ledger.backend().to_string();
+
     for p in pipelines {
         p.stop().await?;
     }
@@ -108,8 +107,7 @@ pub async fn run(args: LocalnetArgs, shutdown: CancellationToken) -> Result<Opti
         bail!("--blocks {blocks} not reached within {} s ({} credited)", args.timeout, progress.credited);
     }
     let report = settle_and_audit(&pc, &*ledger).await?;
-    let mut summary = summarize(&pc, &*ledger, &progress, shares_accepted, report).await?;
-    (summary.relayers, summary.ledger_backend, summary.shares_by_relayer) = (args.relayers, ledger_backend, shares_by_relayer);
+    let summary = summarize(&pc, &*ledger, &progress, shares_by_relayer, report).await?;
     Ok(Some(Finished { summary, pc, ledger, rpc, state_dir, _tmp: tmp, _postgres: postgres }))
 }
 
@@ -378,7 +376,7 @@ async fn settle_and_audit(pc: &PoolChain, ledger: &dyn Ledger) -> Result<AuditRe
 }
 
 /// The `--blocks` summary: totals from the chain, rounds and signatures from the ledger, the audit verdict.
-async fn summarize(pc: &PoolChain, ledger: &dyn Ledger, progress: &Progress, shares_accepted: u64, report: AuditReport) -> Result<Summary> {
+async fn summarize(pc: &PoolChain, ledger: &dyn Ledger, progress: &Progress, shares_by_relayer: Vec<u64>, report: AuditReport) -> Result<Summary> {
     let pool = pc.pool_account().await?;
     let escrow_balance = pc.token_balance(&trez_sdk::pda::escrow(&pc.pool)).await?;
     let payouts = ledger.payouts().await?;
@@ -408,14 +406,14 @@ async fn summarize(pc: &PoolChain, ledger: &dyn Ledger, progress: &Progress, sha
     Ok(Summary {
         pool: pc.pool.to_string(),
         authority: pc.authority.to_string(),
-        relayers: 1,
-        ledger_backend: String::new(),
+        relayers: shares_by_relayer.len(),
+        ledger_backend: ledger.backend().to_string(),
         blocks_by_relayer: progress.by_relayer.clone(),
-        shares_by_relayer: vec![],
+        shares_accepted: shares_by_relayer.iter().sum(),
+        shares_by_relayer,
         blocks_found: progress.found,
         solutions_lost: progress.lost,
         rounds_credited: rounds.len() as u64,
-        shares_accepted,
         members_paid: paid_wallets.len(),
         total_reward: pool.received,
         total_fee: pool.fees_accrued,

@@ -9,24 +9,19 @@
 //! escrow's `transfer_checked`s (the audit again); on-chain totals equal the database's.
 
 use std::collections::{BTreeMap, HashSet};
-use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rand::Rng;
-use solana_sdk::signature::{Keypair, Signer};
-use tokio::io::AsyncBufReadExt;
-use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
+mod common;
+
+use common::{spawn_relayer, terminate, wait_line};
 use trez_relayer::ledger::{RoundState, SolutionStatus};
-use trez_localnet::embedded::EmbeddedChain;
-use trez_localnet::serve::RpcServer;
 use trez_relayer::chain::ChainClient;
 use trez_relayer::config::LedgerConfig;
-use trez_relayer::loadgen::{self, Acked};
+use trez_relayer::loadgen::Acked;
 use trez_relayer::poolchain::PoolChain;
-use trez_relayer::setup;
-use trez_sdk::pool as pool_ix;
 
 /// Network difficulty, bits (pinned: min = max). Shares are pinned at 8 bits, so one share in 2^5 is a block.
 const NET_BITS: u32 = 13;
@@ -48,45 +43,6 @@ enum Phase {
 const PHASES: [(Phase, &str); 4] =
     [(Phase::Shares, ""), (Phase::Submission, "block found"), (Phase::Crediting, "block landed in escrow"), (Phase::Payout, "paying members")];
 
-struct Relayer {
-    child: tokio::process::Child,
-    lines: mpsc::UnboundedReceiver<String>,
-}
-
-fn spawn_relayer(config: &std::path::Path, log: Arc<Mutex<std::fs::File>>) -> Relayer {
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_trez-relayer"))
-        .arg("run")
-        .arg("--config")
-        .arg(config)
-        .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1")
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("spawn trez-relayer");
-    let stderr = child.stderr.take().expect("stderr");
-    let (tx, lines) = mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        let mut r = tokio::io::BufReader::new(stderr).lines();
-        while let Ok(Some(line)) = r.next_line().await {
-            let _ = writeln!(log.lock().unwrap(), "{line}");
-            let _ = tx.send(line);
-        }
-    });
-    Relayer { child, lines }
-}
-
-/// SIGTERM: the relayer must log "ledger flushed" and exit 0 within 30 s.
-async fn terminate(mut r: Relayer, log_path: &std::path::Path) {
-    let pid = r.child.id().unwrap().to_string();
-    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-    let flushed = wait_line(&mut r, "ledger flushed", Duration::from_secs(30)).await;
-    let status = tokio::time::timeout(Duration::from_secs(30), r.child.wait()).await.expect("exit after SIGTERM").unwrap();
-    assert!(status.success() && flushed, "graceful stop: {status:?}; see {}", log_path.display());
-}
-
 /// Owns the test's directory; keeps it (ledger, log, config) when the test fails, for a post-mortem.
 struct KeepOnPanic(Option<tempfile::TempDir>);
 
@@ -100,120 +56,34 @@ impl Drop for KeepOnPanic {
     }
 }
 
-/// Wait for a stderr line containing `needle`; false on timeout or exit.
-async fn wait_line(r: &mut Relayer, needle: &str, timeout: Duration) -> bool {
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        match tokio::time::timeout_at(deadline, r.lines.recv()).await {
-            Ok(Some(l)) if l.contains(needle) => return true,
-            Ok(Some(_)) => {}
-            Ok(None) | Err(_) => return false,
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_at_random_points_loses_nothing() {
-    let chain = EmbeddedChain::start().await;
-    let served = RpcServer::start(chain.clone(), "127.0.0.1:0".parse().unwrap(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
-
-    // TREZ with a pinned difficulty, and a pool (1% fee, 1 base unit minimum payout).
-    let admin = Keypair::new();
-    let relayer = Keypair::new();
-    chain.airdrop(&admin.pubkey(), 10_000_000_000).await.unwrap();
-    chain.airdrop(&relayer.pubkey(), 100_000_000_000).await.unwrap();
-    let g = setup::TrezGenesis {
-        difficulty: NET_BITS,
-        min_difficulty: NET_BITS,
-        max_difficulty: NET_BITS,
-        base_reward: 50_000_000,
-        target_block_seconds: 60,
-    };
-    let mint = setup::init_trez(chain.as_ref(), &admin, g).await.unwrap();
-    let args = pool_ix::InitializePoolArgs { relayer: relayer.pubkey(), fee_bps: 100, max_fee_bps: 500, fee_timelock_seconds: 0, min_payout: 1, strand_timeout_slots: trez_pool::constants::DEFAULT_STRAND_TIMEOUT_SLOTS };
-    let addrs = setup::init_pool(chain.as_ref(), &admin, mint, args).await.unwrap();
+    let w = common::world(NET_BITS).await;
+    let (chain, addrs) = (w.chain.clone(), &w.addrs);
 
     // The relayer's files: keypair, configuration, ledger, log.
     let keep = KeepOnPanic(Some(tempfile::tempdir().unwrap()));
     let dir = keep.0.as_ref().unwrap();
-    let keypair = dir.path().join("relayer.json");
-    std::fs::write(&keypair, serde_json::to_string(&relayer.to_bytes().to_vec()).unwrap()).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let keypair = w.write_keypair(dir.path());
+    let port = common::free_port();
     let db = dir.path().join("ledger.db");
     let config = dir.path().join("relayer.toml");
-    std::fs::write(
-        &config,
-        format!(
-            r#"[server]
-listen = "127.0.0.1:{port}"
-api_listen = "127.0.0.1:0"
-max_submits_per_sec = 2000
-max_frames_per_sec = 4000
-[vardiff]
-initial_bits = 8
-min_bits = 8
-max_bits = 8
-[ledger]
-path = "{db}"
-[chain]
-rpc_urls = ["{http}"]
-ws_urls = ["{ws}"]
-relayer_keypair = "{keypair}"
-pool = "{pool}"
-[onchain]
-payout_interval_secs = 1
-poll_interval_ms = 200
-confirm_timeout_secs = 5
-cu_price_micro_lamports = 0
-"#,
-            db = db.display(),
-            http = served.http_url,
-            ws = served.ws_url,
-            keypair = keypair.display(),
-            pool = addrs.pool,
-        ),
-    )
-    .unwrap();
+    std::fs::write(&config, w.config(&keypair, port, 0, "", &format!("path = \"{}\"", db.display()))).unwrap();
     let log_path = dir.path().join("relayer.log");
     let log = Arc::new(Mutex::new(std::fs::File::create(&log_path).unwrap()));
     let url = format!("ws://127.0.0.1:{port}");
 
     // Scripted miners: reconnect whenever the relayer is gone; every accepted ack is remembered.
-    let acked: Arc<Mutex<Vec<Acked>>> = Arc::default();
-    let rejected: Arc<Mutex<BTreeMap<String, u64>>> = Arc::default();
+    let seen = Arc::new(common::MinerLog::default());
     let stop_miners = CancellationToken::new();
-    let mut miners = vec![];
-    for i in 0..MINERS {
-        let (url, acked, rejected, stop) = (url.clone(), acked.clone(), rejected.clone(), stop_miners.clone());
-        miners.push(tokio::spawn(async move {
-            let secret = loadgen::random_wallet();
-            while !stop.is_cancelled() {
-                let Ok(mut conn) = loadgen::Conn::connect(&url, &secret, &format!("crash-{i}")).await else {
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    continue;
-                };
-                loop {
-                    let r = tokio::select! {
-                        _ = stop.cancelled() => break,
-                        r = conn.mine_one() => r,
-                    };
-                    match r {
-                        Ok(a) if a.accepted => acked.lock().unwrap().push(a),
-                        Ok(a) => *rejected.lock().unwrap().entry(format!("{:?}", a.reason)).or_default() += 1,
-                        Err(_) => break,
-                    }
-                    tokio::time::sleep(Duration::from_millis(5)).await;
-                }
-            }
-        }));
-    }
+    let miners = common::spawn_miners(std::slice::from_ref(&url), MINERS, seen.clone(), stop_miners.clone(), "crash");
 
     // The kills.
     let mut rng = rand::thread_rng();
     let mut kills: BTreeMap<Phase, (usize, usize)> = BTreeMap::new(); // phase -> (tries, hit the moment)
     let started = Instant::now();
     for i in 0..KILLS {
-        let mut r = spawn_relayer(&config, log.clone());
+        let mut r = spawn_relayer(&config, log.clone(), "");
         assert!(wait_line(&mut r, "serving miners", Duration::from_secs(60)).await, "relayer start {i}: see {}", log_path.display());
         let (phase, needle) = PHASES[i % PHASES.len()];
         let hit = match phase {
@@ -243,14 +113,14 @@ cu_price_micro_lamports = 0
 
     // Graceful stop under load: SIGTERM while the miners submit and blocks are being found; the relayer
     // answers in-flight shares, flushes the ledger and exits 0 (the acked shares are checked with the rest).
-    let mut r = spawn_relayer(&config, log.clone());
+    let mut r = spawn_relayer(&config, log.clone(), "");
     assert!(wait_line(&mut r, "serving miners", Duration::from_secs(60)).await);
     tokio::time::sleep(Duration::from_millis(rng.gen_range(1000..2500))).await;
     terminate(r, &log_path).await;
 
     // A last run resumes from there: mine a little more, stop the miners, let the on-chain loop settle and
     // pay everything.
-    let mut r = spawn_relayer(&config, log.clone());
+    let mut r = spawn_relayer(&config, log.clone(), "");
     assert!(wait_line(&mut r, "serving miners", Duration::from_secs(60)).await);
     tokio::time::sleep(Duration::from_secs(2)).await;
     stop_miners.cancel();
@@ -287,7 +157,7 @@ cu_price_micro_lamports = 0
     // The database against the miners' acks and the chain.
     let ledger = trez_relayer::ledger::open(&LedgerConfig { path: db.clone(), ..Default::default() }).unwrap();
     let in_ledger: HashSet<([u8; 32], u64)> = ledger.shares().await.unwrap().iter().map(|s| (s.challenge, s.nonce)).collect();
-    let acked = acked.lock().unwrap().clone();
+    let acked = seen.acked.lock().unwrap().clone();
     let missing: Vec<&Acked> = acked.iter().filter(|a| !in_ledger.contains(&(a.challenge, a.nonce))).collect();
     assert!(missing.is_empty(), "{} acked shares are not in the ledger, e.g. {:?}", missing.len(), missing.first());
 
@@ -332,7 +202,7 @@ cu_price_micro_lamports = 0
         rounds.len(),
         payout_txs,
         payouts.len(),
-        rejected.lock().unwrap(),
+        seen.rejected.lock().unwrap(),
         report.transfers_checked,
         reconciled,
         resumed,

@@ -7,80 +7,25 @@
 //! share is in the ledger once, no solution is left pending, every landed solution is one round credited
 //! exactly once, on-chain credited and paid equal the ledger, and the audit passes. It prints the figures.
 
+mod common;
+
 use std::collections::{BTreeMap, HashSet};
-use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::{spawn_relayer, terminate, wait_line};
 use rand::Rng;
-use solana_sdk::signature::{Keypair, Signer};
-use tokio::io::AsyncBufReadExt;
-use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
-use trez_localnet::embedded::EmbeddedChain;
-use trez_localnet::serve::RpcServer;
 use trez_relayer::chain::ChainClient;
 use trez_relayer::config::LedgerConfig;
 use trez_relayer::ledger::postgres::cluster::Cluster;
 use trez_relayer::ledger::{RoundState, SolutionStatus};
-use trez_relayer::loadgen::{self, Acked};
 use trez_relayer::poolchain::PoolChain;
-use trez_relayer::setup;
-use trez_sdk::pool as pool_ix;
 
 const NET_BITS: u32 = 13;
 const RELAYERS: usize = 3;
 const KILLS: usize = 12;
 const MINERS: usize = 3;
-
-struct Relayer {
-    child: tokio::process::Child,
-    lines: mpsc::UnboundedReceiver<String>,
-}
-
-fn spawn_relayer(config: &std::path::Path, log: Arc<Mutex<std::fs::File>>, tag: usize) -> Relayer {
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_trez-relayer"))
-        .arg("run")
-        .arg("--config")
-        .arg(config)
-        .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1")
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("spawn trez-relayer");
-    let stderr = child.stderr.take().expect("stderr");
-    let (tx, lines) = mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        let mut r = tokio::io::BufReader::new(stderr).lines();
-        while let Ok(Some(line)) = r.next_line().await {
-            let _ = writeln!(log.lock().unwrap(), "[{tag}] {line}");
-            let _ = tx.send(line);
-        }
-    });
-    Relayer { child, lines }
-}
-
-async fn wait_line(r: &mut Relayer, needle: &str, timeout: Duration) -> bool {
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        match tokio::time::timeout_at(deadline, r.lines.recv()).await {
-            Ok(Some(l)) if l.contains(needle) => return true,
-            Ok(Some(_)) => {}
-            Ok(None) | Err(_) => return false,
-        }
-    }
-}
-
-async fn terminate(mut r: Relayer) {
-    let pid = r.child.id().unwrap().to_string();
-    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-    assert!(wait_line(&mut r, "ledger flushed", Duration::from_secs(30)).await, "graceful stop");
-    let status = tokio::time::timeout(Duration::from_secs(30), r.child.wait()).await.expect("exit after SIGTERM").unwrap();
-    assert!(status.success(), "{status:?}");
-}
 
 /// Whether the relayer whose API listens on `api` says it leads (false when it does not answer).
 async fn leads(api: u16) -> bool {
@@ -121,72 +66,22 @@ async fn killing_the_leader_again_and_again_loses_and_doubles_nothing() {
         Err(e) => panic!("{e}"),
     };
     let pg_url = cluster.create_database("failover").await.unwrap();
-    let chain = EmbeddedChain::start().await;
-    let served = RpcServer::start(chain.clone(), "127.0.0.1:0".parse().unwrap(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
-    let admin = Keypair::new();
-    let relayer = Keypair::new();
-    chain.airdrop(&admin.pubkey(), 10_000_000_000).await.unwrap();
-    chain.airdrop(&relayer.pubkey(), 100_000_000_000).await.unwrap();
-    let g = setup::TrezGenesis { difficulty: NET_BITS, min_difficulty: NET_BITS, max_difficulty: NET_BITS, base_reward: 50_000_000, target_block_seconds: 60 };
-    let mint = setup::init_trez(chain.as_ref(), &admin, g).await.unwrap();
-    let args = pool_ix::InitializePoolArgs {
-        relayer: relayer.pubkey(),
-        fee_bps: 100,
-        max_fee_bps: 500,
-        fee_timelock_seconds: 0,
-        min_payout: 1,
-        strand_timeout_slots: trez_pool::constants::DEFAULT_STRAND_TIMEOUT_SLOTS,
-    };
-    let addrs = setup::init_pool(chain.as_ref(), &admin, mint, args).await.unwrap();
-
+    let w = common::world(NET_BITS).await;
     let dir = tempfile::tempdir().unwrap();
-    let keypair = dir.path().join("relayer.json");
-    std::fs::write(&keypair, serde_json::to_string(&relayer.to_bytes().to_vec()).unwrap()).unwrap();
-    let free = || std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let (ports, apis): (Vec<u16>, Vec<u16>) = (0..RELAYERS).map(|_| (free(), free())).unzip();
+    let keypair = w.write_keypair(dir.path());
+    let (ports, apis): (Vec<u16>, Vec<u16>) = (0..RELAYERS).map(|_| (common::free_port(), common::free_port())).unzip();
     let configs: Vec<std::path::PathBuf> = (0..RELAYERS)
         .map(|i| {
             let path = dir.path().join(format!("relayer-{i}.toml"));
-            let text = format!(
-                r#"[server]
-listen = "127.0.0.1:{port}"
-api_listen = "127.0.0.1:{api}"
-relayer_index = {i}
-max_submits_per_sec = 2000
-max_frames_per_sec = 4000
-[vardiff]
-initial_bits = 8
-min_bits = 8
-max_bits = 8
-[ledger]
-url = "{pg_url}"
-[chain]
-rpc_urls = ["{http}"]
-ws_urls = ["{ws}"]
-relayer_keypair = "{keypair}"
-pool = "{pool}"
-[onchain]
-payout_interval_secs = 1
-poll_interval_ms = 200
-confirm_timeout_secs = 5
-cu_price_micro_lamports = 0
-"#,
-                port = ports[i],
-                api = apis[i],
-                http = served.http_url,
-                ws = served.ws_url,
-                keypair = keypair.display(),
-                pool = addrs.pool,
-            );
-            std::fs::write(&path, text).unwrap();
+            std::fs::write(&path, w.config(&keypair, ports[i], apis[i], &format!("relayer_index = {i}"), &format!("url = \"{pg_url}\""))).unwrap();
             path
         })
         .collect();
     let log_path = dir.path().join("relayers.log");
     let log = Arc::new(Mutex::new(std::fs::File::create(&log_path).unwrap()));
-    let mut relayers: Vec<Option<Relayer>> = vec![];
+    let mut relayers: Vec<Option<common::Relayer>> = vec![];
     for (i, c) in configs.iter().enumerate() {
-        let mut r = spawn_relayer(c, log.clone(), i);
+        let mut r = spawn_relayer(c, log.clone(), &format!("[{i}] "));
         assert!(wait_line(&mut r, "serving miners", Duration::from_secs(60)).await, "relayer {i} start; see {}", log_path.display());
         relayers.push(Some(r));
     }
@@ -208,36 +103,9 @@ cu_price_micro_lamports = 0
 
     // Scripted miners, one per relayer to start with; each moves to the next relayer when its own goes.
     let urls: Vec<String> = ports.iter().map(|p| format!("ws://127.0.0.1:{p}")).collect();
-    let acked: Arc<Mutex<Vec<Acked>>> = Arc::default();
+    let seen = Arc::new(common::MinerLog::default());
     let stop_miners = CancellationToken::new();
-    let mut miners = vec![];
-    for i in 0..MINERS {
-        let (urls, acked, stop) = (urls.clone(), acked.clone(), stop_miners.clone());
-        miners.push(tokio::spawn(async move {
-            let secret = loadgen::random_wallet();
-            let mut at = i;
-            while !stop.is_cancelled() {
-                let Ok(mut conn) = loadgen::Conn::connect(&urls[at % urls.len()], &secret, &format!("failover-{i}")).await else {
-                    at += 1;
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    continue;
-                };
-                loop {
-                    let r = tokio::select! {
-                        _ = stop.cancelled() => break,
-                        r = conn.mine_one() => r,
-                    };
-                    match r {
-                        Ok(a) if a.accepted => acked.lock().unwrap().push(a),
-                        Ok(_) => {}
-                        Err(_) => break,
-                    }
-                    tokio::time::sleep(Duration::from_millis(5)).await;
-                }
-                at += 1;
-            }
-        }));
-    }
+    let miners = common::spawn_miners(&urls, MINERS, seen.clone(), stop_miners.clone(), "failover");
 
     // The kills: always the leader, at a random moment, mid-crediting or mid-payout.
     let phases = [("", "random moment"), ("block landed in escrow", "mid-crediting"), ("paying members", "mid-payout")];
@@ -271,7 +139,7 @@ cu_price_micro_lamports = 0
         e.0 += 1;
         e.1 += hit as usize;
         // The killed relayer comes back (as a follower).
-        let mut back = spawn_relayer(&configs[l], log.clone(), l);
+        let mut back = spawn_relayer(&configs[l], log.clone(), &format!("[{l}] "));
         assert!(wait_line(&mut back, "serving miners", Duration::from_secs(60)).await, "restart of relayer {l}; see {}", log_path.display());
         relayers[l] = Some(back);
         alive[l] = true;
@@ -284,7 +152,7 @@ cu_price_micro_lamports = 0
     for m in miners {
         m.await.unwrap();
     }
-    let view = PoolChain::observe(chain.clone() as Arc<dyn ChainClient>, addrs.pool.parse().unwrap()).await.unwrap();
+    let view = PoolChain::observe(w.chain.clone() as Arc<dyn ChainClient>, w.addrs.pool.parse().unwrap()).await.unwrap();
     let ledger = trez_relayer::ledger::connect(&LedgerConfig { url: Some(pg_url.clone()), ..Default::default() }).await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
@@ -298,13 +166,13 @@ cu_price_micro_lamports = 0
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     for r in relayers.into_iter().flatten() {
-        terminate(r).await;
+        terminate(r, &log_path).await;
     }
 
     let shares = ledger.shares().await.unwrap();
     let in_ledger: HashSet<([u8; 32], u64)> = shares.iter().map(|s| (s.challenge, s.nonce)).collect();
     assert_eq!(in_ledger.len(), shares.len(), "a (challenge, nonce) is in the ledger once");
-    let acked = acked.lock().unwrap().clone();
+    let acked = seen.acked.lock().unwrap().clone();
     let missing = acked.iter().filter(|a| !in_ledger.contains(&(a.challenge, a.nonce))).count();
     assert_eq!(missing, 0, "acked shares missing from the ledger");
     let acked_keys: HashSet<([u8; 32], u64)> = acked.iter().map(|a| (a.challenge, a.nonce)).collect();

@@ -93,6 +93,25 @@ pub struct PoolKeys {
     pub escrow: Pubkey,
 }
 
+impl PoolKeys {
+    /// A copy (the keypairs copied too).
+    pub fn insecure_clone(&self) -> PoolKeys {
+        PoolKeys {
+            admin: self.admin.insecure_clone(),
+            relayer: self.relayer.insecure_clone(),
+            pool: self.pool,
+            authority: self.authority,
+            escrow: self.escrow,
+        }
+    }
+}
+
+/// A Solana CLI keypair file `name` in `dir` (what `trez-localnet --state-dir` writes).
+pub fn read_keypair(dir: &std::path::Path, name: &str) -> Keypair {
+    let bytes: Vec<u8> = serde_json::from_str(&std::fs::read_to_string(dir.join(name)).expect("keypair file")).expect("a JSON byte array");
+    Keypair::try_from(bytes.as_slice()).expect("a keypair")
+}
+
 impl Env {
     /// Start a bank, create the TREZ mint and initialize TREZ with `params`.
     pub async fn new(params: mining::InitializeArgs) -> Env {
@@ -284,6 +303,23 @@ impl Env {
             authority: pda::authority(&pool_key),
             escrow: pda::escrow(&pool_key),
         }
+    }
+
+    /// `n` new wallets (ascending), each registered as a member of `p` by its relayer, with an associated
+    /// token account, and funded with `lamports` when positive.
+    pub async fn members(&mut self, p: &PoolKeys, n: usize, lamports: u64) -> (Vec<Keypair>, Vec<Pubkey>) {
+        let mut wallets: Vec<Keypair> = (0..n).map(|_| Keypair::new()).collect();
+        wallets.sort_by_key(|k| k.pubkey());
+        let mut atas = vec![];
+        let mint = self.mint;
+        for w in &wallets {
+            if lamports > 0 {
+                self.fund(&w.pubkey(), lamports).await;
+            }
+            self.send(&[pool::register_member(p.relayer.pubkey(), p.pool, w.pubkey())], &[&p.relayer]).await.expect("register_member");
+            atas.push(self.ata(&w.pubkey(), &mint).await);
+        }
+        (wallets, atas)
     }
 
     /// Mine with the pool authority as miner key and land `submit_solution`; returns (block_count, nonce).

@@ -140,10 +140,7 @@ async fn the_commands_work_against_localnet_with_the_keypairs_it_writes() {
     args.state_dir = Some(dir.path().to_path_buf());
     let f = trez_localnet::run(args, CancellationToken::new()).await.unwrap().unwrap();
     let rpc: Arc<dyn ChainClient> = Arc::new(RpcChain::new(std::slice::from_ref(&f.rpc.http_url), None).unwrap());
-    let read = |name: &str| {
-        let bytes: Vec<u8> = serde_json::from_str(&std::fs::read_to_string(dir.path().join(name)).unwrap()).unwrap();
-        Keypair::try_from(bytes.as_slice()).unwrap()
-    };
+    let read = |name: &str| trez_tests::read_keypair(dir.path(), name);
     let (admin, pool) = (read("admin.json"), f.pc.pool);
     assert_eq!(read("relayer.json").pubkey(), f.pc.relayer.pubkey());
     let s = commands::status(rpc.clone(), pool).await.unwrap();

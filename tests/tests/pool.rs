@@ -28,16 +28,7 @@ impl Fx {
     async fn new(n: usize, min_payout: u64) -> Fx {
         let mut env = Env::new(test_trez_params()).await;
         let p = env.create_pool(FEE_BPS, MAX_FEE_BPS, TIMELOCK, min_payout).await;
-        let mut wallets: Vec<Keypair> = (0..n).map(|_| Keypair::new()).collect();
-        wallets.sort_by_key(|k| k.pubkey());
-        let mut atas = vec![];
-        let relayer = p.relayer.insecure_clone();
-        for w in &wallets {
-            env.fund(&w.pubkey(), 100_000_000).await;
-            env.send(&[pool::register_member(relayer.pubkey(), p.pool, w.pubkey())], &[&relayer]).await.unwrap();
-            let mint = env.mint;
-            atas.push(env.ata(&w.pubkey(), &mint).await);
-        }
+        let (wallets, atas) = env.members(&p, n, 100_000_000).await;
         Fx { env, p, wallets, atas }
     }
 
@@ -70,7 +61,7 @@ impl Fx {
 
     /// Submit a block and begin crediting it with `leaf_count` leaves; returns (block_count, distributable).
     async fn crediting_round(&mut self, leaf_count: u32) -> (u64, u64) {
-        let p = clone_keys(&self.p);
+        let p = self.p.insecure_clone();
         let (bc, _) = self.env.submit_block(&p).await;
         let r = self.round(bc).await;
         let relayer = self.relayer();
@@ -97,16 +88,6 @@ impl Fx {
     }
 }
 
-fn clone_keys(p: &PoolKeys) -> PoolKeys {
-    PoolKeys {
-        admin: p.admin.insecure_clone(),
-        relayer: p.relayer.insecure_clone(),
-        pool: p.pool,
-        authority: p.authority,
-        escrow: p.escrow,
-    }
-}
-
 /// Split `total` over `n` leaves: equal parts, remainder to the first leaves.
 fn split(total: u64, n: usize) -> Vec<u64> {
     let base = total / n as u64;
@@ -121,7 +102,7 @@ async fn full_flow_submit_credit_payout_claim() {
     let fee = reward * FEE_BPS as u64 / 10_000;
 
     // Mine with the authority PDA as miner key and land the solution: the reward lands in escrow.
-    let (bc, nonce) = fx.env.submit_block(&clone_keys(&fx.p)).await;
+    let (bc, nonce) = fx.env.submit_block(&fx.p.insecure_clone()).await;
     let escrow = fx.p.escrow;
     assert_eq!(fx.env.balance(&escrow).await, reward);
     let r = fx.round(bc).await;
@@ -328,7 +309,7 @@ async fn fee_change_obeys_cap_and_timelock() {
     let pl = fx.pool().await;
     assert_eq!((pl.fee_bps, pl.pending_fee_effective_ts), (500, 0));
     // The new fee applies to the next round.
-    let (bc, _) = fx.env.submit_block(&clone_keys(&fx.p)).await;
+    let (bc, _) = fx.env.submit_block(&fx.p.insecure_clone()).await;
     let r = fx.round(bc).await;
     assert_eq!(r.fee, r.reward * 500 / 10_000);
 }
@@ -336,7 +317,7 @@ async fn fee_change_obeys_cap_and_timelock() {
 #[tokio::test]
 async fn withdraw_fees_only_by_admin_only_what_accrued() {
     let mut fx = Fx::new(0, 0).await;
-    let (bc, _) = fx.env.submit_block(&clone_keys(&fx.p)).await;
+    let (bc, _) = fx.env.submit_block(&fx.p.insecure_clone()).await;
     let fee = fx.round(bc).await.fee;
     let admin = fx.admin();
     let relayer = fx.relayer();
@@ -416,7 +397,7 @@ async fn submit_solution_fake_trez_program_fails() {
 #[tokio::test]
 async fn submit_solution_twice_for_one_block_fails() {
     let mut fx = Fx::new(0, 0).await;
-    let (bc, nonce) = fx.env.submit_block(&clone_keys(&fx.p)).await;
+    let (bc, nonce) = fx.env.submit_block(&fx.p.insecure_clone()).await;
     let payer = fx.env.ctx.payer.pubkey();
     let watch = fx.watch(bc);
     let before = fx.env.snapshot(&watch).await;
@@ -441,7 +422,7 @@ async fn submit_solution_zero_reward_fails() {
 #[tokio::test]
 async fn begin_credit_errors_are_coded() {
     let mut fx = Fx::new(2, 0).await;
-    let (bc, _) = fx.env.submit_block(&clone_keys(&fx.p)).await;
+    let (bc, _) = fx.env.submit_block(&fx.p.insecure_clone()).await;
     let relayer = fx.relayer();
     let admin = fx.admin();
     let pk = fx.p.pool;
@@ -624,7 +605,7 @@ async fn credit_batch_on_credited_round_fails() {
 #[tokio::test]
 async fn credit_batch_before_begin_credit_fails() {
     let mut fx = Fx::new(1, 0).await;
-    let (bc, _) = fx.env.submit_block(&clone_keys(&fx.p)).await;
+    let (bc, _) = fx.env.submit_block(&fx.p.insecure_clone()).await;
     let keys = fx.keys();
     assert_anchor_error!(fx.credit(bc, 0, &keys, vec![1]).await, PoolError::RoundNotCrediting);
 }

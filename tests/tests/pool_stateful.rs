@@ -136,7 +136,7 @@ impl World {
         let (ix, signers): (solana_sdk::instruction::Instruction, Vec<Keypair>) = match op {
             Op::Register(i) => (pool::register_member(relayer.pubkey(), pool, self.wallets[*i].pubkey()), vec![relayer]),
             Op::Submit => {
-                let p = PoolKeys { admin: admin.insecure_clone(), relayer: relayer.insecure_clone(), pool, authority: self.p.authority, escrow: self.p.escrow };
+                let p = self.p.insecure_clone();
                 let (bc, _) = self.env.submit_block(&p).await;
                 self.rounds.push(bc);
                 return Some(true);

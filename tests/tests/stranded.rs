@@ -30,26 +30,8 @@ impl Fx {
         let mut env = Env::new(test_trez_params()).await;
         env.strand_timeout_slots = TIMEOUT;
         let p = env.create_pool(250, 1_000, 0, 1).await;
-        let mut wallets: Vec<Keypair> = (0..n).map(|_| Keypair::new()).collect();
-        wallets.sort_by_key(|k| k.pubkey());
-        let mut atas = vec![];
-        let relayer = p.relayer.insecure_clone();
-        for w in &wallets {
-            env.send(&[pool::register_member(relayer.pubkey(), p.pool, w.pubkey())], &[&relayer]).await.unwrap();
-            let mint = env.mint;
-            atas.push(env.ata(&w.pubkey(), &mint).await);
-        }
+        let (wallets, atas) = env.members(&p, n, 0).await;
         Fx { env, p, wallets, atas }
-    }
-
-    fn keys(&self) -> PoolKeys {
-        PoolKeys {
-            admin: self.p.admin.insecure_clone(),
-            relayer: self.p.relayer.insecure_clone(),
-            pool: self.p.pool,
-            authority: self.p.authority,
-            escrow: self.p.escrow,
-        }
     }
 
     async fn pool(&mut self) -> Pool {
@@ -65,7 +47,7 @@ impl Fx {
     /// Land a block and credit it fully with `weights[i]` for wallet i (the relayer's own PPLNS split and
     /// merkle tree); returns (block_count, leaves).
     async fn credited_round(&mut self, weights: &[u128]) -> (u64, Vec<Leaf>) {
-        let (bc, _) = self.env.submit_block(&self.keys()).await;
+        let (bc, _) = self.env.submit_block(&self.p.insecure_clone()).await;
         let r = self.round(bc).await;
         let by_wallet: Vec<([u8; 32], u128)> = self.wallets.iter().zip(weights).map(|(k, w)| (k.pubkey().to_bytes(), *w)).collect();
         let amounts = pplns::split(r.reward - r.fee, &by_wallet).unwrap();
@@ -74,13 +56,13 @@ impl Fx {
             .zip(&amounts)
             .map(|((wallet, weight), amount)| Leaf { wallet: *wallet, weight: *weight, shares: 1, amount: *amount })
             .collect();
-        let p = self.keys();
+        let p = self.p.insecure_clone();
         commit(&mut self.env, &p, bc, &leaves, weights.iter().sum()).await;
         (bc, leaves)
     }
 
     async fn commit(&mut self, bc: u64, leaves: &[Leaf], total_weight: u128) {
-        let p = self.keys();
+        let p = self.p.insecure_clone();
         commit(&mut self.env, &p, bc, leaves, total_weight).await
     }
 
@@ -100,7 +82,7 @@ impl Fx {
 
     /// A landed, uncredited round past its timeout; returns its block_count.
     async fn timed_out_round(&mut self) -> u64 {
-        let (bc, _) = self.env.submit_block(&self.keys()).await;
+        let (bc, _) = self.env.submit_block(&self.p.insecure_clone()).await;
         self.warp_slots(TIMEOUT + 1).await;
         bc
     }
@@ -158,7 +140,7 @@ async fn a_stranded_round_is_claimed_pro_rata_by_the_last_credited_rounds_leaves
     assert_eq!((pl.credited_rounds, pl.last_credited_block, pl.strand_timeout_slots), (2, fallback_bc, TIMEOUT));
 
     // Before the timeout: refused.
-    let (bc, _) = fx.env.submit_block(&fx.keys()).await;
+    let (bc, _) = fx.env.submit_block(&fx.p.insecure_clone()).await;
     fx.refused(bc, &[fx.mark_ix(bc, fallback_bc)], &[], code(PoolError::StrandTimeoutNotReached)).await;
     fx.warp_slots(TIMEOUT).await;
     // Anyone marks it (here a fresh key that only signs; the context payer pays the fee).
@@ -226,7 +208,7 @@ async fn mark_stranded_errors() {
     let (credited_bc, _) = fx.credited_round(&[1, 1]).await;
     fx.warp_slots(TIMEOUT + 1).await;
     fx.refused(credited_bc, &[fx.mark_ix(credited_bc, credited_bc)], &[], code(PoolError::RoundNotSubmitted)).await;
-    let (crediting_bc, _) = fx.env.submit_block(&fx.keys()).await;
+    let (crediting_bc, _) = fx.env.submit_block(&fx.p.insecure_clone()).await;
     let relayer = fx.p.relayer.insecure_clone();
     let ix = pool::begin_credit(relayer.pubkey(), fx.p.pool, crediting_bc, [3; 32], 2, 2, 2);
     fx.env.send(&[ix], &[&relayer]).await.unwrap();
@@ -278,7 +260,7 @@ async fn claim_stranded_errors_and_sealevel_classes() {
     let (_, older) = fx.credited_round(&[3, 1, 1]).await;
     let (fallback_bc, leaves) = fx.credited_round(&[1, 2, 4]).await;
     // A round not stranded (Submitted, then Credited) cannot be claimed.
-    let (sub_bc, _) = fx.env.submit_block(&fx.keys()).await;
+    let (sub_bc, _) = fx.env.submit_block(&fx.p.insecure_clone()).await;
     fx.refused(sub_bc, &[fx.claim_ix(sub_bc, &leaves, 0, fx.atas[0])], &[], code(PoolError::RoundNotStranded)).await;
     fx.refused(fallback_bc, &[fx.claim_ix(fallback_bc, &leaves, 0, fx.atas[0])], &[], code(PoolError::RoundNotStranded)).await;
     fx.warp_slots(TIMEOUT + 1).await;
@@ -378,7 +360,7 @@ async fn claim_stranded_errors_and_sealevel_classes() {
 #[tokio::test]
 async fn a_lying_total_weight_never_pays_more_than_the_round() {
     let mut fx = Fx::new(2).await;
-    let (bc_f, _) = fx.env.submit_block(&fx.keys()).await;
+    let (bc_f, _) = fx.env.submit_block(&fx.p.insecure_clone()).await;
     let r = fx.round(bc_f).await;
     let d = r.reward - r.fee;
     let w = |i: usize| fx.wallets[i].pubkey().to_bytes();
@@ -394,7 +376,7 @@ async fn a_lying_total_weight_never_pays_more_than_the_round() {
     fx.refused(bc, &[fx.claim_ix(bc, &leaves, 1, fx.atas[1])], &[], code(PoolError::OverCredit)).await;
 
     let mut fx = Fx::new(1).await;
-    let (bc_f, _) = fx.env.submit_block(&fx.keys()).await;
+    let (bc_f, _) = fx.env.submit_block(&fx.p.insecure_clone()).await;
     let r = fx.round(bc_f).await;
     let heavy = vec![Leaf { wallet: fx.wallets[0].pubkey().to_bytes(), weight: u128::MAX, shares: 1, amount: r.reward - r.fee }];
     fx.commit(bc_f, &heavy, 1).await;

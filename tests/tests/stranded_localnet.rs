@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use solana_sdk::pubkey::Pubkey;
-use solana_sdk::signature::{Keypair, Signer};
+use solana_sdk::signature::Signer;
 use tokio_util::sync::CancellationToken;
 use trez_relayer::chain::rpc::RpcChain;
 use trez_relayer::chain::ChainClient;
@@ -27,10 +27,7 @@ async fn members_claim_a_round_the_relayer_never_credited_with_proofs_from_a_sav
     args.state_dir = Some(dir.path().to_path_buf());
     let f = trez_localnet::run(args, CancellationToken::new()).await.unwrap().unwrap();
     let rpc: Arc<dyn ChainClient> = Arc::new(RpcChain::new(std::slice::from_ref(&f.rpc.http_url), None).unwrap());
-    let read = |name: &str| {
-        let bytes: Vec<u8> = serde_json::from_str(&std::fs::read_to_string(dir.path().join(name)).unwrap()).unwrap();
-        Keypair::try_from(bytes.as_slice()).unwrap()
-    };
+    let read = |name: &str| trez_tests::read_keypair(dir.path(), name);
     let (admin, pc) = (read("admin.json"), f.pc.clone());
     let pool_key = pc.pool;
 

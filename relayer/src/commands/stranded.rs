@@ -78,18 +78,20 @@ async fn current_slot(chain: &dyn ChainClient) -> Result<u64, CommandError> {
     clock.data.get(..8).and_then(|b| b.try_into().ok()).map(u64::from_le_bytes).ok_or_else(|| CommandError::Refused("malformed Clock sysvar".into()))
 }
 
-/// The record's leaves of round `block_count`, checked against the on-chain root they must open.
-fn leaves_of(record: &PoolExport, block_count: u64, root: &[u8; 32]) -> Result<Vec<Leaf>, CommandError> {
+/// The record's leaves of round `block_count` and their hashes, checked against the on-chain root they must
+/// open.
+fn leaves_of(record: &PoolExport, block_count: u64, root: &[u8; 32]) -> Result<(Vec<Leaf>, Vec<[u8; 32]>), CommandError> {
     let rec = record
         .rounds
         .iter()
         .find(|r| r.block_count == block_count)
         .ok_or_else(|| CommandError::Refused(format!("round {block_count} (the fallback) is not in the record: use an export that has it")))?;
     let leaves: Vec<Leaf> = rec.leaves.iter().map(parse_leaf).collect::<Result<_, _>>().map_err(CommandError::Refused)?;
-    if pplns::merkle_root(&leaves) != *root {
+    let hashes: Vec<[u8; 32]> = leaves.iter().map(pplns::leaf_hash).collect();
+    if trez_pool::merkle::root(&hashes) != *root {
         return Err(CommandError::Refused(format!("the record's leaves of round {block_count} do not have its on-chain merkle root")));
     }
-    Ok(leaves)
+    Ok((leaves, hashes))
 }
 
 /// `member claim-stranded`: strand what has timed out, then claim every stranded round for `wallet` (or for
@@ -115,25 +117,31 @@ pub async fn claim_stranded(chain: std::sync::Arc<dyn ChainClient>, payer: &Keyp
         if r.status != RoundStatus::Stranded {
             continue;
         }
-        let leaves = leaves_of(record, r.fallback_block, &r.leaves_root)?;
+        let (leaves, hashes) = leaves_of(record, r.fallback_block, &r.leaves_root)?;
         let distributable = r.reward.saturating_sub(r.fee);
         let mut out = StrandedRound { block_count: r.block_count, fallback_block: r.fallback_block, distributable, marked, claimed: vec![], already_claimed: vec![] };
         let round_key = pda::round(&pool, r.block_count);
-        for (i, l) in leaves.iter().enumerate() {
-            let w = Pubkey::new_from_array(l.wallet);
-            if wallet.is_some_and(|x| x != w) {
-                continue;
-            }
-            if chain.get_account(&pda::stranded_claim(&round_key, &w)).await?.is_some() {
+        // The leaves asked for, and which of them claimed already (one read for all).
+        let asked: Vec<usize> = (0..leaves.len()).filter(|&i| wallet.is_none_or(|x| x.to_bytes() == leaves[i].wallet)).collect();
+        let records: Vec<Pubkey> = asked.iter().map(|&i| pda::stranded_claim(&round_key, &Pubkey::new_from_array(leaves[i].wallet))).collect();
+        let mut claimed_before = vec![];
+        for chunk in records.chunks(100) {
+            claimed_before.extend(chain.get_multiple_accounts(chunk).await?.into_iter().map(|a| a.is_some()));
+        }
+        for (&i, before) in asked.iter().zip(claimed_before) {
+            let (l, w) = (&leaves[i], Pubkey::new_from_array(leaves[i].wallet));
+            if before {
                 out.already_claimed.push(w.to_string());
                 continue;
             }
-            let proof = pplns::merkle_proof(&leaves, i).ok_or_else(|| CommandError::Refused("leaf index out of range".into()))?;
+            let amount = trez_pool::math::pro_rata(distributable, l.weight, r.total_weight)
+                .ok_or_else(|| CommandError::Refused(format!("leaf {w}: weight {} above the round's total weight {}", l.weight, r.total_weight)))?
+                .0;
+            let proof = trez_pool::merkle::proof(&hashes, i).ok_or_else(|| CommandError::Refused("leaf index out of range".into()))?;
             let leaf = pool_ix::LeafArgs { wallet: w, weight: l.weight, shares: l.shares, amount: l.amount };
             let dest = pda::ata(&w, &pc.mint);
             let ixs = [create_ata(payer.pubkey(), w, pc.mint), pool_ix::claim_stranded(payer.pubkey(), pool, pc.mint, r.block_count, leaf, i as u32, proof, dest)];
             let sig = send(chain.as_ref(), payer, &ixs).await?;
-            let amount = trez_pool::math::pro_rata(distributable, l.weight, r.total_weight).map(|x| x.0).unwrap_or(0);
             out.claimed.push((w.to_string(), amount, sig.to_string()));
         }
         if wallet.is_some() && out.claimed.is_empty() && out.already_claimed.is_empty() && out.marked.is_none() {

@@ -107,6 +107,22 @@ both!(
     solutions_rounds_and_payouts_keep_their_rules,
 );
 
+/// The row of round 3 (network difficulty 4 bits) computed from `leaves`, ending at share `seq`.
+fn computed_round(solution_id: i64, seq: i64, pplns_factor: u64, reward: u64, fee: u64, leaves: &[crate::pplns::Leaf]) -> RoundRow {
+    RoundRow {
+        block_count: 3,
+        solution_id,
+        share_seq: seq,
+        network_bits: 4,
+        pplns_factor,
+        reward,
+        fee,
+        leaves_root: crate::pplns::merkle_root(leaves),
+        leaf_count: leaves.len() as u32,
+        status: RoundState::Computed,
+    }
+}
+
 fn share(nonce: u64) -> NewShare {
     NewShare { wallet: [1; 32], worker: "rig".into(), challenge: [2; 32], block_count: 3, nonce, bits: 4, zero_bits: 5, block: false }
 }
@@ -182,18 +198,7 @@ async fn pruning_keeps_the_published_record_and_unsettled_windows(u: Under) {
     let window = ledger.window(seq, 3 * 16).await.unwrap();
     assert_eq!(window.iter().map(|w| w.share.seq).collect::<Vec<_>>(), vec![seq, seq - 1, seq - 2]);
     let leaves = crate::pplns::leaves(&window, 90).unwrap();
-    let row = RoundRow {
-        block_count: 3,
-        solution_id: sid,
-        share_seq: seq,
-        network_bits: 4,
-        pplns_factor: 3,
-        reward: 100,
-        fee: 10,
-        leaves_root: crate::pplns::merkle_root(&leaves),
-        leaf_count: leaves.len() as u32,
-        status: RoundState::Computed,
-    };
+    let row = computed_round(sid, seq, 3, 100, 10, &leaves);
     assert!(ledger.store_round(row.clone(), leaves.clone(), window.clone()).await.unwrap());
     assert!(!ledger.store_round(row.clone(), leaves.clone(), window.clone()).await.unwrap(), "a second store keeps the first");
     assert!(!u.second.store_round(row.clone(), vec![], vec![]).await.unwrap(), "so does another relayer's");
@@ -246,18 +251,7 @@ async fn solutions_rounds_and_payouts_keep_their_rules(u: Under) {
     assert_eq!((sol.id, sol.share_seq, sol.status, sol.signature.as_deref()), (id, seq, SolutionStatus::Confirmed, Some("sig-submit")));
     let w = l.window(seq, 16).await.unwrap();
     let leaves = crate::pplns::leaves(&w, 50).unwrap();
-    let row = RoundRow {
-        block_count: 3,
-        solution_id: id,
-        share_seq: seq,
-        network_bits: 4,
-        pplns_factor: 1,
-        reward: 50,
-        fee: 0,
-        leaves_root: crate::pplns::merkle_root(&leaves),
-        leaf_count: 1,
-        status: RoundState::Computed,
-    };
+    let row = computed_round(id, seq, 1, 50, 0, &leaves);
     l.store_round(row, leaves, w).await.unwrap();
     assert_eq!(l.unsettled().await.unwrap().len(), 1, "computed is not credited");
     u.second.mark_round_credited(3).await.unwrap();

@@ -54,11 +54,15 @@ impl Leader {
             self.since_ms.store(0, Ordering::SeqCst);
             warn!("this relayer no longer leads");
         }
-        match self.ledger.heartbeat(&self.id, now).await {
+        now
+    }
+
+    /// Write this relayer's heartbeat (with whether it leads) and read back the live relayers.
+    async fn heartbeat(&self) {
+        match self.ledger.heartbeat(&self.id, self.leading()).await {
             Ok(p) => *self.peers.lock().unwrap_or_else(|e| e.into_inner()) = p,
             Err(e) => warn!(error = %e, "relayer heartbeat failed"),
         }
-        now
     }
 
     /// Relayers seen alive in the last 5 s (this one included) and the id of the one leading among them.
@@ -77,11 +81,12 @@ impl Leader {
     }
 }
 
-/// The lease loop: check every [`LEASE_EVERY`], so a follower takes over within about a second of the
-/// leader's connection closing. Returns when `cancel` fires.
+/// The lease loop: check and heartbeat every [`LEASE_EVERY`], so a follower takes over within about a
+/// second of the leader's connection closing. Returns when `cancel` fires.
 pub async fn lease(leader: Arc<Leader>, cancel: CancellationToken) {
     loop {
         leader.check().await;
+        leader.heartbeat().await;
         tokio::select! {
             _ = cancel.cancelled() => return,
             _ = tokio::time::sleep(LEASE_EVERY) => {}

@@ -64,19 +64,8 @@ impl Cluster {
         }
         let data = cluster.dir.join("data");
         cluster.run("initdb", &["-D", &data.to_string_lossy(), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"])?;
-        let log = cluster.dir.join("postgres.log");
-        let port = cluster.port.to_string();
-        let socket = cluster.dir.to_string_lossy().to_string();
-        let opts = format!("-p {port} -k {socket} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=200");
-        cluster.run("pg_ctl", &["-D", &data.to_string_lossy(), "-l", &log.to_string_lossy(), "-o", &opts, "-w", "-t", "60", "start"])?;
+        cluster.restart()?;
         cluster.watchdog();
-        let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", cluster.port)).is_err() {
-            if started.elapsed() > Duration::from_secs(60) {
-                return Err(ClusterError(format!("the server did not listen on port {port}; see {}", log.display())));
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
         Ok(cluster)
     }
 
@@ -99,7 +88,8 @@ impl Cluster {
         self.run("pg_ctl", &["-D", &self.dir.join("data").to_string_lossy(), "-m", "immediate", "-w", "stop"])
     }
 
-    /// Start the stopped server again on the same port.
+    /// Start the (initialized, stopped) server on the cluster's port; returns once it accepts TCP
+    /// connections (at most 60 s).
     pub fn restart(&self) -> Result<(), ClusterError> {
         let data = self.dir.join("data");
         let log = self.dir.join("postgres.log");
@@ -108,7 +98,15 @@ impl Cluster {
             self.port,
             self.dir.display()
         );
-        self.run("pg_ctl", &["-D", &data.to_string_lossy(), "-l", &log.to_string_lossy(), "-o", &opts, "-w", "-t", "60", "start"])
+        self.run("pg_ctl", &["-D", &data.to_string_lossy(), "-l", &log.to_string_lossy(), "-o", &opts, "-w", "-t", "60", "start"])?;
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            if started.elapsed() > Duration::from_secs(60) {
+                return Err(ClusterError(format!("the server did not listen on port {}; see {}", self.port, log.display())));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Ok(())
     }
 
     fn command(&self, tool: &str) -> Command {
