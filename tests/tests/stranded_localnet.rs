@@ -37,7 +37,10 @@ async fn members_claim_a_round_the_relayer_never_credited_with_proofs_from_a_sav
     std::fs::write(&file, serde_json::to_string(&record).unwrap()).unwrap();
     let saved = trez_relayer::export::fetch(None, Some(&file)).await.unwrap();
     let p = pc.pool_account().await.unwrap();
-    assert_eq!((p.credited_rounds, p.strand_timeout_slots), (1, 10));
+    // `--blocks 1` stops after the first credited round; a second block already in flight may land and be
+    // credited too, so the fallback is whichever round the pool credited last.
+    assert!(p.credited_rounds >= 1, "a round was credited");
+    assert_eq!(p.strand_timeout_slots, 10);
     let fallback = saved.rounds.iter().find(|r| r.block_count == p.last_credited_block).expect("the credited round is in the record");
     let leaves: Vec<_> = fallback.leaves.iter().map(|l| parse_leaf(l).unwrap()).collect();
     // Usually the three miners share the round; when one miner's shares filled the whole window (a block
