@@ -26,6 +26,11 @@ struct Relayer {
 
 impl Relayer {
     async fn start(db: &std::path::Path, tweak: impl FnOnce(&mut Config)) -> Relayer {
+        Self::start_on(db, None, tweak).await
+    }
+
+    /// `start` on a given ledger (e.g. PostgreSQL) instead of the SQLite file `db`.
+    async fn start_on(db: &std::path::Path, ledger: Option<Arc<dyn Ledger>>, tweak: impl FnOnce(&mut Config)) -> Relayer {
         let mut config = Config::default();
         config.ledger.path = db.to_path_buf();
         config.ledger.fsync = false;
@@ -36,7 +41,7 @@ impl Relayer {
         config.server.stale_grace_secs = 0;
         tweak(&mut config);
         config.validate().unwrap();
-        let ledger = trez_relayer::ledger::open(&config.ledger).unwrap();
+        let ledger = ledger.unwrap_or_else(|| trez_relayer::ledger::open(&config.ledger).unwrap());
         let jobs = JobSource::new();
         let (sol_tx, solutions) = mpsc::channel(16);
         let shared = Shared::new(config, POOL, AUTHORITY, jobs.clone(), ledger.clone(), sol_tx);
@@ -900,5 +905,72 @@ async fn a_session_runs_with_no_transport_at_all() {
     drop(tx);
     while recv().await.is_some() {}
     tokio::time::timeout(Duration::from_secs(10), task).await.unwrap().unwrap();
+    r.stop().await;
+}
+
+/// The issue-16 outage case at the miner's end: a relayer on PostgreSQL whose database stops answers every
+/// share `unavailable` (nothing acked that is not durable) and keeps the miner connected; once the server is
+/// back the same connection's shares are accepted again; the ledger holds exactly the acked shares.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_outage_answers_unavailable_keeps_the_miner_and_resumes() {
+    use trez_relayer::ledger::postgres::{cluster::Cluster, Postgres};
+    let cluster = match tokio::task::spawn_blocking(Cluster::start).await.unwrap() {
+        Ok(c) => c,
+        Err(e) if std::env::var("TREZ_REQUIRE_POSTGRES").as_deref() != Ok("1") => {
+            eprintln!("skipping: {e}");
+            return;
+        }
+        Err(e) => panic!("{e}"),
+    };
+    let url = cluster.create_database("outage").await.unwrap();
+    let ledger: Arc<dyn Ledger> = Arc::new(Postgres::connect(&url, 4).await.unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let r = Relayer::start_on(&dir.path().join("unused.db"), Some(ledger), |_| {}).await;
+    r.publish(1, 200);
+    let mut c = Client::connect(r.addr).await;
+    c.auth().await;
+    let (job_id, _, bits, _, _) = c.job();
+    let mut from = 0;
+    let mut next = |c: &Client| {
+        let n = c.find(from, bits, 200);
+        from = n - c.job().3 + 1;
+        n
+    };
+    let mut acked = vec![];
+    for _ in 0..3 {
+        let n = next(&c);
+        let ack = c.submit(&job_id, n).await;
+        assert!(accepted(&ack), "{ack:?}");
+        acked.push(n);
+    }
+
+    tokio::task::block_in_place(|| cluster.stop()).unwrap();
+    let mut refused = 0;
+    for _ in 0..3 {
+        let ack = tokio::time::timeout(Duration::from_secs(30), c.submit(&job_id, next(&c))).await.expect("answered while the database is down");
+        assert_eq!(reason(&ack), Some(RejectReason::Unavailable), "{ack:?}");
+        refused += 1;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    tokio::task::block_in_place(|| cluster.restart()).unwrap();
+
+    // The same connection: shares are accepted again once the pool reconnects.
+    let started = std::time::Instant::now();
+    loop {
+        let n = next(&c);
+        let ack = c.submit(&job_id, n).await;
+        if accepted(&ack) {
+            acked.push(n);
+            break;
+        }
+        assert_eq!(reason(&ack), Some(RejectReason::Unavailable), "{ack:?}");
+        assert!(started.elapsed() < Duration::from_secs(30), "recording did not resume");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let mut stored: Vec<u64> = r.ledger.shares().await.unwrap().iter().map(|s| s.nonce).collect();
+    stored.sort_unstable();
+    acked.sort_unstable();
+    assert_eq!(stored, acked, "the ledger holds exactly the acked shares ({refused} refused while down)");
+    eprintln!("shares accepted again {} ms after the restart", started.elapsed().as_millis());
     r.stop().await;
 }
