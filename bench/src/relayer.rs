@@ -36,9 +36,10 @@ pub struct Args {
     /// Ledger durability: `true` fsyncs every group commit (the relayer's default; SQLite).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     pub fsync: bool,
-    /// Ledger backend(s) measured: `sqlite`, `postgres` (a throwaway local cluster, fsync off, commits
-    /// durable against a server crash) or `both` (each point on SQLite, then on PostgreSQL).
-    #[arg(long, default_value = "sqlite", value_parser = ["sqlite", "postgres", "both"])]
+    /// Ledger backend(s) measured: `sqlite`, `postgres` (one relayer on a throwaway local cluster, fsync
+    /// off, commits durable against a server crash), `postgres2` (two relayers on one PostgreSQL database,
+    /// the connections split between them) or `both` (each point on SQLite, PostgreSQL and PostgreSQL × 2).
+    #[arg(long, default_value = "sqlite", value_parser = ["sqlite", "postgres", "postgres2", "both"])]
     pub ledger: String,
 }
 
@@ -53,12 +54,17 @@ pub struct ServeArgs {
     /// A PostgreSQL ledger instead of the SQLite file.
     #[arg(long)]
     ledger_url: Option<String>,
+    /// `[server] relayer_index` (disjoint nonce ranges when several relayers share a ledger).
+    #[arg(long)]
+    relayer_index: Option<u8>,
 }
 
 #[derive(Serialize, Debug)]
 pub struct Point {
-    /// `sqlite` or `postgres`.
+    /// `sqlite`, `postgres` or `postgres x2` (two relayers on one database).
     pub ledger: &'static str,
+    /// Relayer processes sharing the ledger (connections split evenly between them).
+    pub relayers: usize,
     pub connections: usize,
     pub connect_secs: f64,
     /// Accepted-and-durable shares per second.
@@ -110,6 +116,7 @@ pub fn serve_relayer(a: ServeArgs) -> Result<()> {
         config.vardiff.initial_bits = a.bits;
         config.vardiff.min_bits = a.bits;
         config.vardiff.max_bits = a.bits;
+        config.server.relayer_index = a.relayer_index;
         config.ledger = LedgerConfig { path: a.db.clone(), fsync: a.fsync, url: a.ledger_url.clone(), ..LedgerConfig::default() };
         let ledger = trez_relayer::ledger::connect(&config.ledger).await?;
         let jobs = JobSource::new();
@@ -219,10 +226,11 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[i.min(sorted.len() - 1)]
 }
 
-async fn connect_all(url: &str, k: usize) -> Result<Vec<Conn>> {
+/// `k` connections, connection `i` to `urls[i % urls.len()]`.
+async fn connect_all(urls: &[String], k: usize) -> Result<Vec<Conn>> {
     let conns: Vec<Result<Conn>> = futures_util::stream::iter(0..k)
         .map(|i| {
-            let url = url.to_string();
+            let url = urls[i % urls.len()].clone();
             async move { Conn::connect(&url, &loadgen::random_wallet(), &format!("b{i}")).await }
         })
         .buffer_unordered(256)
@@ -304,33 +312,45 @@ async fn echo_load(url: &str, k: usize, secs: f64) -> Result<(f64, Vec<f64>)> {
     Ok((lat.len() as f64 / start.elapsed().as_secs_f64().max(secs), lat))
 }
 
-async fn point(k: usize, args: &Args, dir: &std::path::Path, postgres: Option<&Cluster>) -> Result<Point> {
-    // The relayer.
-    let db = dir.join(format!("ledger-{k}.db"));
-    let mut argv = vec![
-        "serve-relayer".to_string(),
-        "--db".into(),
-        db.to_str().unwrap_or_default().into(),
-        "--bits".into(),
-        args.share_bits.to_string(),
-        "--fsync".into(),
-        args.fsync.to_string(),
-    ];
-    if let Some(c) = postgres {
-        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-        let name = format!("bench{k}_{}", N.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
-        argv.extend(["--ledger-url".to_string(), c.create_database(&name).await?]);
+/// One measured point: `relayers` relayer children (1 on SQLite when `postgres` is `None`; 1 or 2 sharing one
+/// fresh PostgreSQL database otherwise), `k` connections split between them, then the echo baseline.
+async fn point(k: usize, args: &Args, dir: &std::path::Path, postgres: Option<&Cluster>, relayers: usize) -> Result<Point> {
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let pg_url = match postgres {
+        Some(c) => Some(c.create_database(&format!("bench{k}_{n}")).await?),
+        None => None,
+    };
+    let mut children = vec![];
+    for r in 0..relayers {
+        let db = dir.join(format!("ledger-{k}-{n}.db"));
+        let mut argv = vec![
+            "serve-relayer".to_string(),
+            "--db".into(),
+            db.to_str().unwrap_or_default().into(),
+            "--bits".into(),
+            args.share_bits.to_string(),
+            "--fsync".into(),
+            args.fsync.to_string(),
+            "--relayer-index".into(),
+            r.to_string(),
+        ];
+        if let Some(url) = &pg_url {
+            argv.extend(["--ledger-url".to_string(), url.clone()]);
+        }
+        children.push(ChildProc::spawn(&argv.iter().map(String::as_str).collect::<Vec<_>>())?);
     }
-    let mut child = ChildProc::spawn(&argv.iter().map(String::as_str).collect::<Vec<_>>())?;
-    let url = format!("ws://{}", child.addr);
-    let rss0 = child.rss_kib();
+    let urls: Vec<String> = children.iter().map(|c| format!("ws://{}", c.addr)).collect();
+    let rss = |children: &[ChildProc]| children.iter().map(ChildProc::rss_kib).sum::<f64>();
+    let rss0 = rss(&children);
     let t = Instant::now();
-    let conns = connect_all(&url, k).await?;
+    let conns = connect_all(&urls, k).await?;
     let connect_secs = t.elapsed().as_secs_f64();
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let rss1 = child.rss_kib();
+    let rss1 = rss(&children);
 
-    // Fan-out: every connection waits for its next job while the child publishes a new challenge.
+    // Fan-out: every connection waits for its next job while each child publishes a new challenge; an
+    // arrival is timed from its own relayer's publish (connection i is on child i % relayers).
     let waits: Vec<_> = conns
         .into_iter()
         .map(|mut c| {
@@ -341,17 +361,21 @@ async fn point(k: usize, args: &Args, dir: &std::path::Path, postgres: Option<&C
         })
         .collect();
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let stdin = child.stdin.as_mut().context("child stdin")?;
-    writeln!(stdin, "publish")?;
-    stdin.flush()?;
-    let mut line = String::new();
-    child.stdout.read_line(&mut line)?;
-    let published: u128 = line.trim().strip_prefix("published ").and_then(|s| s.parse().ok()).ok_or_else(|| anyhow!("child said {line:?}"))?;
+    let mut published = vec![];
+    for child in &mut children {
+        let stdin = child.stdin.as_mut().context("child stdin")?;
+        writeln!(stdin, "publish")?;
+        stdin.flush()?;
+        let mut line = String::new();
+        child.stdout.read_line(&mut line)?;
+        let t: u128 = line.trim().strip_prefix("published ").and_then(|s| s.parse().ok()).ok_or_else(|| anyhow!("child said {line:?}"))?;
+        published.push(t);
+    }
     let mut conns = vec![];
     let mut arrivals = vec![];
-    for w in waits {
+    for (i, w) in waits.into_iter().enumerate() {
         let (c, r) = w.await?;
-        arrivals.push((r? as i128 - published as i128) as f64 / 1e6);
+        arrivals.push((r? as i128 - published[i % relayers] as i128) as f64 / 1e6);
         conns.push(c);
     }
     arrivals.sort_by(f64::total_cmp);
@@ -364,7 +388,9 @@ async fn point(k: usize, args: &Args, dir: &std::path::Path, postgres: Option<&C
     for c in conns {
         c.close().await;
     }
-    child.stop();
+    for child in children {
+        child.stop();
+    }
 
     // The echo baseline, same K.
     let echo = ChildProc::spawn(&["serve-echo"])?;
@@ -374,7 +400,12 @@ async fn point(k: usize, args: &Args, dir: &std::path::Path, postgres: Option<&C
 
     let relayer_rate = ok as f64 / elapsed;
     Ok(Point {
-        ledger: if postgres.is_some() { "postgres" } else { "sqlite" },
+        ledger: match (postgres.is_some(), relayers) {
+            (false, _) => "sqlite",
+            (true, 1) => "postgres",
+            (true, _) => "postgres x2",
+        },
+        relayers,
         connections: k,
         connect_secs,
         relayer_shares_per_sec: relayer_rate,
@@ -400,19 +431,21 @@ pub fn run(args: &Args) -> Result<RelayerResults> {
         "sqlite" => None,
         _ => Some(Cluster::start()?),
     };
-    let backends: Vec<Option<&Cluster>> = match args.ledger.as_str() {
-        "sqlite" => vec![None],
-        "postgres" => vec![cluster.as_ref()],
-        _ => vec![None, cluster.as_ref()],
+    let pg = cluster.as_ref();
+    let backends: Vec<(Option<&Cluster>, usize)> = match args.ledger.as_str() {
+        "sqlite" => vec![(None, 1)],
+        "postgres" => vec![(pg, 1)],
+        "postgres2" => vec![(pg, 2)],
+        _ => vec![(None, 1), (pg, 1), (pg, 2)],
     };
     println!(
-        "  {:>8} {:>6} {:>10} {:>9} {:>9} {:>10} {:>9} {:>9} {:>6} {:>10} {:>10} {:>8}",
+        "  {:>11} {:>6} {:>10} {:>9} {:>9} {:>10} {:>9} {:>9} {:>6} {:>10} {:>10} {:>8}",
         "ledger", "conns", "shares/s", "ack p50", "ack p99", "echo/s", "echo p50", "echo p99", "ratio", "KiB/conn", "fan-out", "connect"
     );
-    for (&k, pg) in args.connections.iter().flat_map(|k| backends.iter().map(move |b| (k, b))) {
-        let p = rt.block_on(point(k, args, dir.path(), *pg))?;
+    for (&k, &(pg, relayers)) in args.connections.iter().flat_map(|k| backends.iter().map(move |b| (k, b))) {
+        let p = rt.block_on(point(k, args, dir.path(), pg, relayers))?;
         println!(
-            "  {:>8} {:>6} {:>10.0} {:>7.2}ms {:>7.2}ms {:>10.0} {:>7.2}ms {:>7.2}ms {:>6.2} {:>10.1} {:>8.1}ms {:>9.1}s",
+            "  {:>11} {:>6} {:>10.0} {:>7.2}ms {:>7.2}ms {:>10.0} {:>7.2}ms {:>7.2}ms {:>6.2} {:>10.1} {:>8.1}ms {:>9.1}s",
             p.ledger,
             p.connections,
             p.relayer_shares_per_sec,

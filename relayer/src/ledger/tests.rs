@@ -231,10 +231,16 @@ async fn a_nonce_is_accepted_once_across_relayers(u: Under) {
     for h in handles {
         assert!(matches!(h.await.unwrap(), Recorded::Accepted { .. }));
     }
+    // The same share eight times at once through one relayer (one group commit, usually): one is accepted;
+    // a block share among them makes one solution.
+    let dup = NewShare { block: true, ..share(5_000) };
+    let many = futures_util::future::join_all((0..8).map(|_| u.ledger.record(dup.clone()))).await;
+    let accepted = many.iter().filter(|r| matches!(r, Ok(Recorded::Accepted { .. }))).count();
+    assert_eq!((accepted, many.iter().filter(|r| matches!(r, Ok(Recorded::Duplicate))).count()), (1, 7), "{many:?}");
     u.ledger.flush().await.unwrap();
-    assert_eq!(u.ledger.share_count().await.unwrap(), 60);
-    assert_eq!(u.second.share_count().await.unwrap(), 60);
-    assert_eq!(u.ledger.all_solutions().await.unwrap().len(), 4);
+    assert_eq!(u.ledger.share_count().await.unwrap(), 61);
+    assert_eq!(u.second.share_count().await.unwrap(), 61);
+    assert_eq!(u.ledger.all_solutions().await.unwrap().len(), 5);
     let seqs: Vec<i64> = u.second.shares().await.unwrap().iter().map(|s| s.seq).collect();
     assert!(seqs.windows(2).all(|w| w[0] < w[1]));
 }

@@ -177,32 +177,53 @@ async fn writer(pool: Pool, mut rx: mpsc::Receiver<Cmd>, max_batch: usize) {
     }
 }
 
+/// One group commit: every share of the batch in one multi-row `INSERT … SELECT FROM unnest(…)` (one round
+/// trip whatever the batch size; `seq` follows the batch's order), then the `solutions` rows of the inserted
+/// block-meeting shares, in one transaction. A (challenge, nonce) already in the ledger, or earlier in the same
+/// batch, is [`Recorded::Duplicate`].
 async fn commit<'a>(pool: &Pool, shares: impl Iterator<Item = &'a NewShare>) -> Result<Vec<Recorded>, LedgerError> {
+    let shares: Vec<&NewShare> = shares.collect();
     let mut client = pool.get().await?;
     let tx = client.transaction().await?;
-    let insert_share = tx
+    let insert_shares = tx
         .prepare_cached(
             "INSERT INTO shares (wallet, worker, challenge, block_count, nonce, bits, zero_bits, created_ms)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (challenge, nonce) DO NOTHING RETURNING seq",
-        )
-        .await?;
-    let insert_solution = tx
-        .prepare_cached(
-            "INSERT INTO solutions (share_seq, wallet, challenge, block_count, nonce, created_ms, updated_ms)
-             VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (challenge, nonce) DO NOTHING RETURNING id",
+             SELECT w, k, c, b, n, bi, z, $8
+               FROM unnest($1::bytea[], $2::text[], $3::bytea[], $4::int8[], $5::int8[], $6::int4[], $7::int4[])
+                    WITH ORDINALITY AS t (w, k, c, b, n, bi, z, i)
+              ORDER BY i
+             ON CONFLICT (challenge, nonce) DO NOTHING RETURNING seq, challenge, nonce",
         )
         .await?;
     let now = now_ms();
-    let mut out = vec![];
-    for s in shares {
-        let (bc, nonce, bits, zero) = (s.block_count as i64, s.nonce as i64, s.bits as i32, s.zero_bits as i32);
-        let row = tx.query_opt(&insert_share, &[&s.wallet.as_slice(), &s.worker, &s.challenge.as_slice(), &bc, &nonce, &bits, &zero, &now]).await?;
-        let Some(row) = row else {
+    let wallets: Vec<&[u8]> = shares.iter().map(|s| s.wallet.as_slice()).collect();
+    let workers: Vec<&str> = shares.iter().map(|s| s.worker.as_str()).collect();
+    let challenges: Vec<&[u8]> = shares.iter().map(|s| s.challenge.as_slice()).collect();
+    let bcs: Vec<i64> = shares.iter().map(|s| s.block_count as i64).collect();
+    let nonces: Vec<i64> = shares.iter().map(|s| s.nonce as i64).collect();
+    let bits: Vec<i32> = shares.iter().map(|s| s.bits as i32).collect();
+    let zeros: Vec<i32> = shares.iter().map(|s| s.zero_bits as i32).collect();
+    let rows = tx.query(&insert_shares, &[&wallets, &workers, &challenges, &bcs, &nonces, &bits, &zeros, &now]).await?;
+    let mut inserted = std::collections::HashMap::with_capacity(rows.len());
+    for r in rows {
+        let challenge: Vec<u8> = r.get(1);
+        inserted.insert((challenge, r.get::<_, i64>(2)), r.get::<_, i64>(0));
+    }
+    let mut out = Vec::with_capacity(shares.len());
+    for s in &shares {
+        // `remove`: of two equal (challenge, nonce) in one batch the first is the one inserted.
+        let Some(seq) = inserted.remove(&(s.challenge.to_vec(), s.nonce as i64)) else {
             out.push(Recorded::Duplicate);
             continue;
         };
-        let seq: i64 = row.get(0);
         let solution = if s.block {
+            let insert_solution = tx
+                .prepare_cached(
+                    "INSERT INTO solutions (share_seq, wallet, challenge, block_count, nonce, created_ms, updated_ms)
+                     VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (challenge, nonce) DO NOTHING RETURNING id",
+                )
+                .await?;
+            let (bc, nonce) = (s.block_count as i64, s.nonce as i64);
             tx.query_opt(&insert_solution, &[&seq, &s.wallet.as_slice(), &s.challenge.as_slice(), &bc, &nonce, &now]).await?.map(|r| r.get::<_, i64>(0))
         } else {
             None
