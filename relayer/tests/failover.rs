@@ -3,7 +3,10 @@
 //! JSON-RPC/PubSub; scripted miners spread over them and move to the next relayer when theirs goes. The
 //! leader is killed with SIGKILL at least 12 times — at random moments, just after a block landed
 //! (mid-crediting) and just after a payout went out (mid-payout) — and restarted each time; after each kill
-//! the test measures how long until another relayer's `/api/pool` says it leads. At the end: every acked
+//! the test measures how long until another relayer's `/api/pool` says it leads. Then the leader is frozen
+//! (SIGSTOP: its connections stay open, as when a machine vanishes without closing them) 2 times: another
+//! relayer must lead once the frozen one's heartbeat is stale (`STALE_LEASE_MS`), and the frozen one, resumed
+//! (SIGCONT) mid-whatever-it-was-doing, must stand down and double nothing. At the end: every acked
 //! share is in the ledger once, no solution is left pending, every landed solution is one round credited
 //! exactly once, on-chain credited and paid equal the ledger, and the audit passes. It prints the figures.
 
@@ -25,11 +28,13 @@ use trez_relayer::poolchain::PoolChain;
 const NET_BITS: u32 = 13;
 const RELAYERS: usize = 3;
 const KILLS: usize = 12;
+const FREEZES: usize = 2;
 const MINERS: usize = 3;
 
 /// Whether the relayer whose API listens on `api` says it leads (false when it does not answer).
 async fn leads(api: u16) -> bool {
-    let Ok(r) = reqwest::get(format!("http://127.0.0.1:{api}/api/pool")).await else { return false };
+    let client = reqwest::Client::builder().timeout(Duration::from_millis(800)).build().unwrap();
+    let Ok(r) = client.get(format!("http://127.0.0.1:{api}/api/pool")).send().await else { return false };
     let Ok(v) = r.json::<serde_json::Value>().await else { return false };
     v["leader"].as_bool().unwrap_or(false)
 }
@@ -146,6 +151,35 @@ async fn killing_the_leader_again_and_again_loses_and_doubles_nothing() {
     }
     let kill_secs = started.elapsed().as_secs_f64();
 
+    // The freezes: the leader stops (SIGSTOP) with its database sessions open; another relayer must lead once
+    // the frozen one's heartbeat is stale; resumed, the old leader must say it no longer leads.
+    let mut freeze_takeovers: Vec<Duration> = vec![];
+    for f in 0..FREEZES {
+        let l = leader(&apis, &alive, Duration::from_secs(30)).await.unwrap_or_else(|| panic!("no leader before freeze {f}; see {}", log_path.display()));
+        let r = relayers[l].as_mut().unwrap();
+        while r.lines.try_recv().is_ok() {}
+        // The second freeze lands just after a block landed, so the frozen leader is mid-crediting.
+        if f % 2 == 1 {
+            wait_line(r, "block landed in escrow", Duration::from_secs(8)).await;
+        }
+        let pid = r.child.id().unwrap().to_string();
+        assert!(std::process::Command::new("kill").args(["-STOP", &pid]).status().unwrap().success());
+        let frozen_at = Instant::now();
+        alive[l] = false;
+        let next = leader(&apis, &alive, Duration::from_secs(60)).await.unwrap_or_else(|| panic!("nobody took over from frozen relayer {l}; see {}", log_path.display()));
+        assert_ne!(next, l);
+        freeze_takeovers.push(frozen_at.elapsed());
+        assert!(std::process::Command::new("kill").args(["-CONT", &pid]).status().unwrap().success());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while leads(apis[l]).await {
+            assert!(Instant::now() < deadline, "the resumed relayer {l} still says it leads; see {}", log_path.display());
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        alive[l] = true;
+        // The new leader still leads, alone.
+        assert_eq!(leader(&apis, &alive, Duration::from_secs(10)).await, Some(next));
+    }
+
     // Stop mining; the leader settles and pays everything.
     tokio::time::sleep(Duration::from_secs(1)).await;
     stop_miners.cancel();
@@ -193,9 +227,15 @@ async fn killing_the_leader_again_and_again_loses_and_doubles_nothing() {
 
     let mut t: Vec<u128> = takeovers.iter().map(|d| d.as_millis()).collect();
     t.sort();
+    let ft: Vec<u128> = freeze_takeovers.iter().map(|d| d.as_millis()).collect();
+    let mut lost_by: BTreeMap<String, usize> = BTreeMap::new();
+    for s in solutions.iter().filter(|s| s.status == SolutionStatus::Lost) {
+        *lost_by.entry(s.reason.clone().unwrap_or_default().chars().take(48).collect()).or_default() += 1;
+    }
     eprintln!(
         "failover: {} leader kills in {kill_secs:.0} s (by moment, tries/hit: {by_phase:?}); takeovers {}, takeover time p50 {} ms, max {} ms; \
-         shares acked {}, in the ledger {}; blocks landed {}, lost {}; rounds credited {}; payout transfers {}",
+         {FREEZES} leader freezes, taken over after {ft:?} ms; \
+         shares acked {}, in the ledger {}; blocks landed {}, lost {} {lost_by:?}; rounds credited {}; payout transfers {}",
         KILLS,
         takeovers.len(),
         t[t.len() / 2],

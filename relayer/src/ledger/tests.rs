@@ -307,6 +307,41 @@ async fn one_relayer_leads_and_another_takes_over_when_it_goes() {
     assert_eq!(s.ledger.backend(), "sqlite");
 }
 
+/// A leader that stops answering without closing its connection (a frozen process, a machine gone with its
+/// TCP session still open): while it heartbeats, nobody takes its lease however long the other tries; once
+/// its heartbeat is older than `STALE_LEASE_MS`, the other terminates its lease session and leads, and the
+/// frozen one, when it comes back, finds it no longer leads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_leader_loses_the_lease_to_a_live_relayer() {
+    use super::postgres::STALE_LEASE_MS;
+    let Some(url) = fresh_database().await else { return };
+    let a = Postgres::connect(&url, 8).await.unwrap();
+    let b = Postgres::connect(&url, 8).await.unwrap();
+    assert!(a.lead().await.unwrap());
+    let stale = std::time::Duration::from_millis(STALE_LEASE_MS as u64);
+    let started = std::time::Instant::now();
+    while started.elapsed() < stale + std::time::Duration::from_secs(2) {
+        a.heartbeat("a", true).await.unwrap();
+        assert!(!b.lead().await.unwrap(), "a live leader's lease was taken after {:?}", started.elapsed());
+        b.heartbeat("b", false).await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    // `a` goes silent: no heartbeat, no check; its lease connection stays open.
+    let silent = std::time::Instant::now();
+    while !b.lead().await.unwrap() {
+        assert!(silent.elapsed() < stale + std::time::Duration::from_secs(10), "the silent leader kept the lease");
+        b.heartbeat("b", false).await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let took = silent.elapsed();
+    assert!(took >= stale - std::time::Duration::from_secs(1), "taken before the heartbeat was stale: {took:?}");
+    b.heartbeat("b", true).await.unwrap();
+    assert!(!a.lead().await.unwrap(), "the frozen leader still thinks it leads");
+    assert_eq!(a.heartbeat("a", false).await.unwrap(), (2, Some("b".to_string())));
+    assert!(b.lead().await.unwrap(), "the new leader keeps its lease");
+    eprintln!("a silent leader's lease taken over {} ms after its last heartbeat", took.as_millis());
+}
+
 /// PostgreSQL stopped for a few seconds, then restarted: a share sent meanwhile is not acknowledged (an
 /// error, which the session answers `unavailable`), every share acknowledged before survives, and recording
 /// resumes once the server is back.

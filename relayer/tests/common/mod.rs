@@ -162,8 +162,8 @@ pub struct MinerLog {
 }
 
 /// `count` scripted miners (random wallets, 8-bit shares as the relayer pins them). Miner `i` starts at
-/// `urls[i mod len]` and moves to the next URL whenever its connection fails or drops; they stop when
-/// `stop` fires.
+/// `urls[i mod len]` and moves to the next URL whenever its connection fails, drops or stalls (no handshake
+/// within 3 s, no answer to a share within 5 s: a frozen relayer); they stop when `stop` fires.
 pub fn spawn_miners(urls: &[String], count: usize, log: Arc<MinerLog>, stop: CancellationToken, worker: &str) -> Vec<tokio::task::JoinHandle<()>> {
     (0..count)
         .map(|i| {
@@ -174,19 +174,19 @@ pub fn spawn_miners(urls: &[String], count: usize, log: Arc<MinerLog>, stop: Can
                 while !stop.is_cancelled() {
                     let url = &urls[at % urls.len()];
                     at += 1;
-                    let Ok(mut conn) = loadgen::Conn::connect(url, &secret, &worker).await else {
+                    let Ok(Ok(mut conn)) = tokio::time::timeout(Duration::from_secs(3), loadgen::Conn::connect(url, &secret, &worker)).await else {
                         tokio::time::sleep(Duration::from_millis(100)).await;
                         continue;
                     };
                     loop {
                         let r = tokio::select! {
                             _ = stop.cancelled() => break,
-                            r = conn.mine_one() => r,
+                            r = tokio::time::timeout(Duration::from_secs(5), conn.mine_one()) => r,
                         };
                         match r {
-                            Ok(a) if a.accepted => log.acked.lock().unwrap().push(a),
-                            Ok(a) => *log.rejected.lock().unwrap().entry(format!("{:?}", a.reason)).or_default() += 1,
-                            Err(_) => break,
+                            Ok(Ok(a)) if a.accepted => log.acked.lock().unwrap().push(a),
+                            Ok(Ok(a)) => *log.rejected.lock().unwrap().entry(format!("{:?}", a.reason)).or_default() += 1,
+                            Ok(Err(_)) | Err(_) => break,
                         }
                         tokio::time::sleep(Duration::from_millis(5)).await;
                     }

@@ -24,7 +24,14 @@ mod queries;
 pub const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("../../../../migrations/postgres/0001_ledger.sql")),
     (2, include_str!("../../../../migrations/postgres/0002_relayers.sql")),
+    (3, include_str!("../../../../migrations/postgres/0003_lease_holder.sql")),
 ];
+
+/// A relayer heartbeat older than this (ms, by the database server's clock) no longer vouches for the lease
+/// session it names; a lease session that old with no fresh heartbeat naming it is terminated by a follower.
+pub const STALE_LEASE_MS: i64 = 8_000;
+/// The database server's clock in Unix ms (one clock for every relayer, whatever their machines say).
+pub(crate) const SERVER_NOW_MS: &str = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
 
 /// Advisory lock key the migration runner holds (any constant; "TREZ" in ASCII).
 const MIGRATION_LOCK: i64 = 0x5452_455A;
@@ -57,6 +64,8 @@ pub struct Postgres {
     url: String,
     /// The connection holding the leader lease, while this relayer leads.
     lease: tokio::sync::Mutex<Option<tokio_postgres::Client>>,
+    /// The backend pid of that connection (0 when not leading), written with each heartbeat.
+    lease_pid: std::sync::atomic::AtomicI32,
 }
 
 /// Bring the database at `pool` to the latest schema version (idempotent; safe with concurrent callers).
@@ -91,12 +100,14 @@ impl Postgres {
         migrate(&pool).await?;
         let (tx, rx) = mpsc::channel(max_batch.max(1) * 4);
         tokio::spawn(writer(pool.clone(), rx, max_batch.max(1)));
-        Ok(Postgres { pool, tx, url: url.to_string(), lease: tokio::sync::Mutex::new(None) })
+        Ok(Postgres { pool, tx, url: url.to_string(), lease: tokio::sync::Mutex::new(None), lease_pid: Default::default() })
     }
 
     /// [`Ledger::lead`]: keep the lease connection if it still answers; otherwise open one (PostgreSQL
     /// closes a dead peer's session within ~11 s by the keepalives set here, releasing its lock) and try
-    /// `pg_try_advisory_lock`.
+    /// `pg_try_advisory_lock`. When the lock is held by a session older than [`STALE_LEASE_MS`] that no
+    /// fresh heartbeat names (its relayer froze, or its machine vanished with the connection still open),
+    /// terminate that session (`pg_terminate_backend`, same database role) and try again.
     async fn hold_lease(&self) -> Result<bool, LedgerError> {
         let mut held = self.lease.lock().await;
         if let Some(c) = held.as_ref() {
@@ -104,16 +115,52 @@ impl Postgres {
                 return Ok(true);
             }
             *held = None; // the session is gone, and the lock with it
+            self.lease_pid.store(0, std::sync::atomic::Ordering::SeqCst);
         }
         let connect = tokio_postgres::connect(&self.url, NoTls);
         let (client, conn) = tokio::time::timeout(LEASE_TIMEOUT, connect).await.map_err(|_| LedgerError::Backend("lease: connect timed out".into()))??;
         tokio::spawn(conn);
         client.batch_execute("SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 3").await?;
-        let got: bool = client.query_one("SELECT pg_try_advisory_lock($1)", &[&LEADER_LOCK]).await?.get(0);
+        let try_lock = async || -> Result<bool, LedgerError> { Ok(client.query_one("SELECT pg_try_advisory_lock($1)", &[&LEADER_LOCK]).await?.get(0)) };
+        let mut got = try_lock().await?;
+        if !got {
+            if let Some(pid) = self.stale_lease_holder(&client).await? {
+                tracing::warn!(pid, "the leader lease is held by a session no live relayer vouches for: terminating it");
+                client.execute("SELECT pg_terminate_backend($1)", &[&pid]).await?;
+                for _ in 0..20 {
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    if try_lock().await? {
+                        got = true;
+                        break;
+                    }
+                }
+            }
+        }
         if got {
+            let pid: i32 = client.query_one("SELECT pg_backend_pid()", &[]).await?.get(0);
+            self.lease_pid.store(pid, std::sync::atomic::Ordering::SeqCst);
             *held = Some(client);
         }
         Ok(got)
+    }
+
+    /// The backend pid holding the leader lock when that session started more than [`STALE_LEASE_MS`] ago
+    /// and no relayer heartbeat of the last [`STALE_LEASE_MS`] names it.
+    async fn stale_lease_holder(&self, client: &tokio_postgres::Client) -> Result<Option<i32>, LedgerError> {
+        let (class, obj) = ((LEADER_LOCK >> 32) as i64, (LEADER_LOCK & 0xFFFF_FFFF) as i64);
+        let sql = format!(
+            "SELECT l.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+              WHERE l.locktype = 'advisory' AND l.granted AND l.classid::bigint = $1 AND l.objid::bigint = $2 AND l.objsubid = 1
+                AND a.backend_start < clock_timestamp() - make_interval(secs => $3::float8 / 1000)
+                AND NOT EXISTS (SELECT 1 FROM relayers r WHERE r.lease_pid = l.pid AND r.last_seen_ms >= {SERVER_NOW_MS} - $4)"
+        );
+        let stale_secs = STALE_LEASE_MS as f64;
+        Ok(client.query_opt(&sql, &[&class, &obj, &stale_secs, &STALE_LEASE_MS]).await?.map(|r| r.get(0)))
+    }
+
+    /// The backend pid of this relayer's lease connection, when it leads.
+    pub(crate) fn lease_pid(&self) -> Option<i32> {
+        Some(self.lease_pid.load(std::sync::atomic::Ordering::SeqCst)).filter(|&p| p != 0)
     }
 
     /// Run raw SQL (tests corrupt rows through it).

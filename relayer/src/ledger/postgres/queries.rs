@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use tokio_postgres::Row;
 
-use super::Postgres;
+use super::{Postgres, SERVER_NOW_MS};
 use crate::ledger::types::*;
 use crate::ledger::{now_ms, Ledger, LedgerError};
 use crate::pplns::{self, Leaf, Weighted};
@@ -360,17 +360,26 @@ impl Ledger for Postgres {
 
     async fn heartbeat(&self, id: &str, leading: bool) -> Result<(u64, Option<String>), LedgerError> {
         let c = self.pool.get().await?;
-        let now = now_ms();
+        // The server's clock, so relayers on machines whose clocks disagree still agree on who is live.
+        let pid = if leading { self.lease_pid() } else { None };
         c.execute(
-            "INSERT INTO relayers (id, last_seen_ms, leader) VALUES ($1, $2, $3)
-             ON CONFLICT (id) DO UPDATE SET last_seen_ms = $2, leader = $3",
-            &[&id, &now, &leading],
+            &format!(
+                "INSERT INTO relayers (id, last_seen_ms, leader, lease_pid) VALUES ($1, {SERVER_NOW_MS}, $2, $3)
+                 ON CONFLICT (id) DO UPDATE SET last_seen_ms = excluded.last_seen_ms, leader = $2, lease_pid = $3"
+            ),
+            &[&id, &leading, &pid],
         )
         .await?;
-        let since = now - 5_000;
-        let live: i64 = c.query_one("SELECT count(*) FROM relayers WHERE last_seen_ms >= $1", &[&since]).await?.get(0);
-        let leader: Option<String> =
-            c.query_opt("SELECT id FROM relayers WHERE leader AND last_seen_ms >= $1 ORDER BY last_seen_ms DESC LIMIT 1", &[&since]).await?.map(|r| r.get(0));
+        if pid.is_some() {
+            // A pid is reused once its session ends: only this row names the live lease session.
+            c.execute("UPDATE relayers SET lease_pid = NULL WHERE lease_pid = $1 AND id <> $2", &[&pid, &id]).await?;
+        }
+        let fresh = format!("last_seen_ms >= {SERVER_NOW_MS} - 5000");
+        let live: i64 = c.query_one(&format!("SELECT count(*) FROM relayers WHERE {fresh}"), &[]).await?.get(0);
+        let leader: Option<String> = c
+            .query_opt(&format!("SELECT id FROM relayers WHERE leader AND {fresh} ORDER BY last_seen_ms DESC LIMIT 1"), &[])
+            .await?
+            .map(|r| r.get(0));
         Ok((live as u64, leader))
     }
 
