@@ -32,7 +32,14 @@ pub struct MinerConfig {
     pub kernel: Kernel,
     /// Longest wait between reconnects.
     pub max_backoff: Duration,
+    /// A relayer that sends nothing for this long while a share or ping awaits its answer is treated as gone
+    /// (a frozen process, a machine vanished with the connection open): the miner moves to the next relayer.
+    /// The miner pings every 30 s, so a pool silent for `stall_timeout` after a ping is caught too.
+    pub stall_timeout: Duration,
 }
+
+/// The default [`MinerConfig::stall_timeout`], seconds (`--stall-timeout`).
+pub const DEFAULT_STALL_SECS: u64 = 20;
 
 /// Live counters, shared with the status line and the embedding program (localnet).
 #[derive(Debug, Default)]
@@ -145,6 +152,8 @@ async fn session(
     let mut ping = tokio::time::interval(Duration::from_secs(30));
     ping.tick().await;
     let mut current_job: Option<String> = None;
+    // Liveness: shares and pings sent and not yet answered, when the wait began, and the last frame's time.
+    let (mut unanswered, mut waiting_since, mut last_rx) = (0u64, Instant::now(), Instant::now());
     // The status line reads `stats.hashes`: keep it current even while the pool is silent.
     let mut hash_tick = tokio::time::interval(Duration::from_millis(250));
     loop {
@@ -153,11 +162,17 @@ async fn session(
                 let _ = ws.close(None).await;
                 return End::Stop;
             }
-            _ = hash_tick.tick() => {}
+            _ = hash_tick.tick() => {
+                if unanswered > 0 && last_rx.max(waiting_since).elapsed() > cfg.stall_timeout {
+                    return End::Retry(anyhow::anyhow!("{url} stopped answering ({unanswered} messages unanswered for {} s)", cfg.stall_timeout.as_secs()));
+                }
+            }
             _ = ping.tick() => {
                 if let Err(e) = ws.send(Message::text(proto::encode(&ClientMsg::Ping {}))).await {
                     return End::Retry(e.into());
                 }
+                if unanswered == 0 { waiting_since = Instant::now(); }
+                unanswered += 1;
             }
             Some((job_id, nonce)) = found_rx.recv() => {
                 // Only the current job's nonces are worth sending.
@@ -168,6 +183,8 @@ async fn session(
                 if let Err(e) = ws.send(Message::text(proto::encode(&msg))).await {
                     return End::Retry(e.into());
                 }
+                if unanswered == 0 { waiting_since = Instant::now(); }
+                unanswered += 1;
             }
             frame = ws.next() => {
                 let text = match frame {
@@ -176,6 +193,7 @@ async fn session(
                     Some(Ok(_)) => continue,
                     Some(Err(e)) => return End::Retry(e.into()),
                 };
+                last_rx = Instant::now();
                 let msg = match proto::decode_server(text.as_str()) {
                     Ok(m) => m,
                     Err(e) => { warn!(error = %e, "undecodable message from pool"); continue; }
@@ -214,6 +232,7 @@ async fn session(
                         });
                     }
                     ServerMsg::Ack { accepted, reason, block, .. } => {
+                        unanswered = unanswered.saturating_sub(1);
                         if accepted {
                             stats.accepted.fetch_add(1, Ordering::Relaxed);
                             if block {
@@ -230,6 +249,7 @@ async fn session(
                         stats.share_bits.store(share_bits, Ordering::Relaxed);
                     }
                     ServerMsg::Error { code, message } => {
+                        unanswered = unanswered.saturating_sub(1);
                         if code == ErrorCode::AuthFailed || code == ErrorCode::InvalidWorker {
                             return End::Fatal(anyhow::anyhow!("pool refused authentication: {message}"));
                         }
@@ -238,7 +258,7 @@ async fn session(
                         }
                         warn!(?code, message, "pool error");
                     }
-                    ServerMsg::Pong {} => {}
+                    ServerMsg::Pong {} => unanswered = unanswered.saturating_sub(1),
                 }
             }
         }

@@ -53,6 +53,10 @@ enum Cmd {
         /// Plain log lines instead of the refreshing status line.
         #[arg(long)]
         quiet: bool,
+        /// Seconds a relayer may stay silent while a share or ping awaits its answer before the miner treats
+        /// it as gone (frozen, or its machine vanished with the connection open) and moves to the next one.
+        #[arg(long, default_value_t = trez_miner::client::DEFAULT_STALL_SECS, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        stall_timeout: u64,
     },
     /// Make a new wallet keypair in the Solana CLI format (a JSON array of 64 bytes: secret seed, then
     /// public key), readable only by you; prints its public key.
@@ -181,7 +185,7 @@ fn main() -> Result<()> {
             println!("zero_bits {}", trez_pow::zero_bits(&d));
             Ok(())
         }
-        Cmd::Mine { pool, keypair, worker, threads, kernel, quiet } => {
+        Cmd::Mine { pool, keypair, worker, threads, kernel, quiet, stall_timeout } => {
             let quiet = quiet || !std::io::stderr().is_terminal() || matches!(cli.log_format, LogFormat::Json);
             let logs = tracing_subscriber::fmt()
                 .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
@@ -209,7 +213,7 @@ fn main() -> Result<()> {
             let kernel = pick_kernel(kernel.as_deref())?;
             let threads = threads.unwrap_or_else(cores).max(1);
             tracing::info!(wallet = %wallet.key(), kernel = kernel.name(), threads, pool, "starting");
-            let cfg = MinerConfig { pool_url: pool, wallet, worker, threads, kernel, max_backoff: Duration::from_secs(60) };
+            let cfg = MinerConfig { pool_url: pool, wallet, worker, threads, kernel, max_backoff: Duration::from_secs(60), stall_timeout: Duration::from_secs(stall_timeout) };
             let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
             rt.block_on(async move {
                 let stats = Arc::new(MinerStats::default());

@@ -52,24 +52,38 @@ fn mine_defaults_to_the_solana_cli_keypair_and_says_how_to_make_one() {
     assert!(err.contains(".config/solana/id.json") && err.contains("trez-miner keygen"), "{err}");
 }
 
-/// A pool that says hello, authorizes, sends one job no nonce can meet, then stays silent.
-async fn silent_pool() -> std::net::SocketAddr {
+/// A pool that says hello, authorizes, sends one job at `share_bits`, then stays silent (answers nothing,
+/// keeps the connection open), on every connection; `connections` counts them.
+async fn silent_pool_at(share_bits: u32, connections: Arc<std::sync::atomic::AtomicU64>) -> std::net::SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
-        let (stream, _) = listener.accept().await.unwrap();
+        while let Ok((stream, _)) = listener.accept().await {
+            connections.fetch_add(1, Ordering::Relaxed);
+            tokio::spawn(silent_session(stream, share_bits));
+        }
+    });
+    addr
+}
+
+async fn silent_pool() -> std::net::SocketAddr {
+    silent_pool_at(64, Default::default()).await
+}
+
+async fn silent_session(stream: tokio::net::TcpStream, share_bits: u32) {
+    {
         let mut ws = tokio_tungstenite::accept_async(stream).await.unwrap();
         let hello = ServerMsg::Hello { protocol: proto::PROTOCOL_VERSION, server_nonce: Hex32([1; 32]), pool: Key([2; 32]), authority: Key([3; 32]) };
         ws.send(Message::text(proto::encode(&hello))).await.unwrap();
         let _auth = ws.next().await;
-        let authorized = ServerMsg::Authorized { wallet: Key([4; 32]), worker: "rig".into(), share_bits: 64 };
+        let authorized = ServerMsg::Authorized { wallet: Key([4; 32]), worker: "rig".into(), share_bits };
         ws.send(Message::text(proto::encode(&authorized))).await.unwrap();
         let job = ServerMsg::Job {
             job_id: "1.1".into(),
             challenge: Hex32([5; 32]),
             miner_key: Key([3; 32]),
             block_count: 7,
-            share_bits: 64,
+            share_bits,
             network_bits: 64,
             nonce_start: 0,
             nonce_end: u64::MAX,
@@ -78,8 +92,37 @@ async fn silent_pool() -> std::net::SocketAddr {
         ws.send(Message::text(proto::encode(&job))).await.unwrap();
         // Silent from here on; keep the connection open.
         while ws.next().await.is_some() {}
-    });
-    addr
+    }
+}
+
+/// A relayer that stops answering with its connection open (frozen, or its machine gone): once shares go
+/// unanswered for `stall_timeout`, the miner drops the connection and dials again (the next relayer of
+/// `--pool` when there are several); it never sits on a dead relayer.
+#[tokio::test]
+async fn a_relayer_that_stops_answering_is_left_after_the_stall_timeout() {
+    let connections = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let addr = silent_pool_at(1, connections.clone()).await;
+    let stats = Arc::new(MinerStats::default());
+    let cancel = CancellationToken::new();
+    let cfg = MinerConfig {
+        pool_url: format!("ws://{addr}"),
+        wallet: Wallet::generate(),
+        worker: "rig".into(),
+        threads: 1,
+        kernel: Kernel::Portable,
+        max_backoff: Duration::from_millis(200),
+        stall_timeout: Duration::from_secs(1),
+    };
+    let miner = tokio::spawn(trez_miner::mine(cfg, stats.clone(), cancel.clone()));
+    let started = std::time::Instant::now();
+    while connections.load(Ordering::Relaxed) < 3 {
+        assert!(started.elapsed() < Duration::from_secs(30), "the miner stayed on a silent relayer");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    cancel.cancel();
+    let _ = miner.await;
+    assert!(stats.submitted.load(Ordering::Relaxed) > 0 && stats.accepted.load(Ordering::Relaxed) == 0);
+    assert!(stats.connects.load(Ordering::Relaxed) >= 3);
 }
 
 #[tokio::test]
@@ -94,6 +137,7 @@ async fn the_hash_count_keeps_moving_while_the_pool_is_silent() {
         threads: 1,
         kernel: Kernel::Portable,
         max_backoff: Duration::from_secs(1),
+        stall_timeout: std::time::Duration::from_secs(trez_miner::client::DEFAULT_STALL_SECS),
     };
     let miner = tokio::spawn(trez_miner::mine(cfg, stats.clone(), cancel.clone()));
     // After the job, no frame arrives; the count the status line reads must still rise, several times.

@@ -67,6 +67,7 @@ async fn miner_mines_against_the_relayer_and_reconnects_after_a_restart() {
         threads: 1,
         kernel: kernels::best(),
         max_backoff: Duration::from_millis(500),
+        stall_timeout: std::time::Duration::from_secs(trez_miner::client::DEFAULT_STALL_SECS),
     };
     let miner = tokio::spawn(trez_miner::mine(cfg, stats.clone(), cancel.clone()));
     wait_until("3 accepted shares", || stats.accepted.load(Ordering::Relaxed) >= 3).await;
@@ -116,6 +117,7 @@ async fn the_miner_follows_the_pool_to_the_next_relayer() {
         threads: 1,
         kernel: kernels::best(),
         max_backoff: Duration::from_millis(500),
+        stall_timeout: std::time::Duration::from_secs(trez_miner::client::DEFAULT_STALL_SECS),
     };
     assert_eq!(cfg.pool_urls().len(), 3);
     let miner = tokio::spawn(trez_miner::mine(cfg, stats.clone(), cancel.clone()));
