@@ -274,7 +274,7 @@ async fn load(conns: Vec<Conn>, secs: f64) -> (Vec<Conn>, u64, u64, Vec<f64>) {
 }
 
 async fn echo_load(url: &str, k: usize, secs: f64) -> Result<(f64, Vec<f64>)> {
-    let payload = proto::encode(&ClientMsg::Submit { id: 123_456, job_id: "17".into(), nonce: 1_234_567_890_123_456 });
+    let payload = proto::encode(&ClientMsg::Submit { id: 123_456, job_id: "17".into(), nonce: 1_234_567_890_123_456, signature: proto::Sig([7; 64]) });
     let socks: Vec<_> = futures_util::stream::iter(0..k)
         .map(|_| async { tokio_tungstenite::connect_async(url).await.map(|(ws, _)| ws) })
         .buffer_unordered(256)

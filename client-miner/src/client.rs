@@ -152,6 +152,11 @@ async fn session(
     let mut ping = tokio::time::interval(Duration::from_secs(30));
     ping.tick().await;
     let mut current_job: Option<String> = None;
+    // What each submit signs (protocol v2): the pool from `hello`, the current job's challenge, block_count
+    // and share_bits.
+    let signer = proto::ShareSigner::new(&cfg.wallet.secret);
+    let mut pool_key = proto::Key([0; 32]);
+    let mut signed_job = ([0u8; 32], 0u64, 0u32);
     // Liveness: shares and pings sent and not yet answered, when the wait began, and the last frame's time.
     let (mut unanswered, mut waiting_since, mut last_rx) = (0u64, Instant::now(), Instant::now());
     // The status line reads `stats.hashes`: keep it current even while the pool is silent.
@@ -179,7 +184,9 @@ async fn session(
                 if current_job.as_deref() != Some(job_id.as_str()) { continue; }
                 next_id += 1;
                 stats.submitted.fetch_add(1, Ordering::Relaxed);
-                let msg = ClientMsg::Submit { id: next_id, job_id, nonce };
+                let (challenge, block_count, share_bits) = signed_job;
+                let signature = signer.sign(&pool_key, &challenge, block_count, nonce, share_bits);
+                let msg = ClientMsg::Submit { id: next_id, job_id, nonce, signature };
                 if let Err(e) = ws.send(Message::text(proto::encode(&msg))).await {
                     return End::Retry(e.into());
                 }
@@ -203,6 +210,7 @@ async fn session(
                         if protocol != proto::PROTOCOL_VERSION {
                             return End::Fatal(anyhow::anyhow!("pool speaks protocol {protocol}, this miner {}", proto::PROTOCOL_VERSION));
                         }
+                        pool_key = pool;
                         let (wallet, signature) = proto::sign_auth(&cfg.wallet.secret, &pool, &server_nonce, &cfg.worker);
                         let auth = ClientMsg::Auth {
                             wallet,
@@ -223,6 +231,7 @@ async fn session(
                         stats.share_bits.store(share_bits, Ordering::Relaxed);
                         stats.last_job_ms.store(now_ms(), Ordering::Relaxed);
                         current_job = Some(job_id.clone());
+                        signed_job = (challenge.0, block_count, share_bits);
                         engine.set_job(EngineJob {
                             job_id,
                             mid: trez_pow::Midstate::new(&challenge.0, &miner_key.0, block_count),

@@ -2,7 +2,8 @@
 //! the real session, ledger and vardiff, no socket). The input is split into frames at 0xFF bytes; a frame
 //! that is UTF-8 is sent as text, with placeholders the harness fills so the fuzzer reaches deep states:
 //! `$AUTH` (a valid auth for this session's nonce), `$JOB` (the current job id), `$NONCE` (a nonce of the
-//! current job meeting its share difficulty), `$LOW` (one that does not); other frames are sent as binary.
+//! current job meeting its share difficulty), `$LOW` (one that does not), `$SIG` / `$SIGLOW` (the wallet's
+//! share signature over that nonce); other frames are sent as binary.
 //!
 //! Checks: nothing panics; every server message decodes; the session ends when the input does; every
 //! share in the ledger meets its difficulty for its challenge with the pool authority as miner key, and no
@@ -88,6 +89,16 @@ async fn run(data: &[u8]) {
                 }
                 if let Some(j) = &job {
                     text = text.replace("$JOB", &j.id);
+                    let sign = |n: u64| {
+                        let sig = proto::ShareSigner::new(&SECRET).sign(&pool, &j.challenge, j.block_count, n, j.bits);
+                        serde_json::to_string(&sig).expect("a signature encodes").trim_matches('"').to_string()
+                    };
+                    if text.contains("$SIGLOW") {
+                        text = text.replace("$SIGLOW", &sign(nonce(j, false)));
+                    }
+                    if text.contains("$SIG") {
+                        text = text.replace("$SIG", &sign(nonce(j, true)));
+                    }
                     if text.contains("$NONCE") {
                         text = text.replace("$NONCE", &nonce(j, true).to_string());
                     }

@@ -32,6 +32,10 @@ pub struct WindowShare {
     pub bits: u32,
     /// Weight counted in the window (the oldest share may count in part), decimal string.
     pub weight: String,
+    /// The wallet's ed25519 signature over the share's `share_message` (docs/SPEC.md), base58. Absent for a
+    /// share recorded before protocol v2 (the audit reports it unsigned).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
 }
 
 /// A round as the relayer settled it.
@@ -118,6 +122,7 @@ pub async fn round_record(ledger: &dyn Ledger, block_count: u64) -> Result<Optio
                 nonce: s.nonce,
                 bits: s.bits,
                 weight: w.to_string(),
+                signature: s.signature.map(|g| bs58::encode(g).into_string()),
             })
             .collect(),
     }))

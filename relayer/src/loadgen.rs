@@ -51,6 +51,9 @@ pub struct Acked {
 pub struct Conn {
     ws: Ws,
     next_id: u64,
+    /// Signs each submit (protocol v2) for `pool`.
+    signer: proto::ShareSigner,
+    pool: proto::Key,
     /// The job the next share is found for.
     pub job: Job,
     /// Jobs received since the last call to [`Conn::take_jobs`] (fan-out measurement).
@@ -72,10 +75,12 @@ impl Conn {
             .with_context(|| format!("connect {url}"))?;
         let deadline = Instant::now() + Duration::from_secs(10);
         let mut job = None;
+        let mut pool_key = None;
         while job.is_none() {
             let msg = recv(&mut ws, deadline).await?;
             match msg {
                 ServerMsg::Hello { server_nonce, pool, .. } => {
+                    pool_key = Some(pool);
                     let (wallet, signature) = proto::sign_auth(secret, &pool, &server_nonce, worker);
                     let auth = ClientMsg::Auth { wallet, worker: worker.into(), client: "trez-loadgen/1".into(), signature };
                     ws.send(Message::text(proto::encode(&auth))).await?;
@@ -86,7 +91,8 @@ impl Conn {
             }
         }
         let job = job.ok_or_else(|| anyhow!("no job"))?;
-        Ok(Conn { ws, next_id: 0, job, jobs_seen: vec![] })
+        let pool = pool_key.ok_or_else(|| anyhow!("no hello"))?;
+        Ok(Conn { ws, next_id: 0, signer: proto::ShareSigner::new(secret), pool, job, jobs_seen: vec![] })
     }
 
     /// Find the next nonce of the current job meeting its share difficulty (CPU, portable SHA-256).
@@ -108,7 +114,8 @@ impl Conn {
         self.next_id += 1;
         let id = self.next_id;
         let (challenge, block_count) = (self.job.challenge, self.job.block_count);
-        let msg = ClientMsg::Submit { id, job_id: self.job.job_id.clone(), nonce };
+        let signature = self.signer.sign(&self.pool, &challenge, block_count, nonce, self.job.share_bits);
+        let msg = ClientMsg::Submit { id, job_id: self.job.job_id.clone(), nonce, signature };
         let sent = Instant::now();
         self.ws.send(Message::text(proto::encode(&msg))).await?;
         let deadline = sent + Duration::from_secs(30);

@@ -12,6 +12,8 @@ use trez_relayer::config::Config;
 use trez_relayer::{JobSource, Ledger, Shared, Solution, Template};
 
 const POOL: Key = Key([7; 32]);
+/// A well-formed (64-byte base58) share signature, for frames whose other fields are under test.
+const SIG: &str = "2AXDGYSE4f2sz7tvMMzyHvUfcoJmxudvdhBcmiUSo6ijwfYmfZYsKRxboQMPh3R4kUhXRVdtSXFXMheka4Rc4P2";
 const AUTHORITY: Key = Key([8; 32]);
 
 struct Relayer {
@@ -140,10 +142,24 @@ impl Client {
             .unwrap()
     }
 
+    /// This wallet's signature over a share of the current job.
+    /// (Before any job, a signature over an all-zero share: the submit is refused for another reason first.)
+    fn sign(&self, nonce: u64) -> proto::Sig {
+        let (challenge, block_count, bits) = match self.job.is_some() {
+            true => {
+                let (_, t, bits, _, _) = self.job();
+                (t.challenge, t.block_count, bits)
+            }
+            false => ([0; 32], 0, 0),
+        };
+        proto::ShareSigner::new(&self.secret).sign(&POOL, &challenge, block_count, nonce, bits)
+    }
+
     async fn submit(&mut self, job_id: &str, nonce: u64) -> ServerMsg {
         self.next_id += 1;
         let id = self.next_id;
-        self.send(&ClientMsg::Submit { id, job_id: job_id.into(), nonce }).await;
+        let signature = self.sign(nonce);
+        self.send(&ClientMsg::Submit { id, job_id: job_id.into(), nonce, signature }).await;
         loop {
             match self.recv().await {
                 m @ ServerMsg::Ack { .. } => return m,
@@ -391,7 +407,8 @@ async fn handshake_timeout_and_ban_close_with_codes() {
     let (job_id, ..) = cheat.job();
     for i in 0..5 {
         let n = cheat.find(i * 100, 0, 4);
-        cheat.send(&ClientMsg::Submit { id: i, job_id: job_id.clone(), nonce: n }).await;
+        let signature = cheat.sign(n);
+        cheat.send(&ClientMsg::Submit { id: i, job_id: job_id.clone(), nonce: n, signature }).await;
     }
     assert!(codes_until_close(&mut cheat.ws).await.contains(&ErrorCode::Banned));
     // The IP is now refused.
@@ -463,7 +480,8 @@ async fn shutdown_drains_and_loses_no_acked_share() {
         for i in 0..20 {
             let n = c.find(from, 4, 60);
             from = n - c.job().3 + 1;
-            c.send(&ClientMsg::Submit { id: i, job_id: job_id.clone(), nonce: n }).await;
+            let signature = c.sign(n);
+            c.send(&ClientMsg::Submit { id: i, job_id: job_id.clone(), nonce: n, signature }).await;
         }
     }
     // Wait until the server is working through them, then shut down mid-stream.
@@ -566,16 +584,18 @@ async fn hostile_input_catalogue_gets_coded_answers_changes_nothing_and_honest_m
         ("JSON array, not an object", true, Message::text("[1,2,3]"), Expect::Error(ErrorCode::InvalidMessage)),
         ("unknown message type", true, Message::text(r#"{"type":"getwork"}"#), Expect::Error(ErrorCode::InvalidMessage)),
         ("missing fields", true, Message::text(r#"{"type":"submit","id":1}"#), Expect::Error(ErrorCode::InvalidMessage)),
-        ("nonce above u64", true, Message::text(format!(r#"{{"type":"submit","id":1,"job_id":"1.1","nonce":{big}}}"#)), Expect::Error(ErrorCode::InvalidMessage)),
-        ("negative nonce", true, Message::text(r#"{"type":"submit","id":1,"job_id":"1.1","nonce":-5}"#), Expect::Error(ErrorCode::InvalidMessage)),
-        ("float nonce", true, Message::text(r#"{"type":"submit","id":1,"job_id":"1.1","nonce":1.5}"#), Expect::Error(ErrorCode::InvalidMessage)),
-        ("string nonce", true, Message::text(r#"{"type":"submit","id":1,"job_id":"1.1","nonce":"7"}"#), Expect::Error(ErrorCode::InvalidMessage)),
-        ("client-sent digest", true, Message::text(r#"{"type":"submit","id":1,"job_id":"1.1","nonce":7,"digest":"00"}"#), Expect::Error(ErrorCode::InvalidMessage)),
-        ("negative id", true, Message::text(r#"{"type":"submit","id":-1,"job_id":"1.1","nonce":7}"#), Expect::Error(ErrorCode::InvalidMessage)),
+        ("nonce above u64", true, Message::text(format!(r#"{{"type":"submit","id":1,"job_id":"1.1","nonce":{big},"signature":"{SIG}"}}"#)), Expect::Error(ErrorCode::InvalidMessage)),
+        ("negative nonce", true, Message::text(format!(r#"{{"type":"submit","id":1,"job_id":"1.1","nonce":-5,"signature":"{SIG}"}}"#)), Expect::Error(ErrorCode::InvalidMessage)),
+        ("float nonce", true, Message::text(format!(r#"{{"type":"submit","id":1,"job_id":"1.1","nonce":1.5,"signature":"{SIG}"}}"#)), Expect::Error(ErrorCode::InvalidMessage)),
+        ("string nonce", true, Message::text(format!(r#"{{"type":"submit","id":1,"job_id":"1.1","nonce":"7","signature":"{SIG}"}}"#)), Expect::Error(ErrorCode::InvalidMessage)),
+        ("client-sent digest", true, Message::text(format!(r#"{{"type":"submit","id":1,"job_id":"1.1","nonce":7,"signature":"{SIG}","digest":"00"}}"#)), Expect::Error(ErrorCode::InvalidMessage)),
+        ("negative id", true, Message::text(format!(r#"{{"type":"submit","id":-1,"job_id":"1.1","nonce":7,"signature":"{SIG}"}}"#)), Expect::Error(ErrorCode::InvalidMessage)),
         ("wallet not base58", false, Message::text(r#"{"type":"auth","wallet":"0OIl","worker":"w","client":"c","signature":"1"}"#), Expect::Error(ErrorCode::InvalidMessage)),
         ("signature of the wrong length", false, Message::text(format!(r#"{{"type":"auth","wallet":"{}","worker":"w","client":"c","signature":"3vQB7B6MrGQZaxCuFg4oh"}}"#, Key([5; 32]))), Expect::Error(ErrorCode::InvalidMessage)),
-        ("unknown job", true, Message::text(r#"{"type":"submit","id":1,"job_id":"nope","nonce":7}"#), Expect::Reject(RejectReason::UnknownJob)),
-        ("submit before auth", false, Message::text(r#"{"type":"submit","id":1,"job_id":"1.1","nonce":7}"#), Expect::Reject(RejectReason::NotAuthorized)),
+        ("submit without its signature", true, Message::text(r#"{"type":"submit","id":1,"job_id":"1.1","nonce":7}"#), Expect::Error(ErrorCode::InvalidMessage)),
+        ("signature not base58", true, Message::text(r#"{"type":"submit","id":1,"job_id":"1.1","nonce":7,"signature":"0OIl"}"#), Expect::Error(ErrorCode::InvalidMessage)),
+        ("unknown job", true, Message::text(format!(r#"{{"type":"submit","id":1,"job_id":"nope","nonce":7,"signature":"{SIG}"}}"#)), Expect::Reject(RejectReason::UnknownJob)),
+        ("submit before auth", false, Message::text(format!(r#"{{"type":"submit","id":1,"job_id":"1.1","nonce":7,"signature":"{SIG}"}}"#)), Expect::Reject(RejectReason::NotAuthorized)),
     ];
     let mut kinds = 0;
     for (name, authed, frame, expect) in text_cases {
@@ -771,7 +791,8 @@ async fn a_prompt_reader_gets_every_answer_to_a_burst_in_one_write() {
     for id in 0..150u64 {
         let n = c.find(from, 4, 60);
         from = n - c.job().3 + 1;
-        c.ws.feed(Message::text(proto::encode(&ClientMsg::Submit { id, job_id: job_id.clone(), nonce: n }))).await.unwrap();
+        let signature = c.sign(n);
+        c.ws.feed(Message::text(proto::encode(&ClientMsg::Submit { id, job_id: job_id.clone(), nonce: n, signature }))).await.unwrap();
     }
     c.ws.flush().await.unwrap();
     let (mut pongs, mut acks) = (0, 0);
@@ -894,11 +915,21 @@ async fn a_session_runs_with_no_transport_at_all() {
     let nonce = (nonce_start..)
         .find(|n| trez_pow::zero_bits(&trez_pow::digest(&t.challenge, &AUTHORITY.0, t.block_count, *n)) >= share_bits)
         .unwrap();
-    let submit = ClientMsg::Submit { id: 1, job_id: job_id.clone(), nonce };
+    // Signed by another key, or over another share: refused before the ledger.
+    let sign = |key: &[u8; 32], n: u64, bits: u32| proto::ShareSigner::new(key).sign(&POOL, &t.challenge, t.block_count, n, bits);
+    for (id, signature) in [(10, sign(&[6u8; 32], nonce, share_bits)), (11, sign(&secret, nonce + 1, share_bits)), (12, sign(&secret, nonce, share_bits + 1))] {
+        tx.send(Inbound::Text(proto::encode(&ClientMsg::Submit { id, job_id: job_id.clone(), nonce, signature }))).await.unwrap();
+        let ack = recv().await;
+        assert!(matches!(ack, Some(ServerMsg::Ack { accepted: false, reason: Some(RejectReason::BadSignature), .. })), "{ack:?}");
+    }
+    assert_eq!(r.ledger.share_count().await.unwrap(), 0, "a badly signed share is not written");
+    let signature = sign(&secret, nonce, share_bits);
+    let submit = ClientMsg::Submit { id: 1, job_id: job_id.clone(), nonce, signature };
     tx.send(Inbound::Text(proto::encode(&submit))).await.unwrap();
     assert!(matches!(recv().await, Some(ServerMsg::Ack { id: 1, accepted: true, .. })));
     assert_eq!(r.ledger.share_count().await.unwrap(), 1, "acked only once durable");
-    tx.send(Inbound::Text(proto::encode(&ClientMsg::Submit { id: 2, job_id, nonce }))).await.unwrap();
+    assert_eq!(r.ledger.shares().await.unwrap()[0].signature, Some(signature.0), "the signature is stored with the share");
+    tx.send(Inbound::Text(proto::encode(&ClientMsg::Submit { id: 2, job_id, nonce, signature }))).await.unwrap();
     assert!(matches!(recv().await, Some(ServerMsg::Ack { id: 2, accepted: false, reason: Some(RejectReason::Duplicate), .. })));
     tx.send(Inbound::TooLarge("frame of 70000 bytes".into())).await.unwrap();
     assert!(matches!(recv().await, Some(ServerMsg::Error { code: ErrorCode::FrameTooLarge, .. })));

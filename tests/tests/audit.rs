@@ -107,6 +107,27 @@ async fn clean_record_audits_ok_and_every_tampering_is_named() {
             "pplns_factor: published",
         ),
         (
+            "a share moved to another wallet (every listing of it)",
+            Box::new(move |e: &mut PoolExport| {
+                let moved = e.rounds[ri].shares.last().unwrap().clone();
+                let to = e.rounds[ri].leaves.iter().find(|l| l.wallet != moved.wallet).unwrap().wallet.clone();
+                for s in e.rounds.iter_mut().flat_map(|r| r.shares.iter_mut()).filter(|s| s.seq == moved.seq) {
+                    s.wallet = to.clone();
+                }
+            }),
+            "signature is not wallet",
+        ),
+        (
+            "a share's signature removed (every listing of it)",
+            Box::new(move |e: &mut PoolExport| {
+                let seq = e.rounds[ri].shares[0].seq;
+                for s in e.rounds.iter_mut().flat_map(|r| r.shares.iter_mut()).filter(|s| s.seq == seq) {
+                    s.signature = None;
+                }
+            }),
+            "unsigned",
+        ),
+        (
             "a payout listed twice",
             Box::new(|e: &mut PoolExport| {
                 let p = e.payouts[0].clone();

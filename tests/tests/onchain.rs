@@ -138,11 +138,11 @@ impl World {
         let plan: Vec<(usize, u32)> = vec![(0, 4), (1, 5), (2, 4), (3, 6), (1, 4), (0, 5), (2, 6), (3, 4)];
         for (w, bits) in plan {
             let (n, z) = find(bits, s.difficulty_high);
-            let share = NewShare { wallet: wallets[w], worker: "t".into(), challenge: s.challenge_number, block_count: s.block_count, nonce: n, bits, zero_bits: z, block: false };
+            let share = NewShare { wallet: wallets[w], worker: "t".into(), challenge: s.challenge_number, block_count: s.block_count, nonce: n, bits, zero_bits: z, block: false, signature: [0; 64] };
             assert!(matches!(self.ledger.record(share).await.unwrap(), Recorded::Accepted { .. }));
         }
         let (n, z) = find(s.difficulty_high, 193);
-        let share = NewShare { wallet: wallets[0], worker: "t".into(), challenge: s.challenge_number, block_count: s.block_count, nonce: n, bits: 4, zero_bits: z, block: true };
+        let share = NewShare { wallet: wallets[0], worker: "t".into(), challenge: s.challenge_number, block_count: s.block_count, nonce: n, bits: 4, zero_bits: z, block: true, signature: [0; 64] };
         match self.ledger.record(share).await.unwrap() {
             Recorded::Accepted { solution: Some(id), .. } => id,
             other => panic!("block share not recorded as a solution: {other:?}"),
@@ -250,7 +250,7 @@ async fn already_won(fresh: bool) {
     let z = trez_pow::zero_bits(&trez_pow::digest(&s.challenge_number, &world.authority.to_bytes(), s.block_count, other));
     world
         .ledger
-        .record(NewShare { wallet: ws[1], worker: "t".into(), challenge: s.challenge_number, block_count: s.block_count, nonce: other, bits: 4, zero_bits: z, block: true })
+        .record(NewShare { wallet: ws[1], worker: "t".into(), challenge: s.challenge_number, block_count: s.block_count, nonce: other, bits: 4, zero_bits: z, block: true, signature: [0; 64] })
         .await
         .unwrap();
     let pending = world.ledger.solutions(SolutionStatus::Pending).await.unwrap();

@@ -9,7 +9,7 @@
 //! client → auth  {wallet, worker, client, signature}          signature = ed25519 over auth_message(...)
 //! server → authorized {wallet, worker, share_bits}
 //! server → job   {job_id, challenge, miner_key, block_count, share_bits, network_bits, nonce_start, nonce_end, clean}
-//! client → submit {id, job_id, nonce}
+//! client → submit {id, job_id, nonce, signature}             signature = ed25519 over share_message(...)
 //! server → ack   {id, accepted, reason?, block}
 //! server → set_difficulty {share_bits}          (vardiff; applies to the next job)
 //! server → error {code, message}                (fatal codes are followed by a close)
@@ -22,11 +22,15 @@
 //!
 //! Auth binds the server's one-time nonce and the pool address under a domain tag ([`auth_message`]); there
 //! is no clock, and an auth captured on one connection fails on any other (its server nonce differs).
+//!
+//! Every `submit` is signed by the wallet over [`share_message`] (pool, challenge, block_count, nonce, share
+//! bits): the relayer checks it before acking and publishes it with the share, so anyone can check which
+//! wallet did the work and that no share moved between wallets (`trez-relayer audit`; docs/SPEC.md).
 
 use serde::{Deserialize, Serialize};
 
 /// Protocol version announced in `hello`; a client speaking another major version is refused.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 /// Largest accepted frame, bytes. Every legitimate message is far smaller.
 pub const MAX_FRAME_BYTES: usize = 4 * 1024;
 /// Longest worker name, bytes (UTF-8).
@@ -184,7 +188,14 @@ pub enum ClientMsg {
         /// ed25519 by `wallet` over [`auth_message`].
         signature: Sig,
     },
-    Submit { id: u64, job_id: String, nonce: u64 },
+    Submit {
+        id: u64,
+        job_id: String,
+        nonce: u64,
+        /// ed25519 by the authorized wallet over [`share_message`] of this share (the job's challenge,
+        /// block_count and share_bits).
+        signature: Sig,
+    },
     Ping {},
 }
 
@@ -208,10 +219,12 @@ pub enum RejectReason {
     NotAuthorized,
     /// The ledger could not make the share durable (the relayer is shutting down or failing).
     Unavailable,
+    /// The submit's signature is not the wallet's over [`share_message`] of this share.
+    BadSignature,
 }
 
 impl RejectReason {
-    pub const ALL: [RejectReason; 8] = [
+    pub const ALL: [RejectReason; 9] = [
         RejectReason::Stale,
         RejectReason::Duplicate,
         RejectReason::LowDifficulty,
@@ -220,6 +233,7 @@ impl RejectReason {
         RejectReason::RateLimited,
         RejectReason::NotAuthorized,
         RejectReason::Unavailable,
+        RejectReason::BadSignature,
     ];
 
     /// The snake_case wire name.
@@ -233,6 +247,7 @@ impl RejectReason {
             RejectReason::RateLimited => "rate_limited",
             RejectReason::NotAuthorized => "not_authorized",
             RejectReason::Unavailable => "unavailable",
+            RejectReason::BadSignature => "bad_signature",
         }
     }
 }
@@ -352,6 +367,58 @@ pub fn sign_auth(secret: &[u8; 32], pool: &Key, server_nonce: &Hex32, worker: &s
     (wallet, Sig(sig.to_bytes()))
 }
 
+/// Domain tag of [`share_message`].
+pub const SHARE_DOMAIN: &[u8; 13] = b"TREZ-share-v1";
+
+/// The 97 bytes a wallet signs for each share: `b"TREZ-share-v1"` (13 bytes), the pool address (32), the
+/// job's challenge (32), block_count (u64 little-endian), nonce (u64 LE), the job's share difficulty in bits
+/// (u32 LE). The signature is published with the share (`/api/export`), so the share's wallet is checkable by
+/// anyone; the share difficulty is the miner's own statement of what it was given.
+pub fn share_message(pool: &Key, challenge: &[u8; 32], block_count: u64, nonce: u64, share_bits: u32) -> [u8; 97] {
+    let mut m = [0u8; 97];
+    m[..13].copy_from_slice(SHARE_DOMAIN);
+    m[13..45].copy_from_slice(&pool.0);
+    m[45..77].copy_from_slice(challenge);
+    m[77..85].copy_from_slice(&block_count.to_le_bytes());
+    m[85..93].copy_from_slice(&nonce.to_le_bytes());
+    m[93..97].copy_from_slice(&share_bits.to_le_bytes());
+    m
+}
+
+/// A wallet's share signer (the key expanded once, not per share).
+pub struct ShareSigner(ed25519_dalek::SigningKey);
+
+impl ShareSigner {
+    /// From the wallet's 32-byte ed25519 secret seed.
+    pub fn new(secret: &[u8; 32]) -> ShareSigner {
+        ShareSigner(ed25519_dalek::SigningKey::from_bytes(secret))
+    }
+
+    /// The wallet's signature over [`share_message`].
+    pub fn sign(&self, pool: &Key, challenge: &[u8; 32], block_count: u64, nonce: u64, share_bits: u32) -> Sig {
+        use ed25519_dalek::Signer;
+        Sig(self.0.sign(&share_message(pool, challenge, block_count, nonce, share_bits)).to_bytes())
+    }
+}
+
+/// A wallet's share verifier (the point decompressed once, e.g. per connection).
+#[derive(Clone, Debug)]
+pub struct ShareVerifier(ed25519_dalek::VerifyingKey);
+
+impl ShareVerifier {
+    /// Errors when `wallet` is not a valid ed25519 point.
+    pub fn new(wallet: &Key) -> Result<ShareVerifier, String> {
+        ed25519_dalek::VerifyingKey::from_bytes(&wallet.0).map(ShareVerifier).map_err(|e| format!("wallet is not an ed25519 key: {e}"))
+    }
+
+    /// Whether `sig` is the wallet's (strict ed25519: no malleable or small-order forms) over
+    /// [`share_message`].
+    pub fn verify(&self, pool: &Key, challenge: &[u8; 32], block_count: u64, nonce: u64, share_bits: u32, sig: &Sig) -> bool {
+        let sig = ed25519_dalek::Signature::from_bytes(&sig.0);
+        self.0.verify_strict(&share_message(pool, challenge, block_count, nonce, share_bits), &sig).is_ok()
+    }
+}
+
 /// Whether a worker/client string is acceptable: at most `max` bytes, no control characters (any other
 /// Unicode is fine).
 pub fn valid_label(s: &str, max: usize) -> bool {
@@ -389,7 +456,7 @@ mod tests {
         }
         let client = vec![
             ClientMsg::Auth { wallet: Key([4; 32]), worker: "w".into(), client: "c".into(), signature: Sig([6; 64]) },
-            ClientMsg::Submit { id: u64::MAX, job_id: "1".into(), nonce: u64::MAX },
+            ClientMsg::Submit { id: u64::MAX, job_id: "1".into(), nonce: u64::MAX, signature: Sig([9; 64]) },
             ClientMsg::Ping {},
         ];
         for m in client {
@@ -437,6 +504,35 @@ mod tests {
         assert!(verify_auth(&pool, &nonce, &wallet, "rig2", &sig).is_err(), "other worker");
         let (other_wallet, _) = sign_auth(&[8u8; 32], &pool, &nonce, "rig");
         assert!(verify_auth(&pool, &nonce, &other_wallet, "rig", &sig).is_err(), "other wallet");
+    }
+
+    /// The share-signature vectors (`vectors/share.json`, made by `vectors/gen_share.py` with Python's
+    /// `cryptography` ed25519 and the message built byte by byte there): the same message, the same
+    /// signature, and it verifies; any other field fails.
+    #[test]
+    fn share_signatures_match_the_independent_vectors_and_bind_every_field() {
+        let v: serde_json::Value = serde_json::from_str(include_str!("../vectors/share.json")).unwrap();
+        let cases = v["cases"].as_array().unwrap();
+        assert_eq!(cases.len(), 4);
+        for c in cases {
+            let seed: [u8; 32] = hex::decode(c["secret_seed"].as_str().unwrap()).unwrap().try_into().unwrap();
+            let pool: Key = c["pool"].as_str().unwrap().parse().unwrap();
+            let wallet: Key = c["wallet"].as_str().unwrap().parse().unwrap();
+            let challenge: [u8; 32] = hex::decode(c["challenge"].as_str().unwrap()).unwrap().try_into().unwrap();
+            let (bc, nonce, bits) = (c["block_count"].as_u64().unwrap(), c["nonce"].as_u64().unwrap(), c["share_bits"].as_u64().unwrap() as u32);
+            assert_eq!(hex::encode(share_message(&pool, &challenge, bc, nonce, bits)), c["message"].as_str().unwrap());
+            let sig = ShareSigner::new(&seed).sign(&pool, &challenge, bc, nonce, bits);
+            assert_eq!(serde_json::to_value(sig).unwrap(), c["signature"]);
+            let v = ShareVerifier::new(&wallet).unwrap();
+            assert!(v.verify(&pool, &challenge, bc, nonce, bits, &sig));
+            assert!(!v.verify(&Key([0xEE; 32]), &challenge, bc, nonce, bits, &sig), "pool");
+            assert!(!v.verify(&pool, &[0xEE; 32], bc, nonce, bits, &sig), "challenge");
+            assert!(!v.verify(&pool, &challenge, bc ^ 1, nonce, bits, &sig), "block_count");
+            assert!(!v.verify(&pool, &challenge, bc, nonce ^ 1, bits, &sig), "nonce");
+            assert!(!v.verify(&pool, &challenge, bc, nonce, bits ^ 1, &sig), "share bits");
+            let other = ShareVerifier::new(&sign_auth(&[0xAB; 32], &pool, &Hex32([0; 32]), "w").0).unwrap();
+            assert!(!other.verify(&pool, &challenge, bc, nonce, bits, &sig), "another wallet");
+        }
     }
 
     #[test]

@@ -110,7 +110,7 @@ pub async fn audit(pc: &PoolChain, export: &PoolExport) -> Result<AuditReport, L
     let mut expected_credit: BTreeMap<[u8; 32], u64> = BTreeMap::new();
     let mut problems = vec![];
     let onchain = onchain_rounds(pc, export).await?;
-    let mut across = Across { issued: issued_challenges(pc, &onchain, &mut problems).await?, ..Across::default() };
+    let mut across = Across { issued: issued_challenges(pc, &onchain, &mut problems).await?, pool: trez_protocol::Key(pc.pool.to_bytes()), ..Across::default() };
     for rec in &export.rounds {
         rounds.push(audit_round(pc, rec, onchain.get(&rec.block_count), &mut expected_credit, &mut across).await?);
     }
@@ -143,8 +143,11 @@ async fn onchain_rounds(pc: &PoolChain, export: &PoolExport) -> Result<BTreeMap<
 /// What the audit carries from round to round.
 #[derive(Default)]
 struct Across {
-    /// Share seq → (wallet, challenge, block_count, nonce, bits) as first listed.
-    shares: BTreeMap<i64, ([u8; 32], [u8; 32], u64, u64, u32)>,
+    /// Share seq → (wallet, challenge, block_count, nonce, bits, signature) as first listed (and, on first
+    /// listing, its signature checked).
+    shares: BTreeMap<i64, ([u8; 32], [u8; 32], u64, u64, u32, Option<String>)>,
+    /// The pool (the signed share message binds it).
+    pool: trez_protocol::Key,
     /// Proof of work (challenge, block_count, nonce) → the share seq that lists it.
     pow: BTreeMap<([u8; 32], u64, u64), i64>,
     /// block_count → the challenge TREZ issued for it, from the chain ([`issued_challenges`]).
@@ -351,16 +354,37 @@ fn check_listing(window: &[(WindowShare, [u8; 32], [u8; 32], u128)], across: &mu
                 across.pow.insert(pow, s.seq);
             }
         }
-        let listed = (*wallet, *challenge, s.block_count, s.nonce, s.bits);
+        let listed = (*wallet, *challenge, s.block_count, s.nonce, s.bits, s.signature.clone());
         match across.shares.get(&s.seq) {
-            Some(first) if *first != listed => problems.push(format!("share seq {}: listed with another wallet, proof of work or difficulty in an earlier round", s.seq)),
+            Some(first) if *first != listed => {
+                problems.push(format!("share seq {}: listed with another wallet, proof of work, difficulty or signature in an earlier round", s.seq))
+            }
             Some(_) => {}
             None => {
+                if let Err(why) = check_signature(&across.pool, s, wallet, challenge) {
+                    problems.push(format!("share seq {}: {why}", s.seq));
+                }
                 across.shares.insert(s.seq, listed);
             }
         }
     }
     unanchored
+}
+
+/// A window share's attribution: its signature must be `wallet`'s over the share message (docs/SPEC.md,
+/// "Share signatures"). A share without one, or with another key's, is not provably that wallet's work.
+fn check_signature(pool: &trez_protocol::Key, s: &WindowShare, wallet: &[u8; 32], challenge: &[u8; 32]) -> Result<(), String> {
+    let Some(text) = &s.signature else { return Err(format!("unsigned: nothing proves wallet {} did this work", Pubkey::new_from_array(*wallet))) };
+    let mut sig = [0u8; 64];
+    match bs58::decode(text).onto(&mut sig) {
+        Ok(64) => {}
+        _ => return Err("signature is not 64 bytes of base58".into()),
+    }
+    let verifier = trez_protocol::ShareVerifier::new(&trez_protocol::Key(*wallet))?;
+    if !verifier.verify(pool, challenge, s.block_count, s.nonce, s.bits, &trez_protocol::Sig(sig)) {
+        return Err(format!("signature is not wallet {}'s over this share (moved from another wallet, or altered)", Pubkey::new_from_array(*wallet)));
+    }
+    Ok(())
 }
 
 /// Most escrow transactions the audit reads (newest first).

@@ -124,7 +124,7 @@ fn computed_round(solution_id: i64, seq: i64, pplns_factor: u64, reward: u64, fe
 }
 
 fn share(nonce: u64) -> NewShare {
-    NewShare { wallet: [1; 32], worker: "rig".into(), challenge: [2; 32], block_count: 3, nonce, bits: 4, zero_bits: 5, block: false }
+    NewShare { wallet: [1; 32], worker: "rig".into(), challenge: [2; 32], block_count: 3, nonce, bits: 4, zero_bits: 5, block: false, signature: [nonce as u8; 64] }
 }
 
 /// A value the database cannot decode is an error that names its row and column, never a default (a zero
@@ -136,7 +136,9 @@ async fn corrupt_values_are_errors_naming_the_row_never_defaults(u: Under) {
     }
     ledger.record_payouts("sig-a".into(), PayoutKind::Claim, vec![([1; 32], 7)]).await.unwrap();
     assert_eq!(ledger.payouts().await.unwrap()[0].kind, PayoutKind::Claim);
-    assert_eq!(ledger.shares().await.unwrap().len(), 3);
+    let stored = ledger.shares().await.unwrap();
+    assert_eq!(stored.len(), 3);
+    assert!(stored.iter().all(|s| s.signature == Some([s.nonce as u8; 64])), "each share keeps its signature");
 
     u.exec("UPDATE payouts SET kind = 'refund'").await;
     let e = ledger.payouts().await.unwrap_err().to_string();

@@ -15,6 +15,8 @@ pub struct NewShare {
     pub zero_bits: u32,
     /// Meets network difficulty: also insert a pending solution.
     pub block: bool,
+    /// The wallet's ed25519 signature over `trez_protocol::share_message` of this share.
+    pub signature: [u8; 64],
 }
 
 /// Outcome of [`super::Ledger::record`].
@@ -41,6 +43,8 @@ pub struct ShareRow {
     pub zero_bits: u32,
     /// Unix ms.
     pub created_ms: i64,
+    /// The wallet's signature over the share (None for shares recorded before protocol v2).
+    pub signature: Option<[u8; 64]>,
 }
 
 /// Defines a state enum with its stored name (`as_str`) and the inverse (`parse`, None for a name this

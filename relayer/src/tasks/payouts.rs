@@ -306,6 +306,7 @@ mod tests {
                 bits: 1,
                 zero_bits: 1,
                 block: true,
+                signature: [0; 64],
             };
             ledger.record(share).await.unwrap();
         }

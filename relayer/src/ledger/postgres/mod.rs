@@ -25,6 +25,7 @@ pub const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("../../../../migrations/postgres/0001_ledger.sql")),
     (2, include_str!("../../../../migrations/postgres/0002_relayers.sql")),
     (3, include_str!("../../../../migrations/postgres/0003_lease_holder.sql")),
+    (4, include_str!("../../../../migrations/postgres/0004_share_signature.sql")),
 ];
 
 /// A relayer heartbeat older than this (ms, by the database server's clock) no longer vouches for the lease
@@ -234,10 +235,10 @@ async fn commit<'a>(pool: &Pool, shares: impl Iterator<Item = &'a NewShare>) -> 
     let tx = client.transaction().await?;
     let insert_shares = tx
         .prepare_cached(
-            "INSERT INTO shares (wallet, worker, challenge, block_count, nonce, bits, zero_bits, created_ms)
-             SELECT w, k, c, b, n, bi, z, $8
-               FROM unnest($1::bytea[], $2::text[], $3::bytea[], $4::int8[], $5::int8[], $6::int4[], $7::int4[])
-                    WITH ORDINALITY AS t (w, k, c, b, n, bi, z, i)
+            "INSERT INTO shares (wallet, worker, challenge, block_count, nonce, bits, zero_bits, created_ms, signature)
+             SELECT w, k, c, b, n, bi, z, $8, sg
+               FROM unnest($1::bytea[], $2::text[], $3::bytea[], $4::int8[], $5::int8[], $6::int4[], $7::int4[], $9::bytea[])
+                    WITH ORDINALITY AS t (w, k, c, b, n, bi, z, sg, i)
               ORDER BY i
              ON CONFLICT (challenge, nonce) DO NOTHING RETURNING seq, challenge, nonce",
         )
@@ -250,7 +251,8 @@ async fn commit<'a>(pool: &Pool, shares: impl Iterator<Item = &'a NewShare>) -> 
     let nonces: Vec<i64> = shares.iter().map(|s| s.nonce as i64).collect();
     let bits: Vec<i32> = shares.iter().map(|s| s.bits as i32).collect();
     let zeros: Vec<i32> = shares.iter().map(|s| s.zero_bits as i32).collect();
-    let rows = tx.query(&insert_shares, &[&wallets, &workers, &challenges, &bcs, &nonces, &bits, &zeros, &now]).await?;
+    let sigs: Vec<&[u8]> = shares.iter().map(|s| s.signature.as_slice()).collect();
+    let rows = tx.query(&insert_shares, &[&wallets, &workers, &challenges, &bcs, &nonces, &bits, &zeros, &now, &sigs]).await?;
     let mut inserted = std::collections::HashMap::with_capacity(rows.len());
     for r in rows {
         let challenge: Vec<u8> = r.get(1);

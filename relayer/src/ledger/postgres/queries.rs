@@ -33,7 +33,7 @@ fn unsigned(r: &Row, column: &str, key: &dyn std::fmt::Display) -> Result<u64, L
     u64::try_from(v).map_err(|_| corrupt(key, column, format!("negative value {v}")))
 }
 
-const SHARE_COLS: &str = "seq, wallet, worker, challenge, block_count, nonce, bits, zero_bits, created_ms";
+const SHARE_COLS: &str = "seq, wallet, worker, challenge, block_count, nonce, bits, zero_bits, created_ms, signature";
 
 fn share_row(r: &Row) -> Result<ShareRow, LedgerError> {
     let seq: i64 = r.try_get("seq")?;
@@ -47,6 +47,10 @@ fn share_row(r: &Row) -> Result<ShareRow, LedgerError> {
         bits: r.try_get::<_, i32>("bits")? as u32,
         zero_bits: r.try_get::<_, i32>("zero_bits")? as u32,
         created_ms: r.try_get("created_ms")?,
+        signature: match r.try_get::<_, Option<Vec<u8>>>("signature")? {
+            None => None,
+            Some(b) => Some(b.try_into().map_err(|b: Vec<u8>| corrupt(&seq, "signature", format!("{} bytes", b.len())))?),
+        },
     })
 }
 
@@ -219,7 +223,7 @@ impl Ledger for Postgres {
 
     async fn round_window(&self, block_count: u64) -> Result<Vec<(ShareRow, u128)>, LedgerError> {
         let c = self.pool.get().await?;
-        let sql = "SELECT s.seq, s.wallet, s.worker, s.challenge, s.block_count, s.nonce, s.bits, s.zero_bits, s.created_ms, w.weight
+        let sql = "SELECT s.seq, s.wallet, s.worker, s.challenge, s.block_count, s.nonce, s.bits, s.zero_bits, s.created_ms, s.signature, w.weight
                    FROM round_shares w JOIN shares s ON s.seq = w.share_seq WHERE w.block_count = $1 ORDER BY s.seq";
         c.query(sql, &[&(block_count as i64)])
             .await?

@@ -28,6 +28,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../../../migrations/0003_payout_kind.sql")),
         M::up(include_str!("../../../../migrations/0004_share_time_index.sql")),
         M::up(include_str!("../../../../migrations/0005_round_share_index.sql")),
+        M::up(include_str!("../../../../migrations/0006_share_signature.sql")),
     ])
 }
 
@@ -143,8 +144,8 @@ impl Sqlite {
 fn insert_share(tx: &rusqlite::Transaction, s: &NewShare, now: i64) -> rusqlite::Result<Recorded> {
     // Cached statements: parsing the SQL per share was a visible part of the ledger thread's profile.
     let inserted = tx.prepare_cached(
-        "INSERT OR IGNORE INTO shares (wallet, worker, challenge, block_count, nonce, bits, zero_bits, created_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT OR IGNORE INTO shares (wallet, worker, challenge, block_count, nonce, bits, zero_bits, created_ms, signature)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(params![
             s.wallet.as_slice(),
@@ -154,7 +155,8 @@ fn insert_share(tx: &rusqlite::Transaction, s: &NewShare, now: i64) -> rusqlite:
             s.nonce as i64,
             s.bits,
             s.zero_bits,
-            now
+            now,
+            s.signature.as_slice()
         ])?;
     if inserted == 0 {
         return Ok(Recorded::Duplicate);

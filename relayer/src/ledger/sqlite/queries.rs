@@ -27,7 +27,7 @@ impl Ledger for Sqlite {
     async fn shares(&self) -> Result<Vec<ShareRow>, LedgerError> {
         self.read(|c| {
             let mut st = c.prepare(
-                "SELECT seq, wallet, worker, challenge, block_count, nonce, bits, zero_bits, created_ms
+                "SELECT seq, wallet, worker, challenge, block_count, nonce, bits, zero_bits, created_ms, signature
                  FROM shares ORDER BY seq",
             )?;
             let rows = st.query_map([], share_row)?.collect::<Result<Vec<_>, _>>()?;
@@ -158,12 +158,12 @@ impl Ledger for Sqlite {
     async fn round_window(&self, block_count: u64) -> Result<Vec<(ShareRow, u128)>, LedgerError> {
         self.read(move |c| {
             let mut st = c.prepare(
-                "SELECT s.seq, s.wallet, s.worker, s.challenge, s.block_count, s.nonce, s.bits, s.zero_bits, s.created_ms, w.weight
+                "SELECT s.seq, s.wallet, s.worker, s.challenge, s.block_count, s.nonce, s.bits, s.zero_bits, s.created_ms, s.signature, w.weight
                  FROM round_shares w JOIN shares s ON s.seq = w.share_seq WHERE w.block_count = ?1 ORDER BY s.seq",
             )?;
             let rows = st
                 .query_map([block_count as i64], |r| {
-                    Ok((share_row(r)?, weight(r, 9)?))
+                    Ok((share_row(r)?, weight(r, 10)?))
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(rows)

@@ -47,7 +47,7 @@ pub(super) fn u64_at(r: &rusqlite::Row, idx: usize) -> rusqlite::Result<u64> {
 }
 
 /// Map a `shares` row selected as (seq, wallet, worker, challenge, block_count, nonce, bits, zero_bits,
-/// created_ms).
+/// created_ms, signature).
 pub(super) fn share_row(r: &rusqlite::Row) -> rusqlite::Result<ShareRow> {
     Ok(ShareRow {
         seq: r.get(0)?,
@@ -59,6 +59,10 @@ pub(super) fn share_row(r: &rusqlite::Row) -> rusqlite::Result<ShareRow> {
         bits: r.get(6)?,
         zero_bits: r.get(7)?,
         created_ms: r.get(8)?,
+        signature: match r.get::<_, Option<Vec<u8>>>(9)? {
+            None => None,
+            Some(b) => Some(b.try_into().map_err(|b: Vec<u8>| corrupt(r, 9, format!("signature of {} bytes", b.len())))?),
+        },
     })
 }
 

@@ -45,6 +45,8 @@ pub(super) struct Session {
     out: mpsc::Sender<Outbound>,
     server_nonce: Hex32,
     wallet: Option<(Key, String)>,
+    /// The authorized wallet's share-signature verifier.
+    verifier: Option<proto::ShareVerifier>,
     vardiff: Vardiff,
     jobs: VecDeque<(String, IssuedJob)>,
     next_job: u64,
@@ -75,6 +77,7 @@ impl Session {
             out,
             server_nonce: Hex32(rand::random()),
             wallet: None,
+            verifier: None,
             vardiff,
             jobs: VecDeque::new(),
             next_job: 0,
@@ -246,7 +249,7 @@ impl Session {
                 self.on_auth(wallet, worker, client, signature);
                 None
             }
-            Ok(ClientMsg::Submit { id, job_id, nonce }) => self.on_submit(id, &job_id, nonce),
+            Ok(ClientMsg::Submit { id, job_id, nonce, signature }) => self.on_submit(id, &job_id, nonce, &signature),
         }
     }
 
@@ -259,11 +262,16 @@ impl Session {
             let _ = self.error(ErrorCode::InvalidWorker, "worker/client: at most 64 bytes, no control characters");
             return;
         }
-        if let Err(why) = proto::verify_auth(&self.shared.pool, &self.server_nonce, &wallet, &worker, &signature) {
-            debug!(peer = %self.peer, %wallet, why, "auth failed");
-            let _ = self.error(ErrorCode::AuthFailed, "signature does not verify for this pool and server nonce");
-            return;
-        }
+        let verified = proto::verify_auth(&self.shared.pool, &self.server_nonce, &wallet, &worker, &signature).and_then(|()| proto::ShareVerifier::new(&wallet));
+        let verifier = match verified {
+            Ok(v) => v,
+            Err(why) => {
+                debug!(peer = %self.peer, %wallet, why, "auth failed");
+                let _ = self.error(ErrorCode::AuthFailed, "signature does not verify for this pool and server nonce");
+                return;
+            }
+        };
+        self.verifier = Some(verifier);
         info!(peer = %self.peer, %wallet, worker, client, "miner authorized");
         self.shared.stats.authorized.fetch_add(1, Ordering::Relaxed);
         let share_bits = self.vardiff.bits();

@@ -27,7 +27,7 @@ impl Session {
     }
 
     /// Validate a submit; returns the durable-commit future when the share is valid.
-    pub(super) fn on_submit(&mut self, id: u64, job_id: &str, nonce: u64) -> Option<Pending> {
+    pub(super) fn on_submit(&mut self, id: u64, job_id: &str, nonce: u64, signature: &trez_protocol::Sig) -> Option<Pending> {
         let Some((wallet, worker)) = self.wallet.clone() else {
             self.shared.stats.reject(RejectReason::NotAuthorized, None);
             let _ = self.send(&ServerMsg::Ack { id, accepted: false, reason: Some(RejectReason::NotAuthorized), block: false });
@@ -58,6 +58,12 @@ impl Session {
                 return None;
             }
         };
+        // The wallet's signature over this share (after the cheap checks: a bad share costs no verify).
+        let signed = self.verifier.as_ref().is_some_and(|v| v.verify(&self.shared.pool, &t.challenge, t.block_count, nonce, share_bits, signature));
+        if !signed {
+            self.reject(id, RejectReason::BadSignature);
+            return None;
+        }
         self.seen.entry(t.challenge).or_default().insert(nonce);
         let share = NewShare {
             wallet: wallet.0,
@@ -68,6 +74,7 @@ impl Session {
             bits: share_bits,
             zero_bits,
             block,
+            signature: signature.0,
         };
         let ledger = self.shared.ledger.clone();
         Some(Box::pin(async move {
