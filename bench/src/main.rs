@@ -3,9 +3,10 @@
 //!
 //! ```text
 //! cargo run --locked -p trez-bench -- all            # everything (about 2 minutes)
-//! cargo run --locked -p trez-bench -- miner|relayer|solution|onchain
+//! cargo run --locked -p trez-bench -- miner|relayer|solution|onchain|attribution
 //! ```
 
+mod attribution;
 mod miner;
 mod onchain;
 mod relayer;
@@ -37,6 +38,8 @@ enum Cmd {
     Relayer(relayer::Args),
     /// Block-meeting share received → submit_solution handed to the chain client.
     Solution,
+    /// Share signatures: miner sign and relayer verify per share vs the share's digest; record bytes.
+    Attribution,
     /// Largest payout / credit_batch per transaction (legacy and v0 + lookup table); transactions per round.
     Onchain,
     /// (Child process) the relayer's share server on a synthetic template.
@@ -58,6 +61,8 @@ struct Results {
     solution: Option<solution::SolutionResults>,
     #[serde(skip_serializing_if = "Option::is_none")]
     onchain: Option<onchain::OnchainResults>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    attribution: Option<attribution::AttributionResults>,
 }
 
 #[derive(Serialize, Default)]
@@ -94,11 +99,13 @@ fn main() -> Result<()> {
             r.relayer = Some(relayer::run(&args)?);
             r.solution = Some(solution::run()?);
             r.onchain = Some(onchain::run()?);
+            r.attribution = Some(attribution::run()?);
         }
         Cmd::Miner => r.miner = Some(miner::run()?),
         Cmd::Relayer(args) => r.relayer = Some(relayer::run(&args)?),
         Cmd::Solution => r.solution = Some(solution::run()?),
         Cmd::Onchain => r.onchain = Some(onchain::run()?),
+        Cmd::Attribution => r.attribution = Some(attribution::run()?),
         Cmd::ServeRelayer(_) | Cmd::ServeEcho => {}
     }
     if let Some(dir) = cli.json.parent() {
