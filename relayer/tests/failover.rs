@@ -82,7 +82,8 @@ async fn killing_the_leader_again_and_again_loses_and_doubles_nothing() {
             path
         })
         .collect();
-    let log_path = dir.path().join("relayers.log");
+    // Outside the temp dir (which a failing run removes): target/tmp/failover-relayers.log, kept for reading.
+    let log_path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("failover-relayers.log");
     let log = Arc::new(Mutex::new(std::fs::File::create(&log_path).unwrap()));
     let mut relayers: Vec<Option<common::Relayer>> = vec![];
     for (i, c) in configs.iter().enumerate() {

@@ -154,8 +154,23 @@ async fn api_endpoints_match_the_chain_and_the_export_audits() {
         assert!(metrics.contains(&format!("{h}_bucket{{le=\"+Inf\"}} {count}")), "{h}: +Inf bucket must equal the count");
     }
 
+    // The served record follows its published JSON Schema (docs/export.schema.json), and the schema is strict
+    // enough to refuse a record with a field it does not define or a share signature that is not base58.
+    let raw: serde_json::Value = get("/api/export").await.json().await.unwrap();
+    let schema: serde_json::Value = serde_json::from_str(include_str!("../../docs/export.schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&raw).map(|e| format!("{} at {}", e, e.instance_path)).collect();
+    assert!(errors.is_empty(), "/api/export does not follow docs/export.schema.json: {errors:?}");
+    assert!(raw["rounds"][0]["shares"][0]["signature"].is_string(), "window shares carry their signatures");
+    let mut extra = raw.clone();
+    extra["rounds"][0]["shares"][0]["digest"] = serde_json::json!("00");
+    assert!(!validator.is_valid(&extra));
+    let mut bad_sig = raw.clone();
+    bad_sig["rounds"][0]["shares"][0]["signature"] = serde_json::json!("0OIl");
+    assert!(!validator.is_valid(&bad_sig));
+
     // The served record audits OK.
-    let export: PoolExport = get("/api/export").await.json().await.unwrap();
+    let export: PoolExport = serde_json::from_value(raw).unwrap();
     let report = trez_relayer::audit::audit(&pc, &export).await.unwrap();
     assert!(report.ok, "{:?}", report);
 

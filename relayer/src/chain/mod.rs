@@ -74,6 +74,28 @@ pub struct TxRecord {
     pub inner: Vec<InnerIx>,
 }
 
+/// A landed transaction of any version in the legacy shape the escrow decoder reads: a legacy one as it is;
+/// a v0 one with its account keys flattened to the order its instruction indices use (static keys, then the
+/// lookup-table addresses the node reports as loaded, writable then read-only). `None` when a v0
+/// instruction points past those keys (the node withheld the loaded addresses).
+pub fn flatten_transaction(tx: solana_sdk::transaction::VersionedTransaction, writable: Vec<Pubkey>, readonly: Vec<Pubkey>) -> Option<Transaction> {
+    use solana_sdk::message::VersionedMessage;
+    match tx.message {
+        VersionedMessage::Legacy(message) => Some(Transaction { signatures: tx.signatures, message }),
+        VersionedMessage::V0(m) => {
+            let mut account_keys = m.account_keys;
+            account_keys.extend(writable);
+            account_keys.extend(readonly);
+            let n = account_keys.len();
+            let fits = m.instructions.iter().all(|ix| (ix.program_id_index as usize) < n && ix.accounts.iter().all(|&a| (a as usize) < n));
+            fits.then(|| Transaction {
+                signatures: tx.signatures,
+                message: solana_sdk::message::Message { header: m.header, account_keys, recent_blockhash: m.recent_blockhash, instructions: m.instructions },
+            })
+        }
+    }
+}
+
 /// One invoked (inner) instruction of a transaction; account and program indices point into the
 /// transaction's `account_keys`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -194,5 +216,42 @@ pub fn custom_code(err: &solana_sdk::transaction::TransactionError) -> Option<u3
     match err {
         solana_sdk::transaction::TransactionError::InstructionError(_, solana_sdk::instruction::InstructionError::Custom(c)) => Some(*c),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use solana_sdk::instruction::{AccountMeta, Instruction};
+    use solana_sdk::message::{v0, VersionedMessage};
+    use solana_sdk::transaction::VersionedTransaction;
+
+    use super::*;
+
+    /// A v0 transaction whose accounts come partly from a lookup table decodes to the same instruction
+    /// (program, accounts in order, data) as it was built from; without the loaded addresses it is refused.
+    #[test]
+    fn a_v0_transaction_flattens_to_its_instructions_accounts() {
+        let (payer, program) = (Pubkey::new_unique(), Pubkey::new_unique());
+        let table: Vec<Pubkey> = (0..6).map(|_| Pubkey::new_unique()).collect();
+        let ix = Instruction::new_with_bytes(
+            program,
+            &[1, 2, 3],
+            vec![AccountMeta::new(table[4], false), AccountMeta::new_readonly(table[1], false), AccountMeta::new(payer, true), AccountMeta::new(table[2], false)],
+        );
+        let lut = solana_sdk::message::AddressLookupTableAccount { key: Pubkey::new_unique(), addresses: table.clone() };
+        let m = v0::Message::try_compile(&payer, std::slice::from_ref(&ix), &[lut], Hash::default()).unwrap();
+        let lookup = &m.address_table_lookups[0];
+        let writable: Vec<Pubkey> = lookup.writable_indexes.iter().map(|&i| table[i as usize]).collect();
+        let readonly: Vec<Pubkey> = lookup.readonly_indexes.iter().map(|&i| table[i as usize]).collect();
+        assert!(!writable.is_empty() && !readonly.is_empty(), "the table supplies accounts of both kinds");
+        let vt = VersionedTransaction { signatures: vec![Signature::default()], message: VersionedMessage::V0(m) };
+        let flat = flatten_transaction(vt.clone(), writable, readonly).expect("decodes");
+        let c = &flat.message.instructions[0];
+        let keys = &flat.message.account_keys;
+        assert_eq!(keys[c.program_id_index as usize], program);
+        let accounts: Vec<Pubkey> = c.accounts.iter().map(|&a| keys[a as usize]).collect();
+        assert_eq!(accounts, ix.accounts.iter().map(|a| a.pubkey).collect::<Vec<_>>());
+        assert_eq!(c.data, ix.data);
+        assert!(flatten_transaction(vt, vec![], vec![]).is_none(), "indices past the static keys without loaded addresses");
     }
 }

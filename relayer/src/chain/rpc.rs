@@ -19,7 +19,9 @@ use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Signature;
 use solana_sdk::transaction::Transaction;
 use solana_transaction_status_client_types::option_serializer::OptionSerializer;
-use solana_transaction_status_client_types::{EncodedConfirmedTransactionWithStatusMeta, UiInnerInstructions, UiInstruction, UiTransactionEncoding};
+use solana_transaction_status_client_types::{
+    EncodedConfirmedTransactionWithStatusMeta, UiInnerInstructions, UiInstruction, UiLoadedAddresses, UiTransactionEncoding,
+};
 use tokio::sync::mpsc;
 use tracing::warn;
 
@@ -335,8 +337,16 @@ impl ChainClient for RpcChain {
             Some(OptionSerializer::Some(groups)) => inner_from_ui(groups),
             _ => vec![],
         };
-        // Versioned (v0) transactions are not the pool's; they are skipped like undecodable ones.
-        let Some(transaction) = tx.transaction.transaction.decode().and_then(|v| v.into_legacy_transaction()) else { return Ok(None) };
+        // Legacy and v0: a v0 message's accounts are its static keys, then the addresses its lookup tables
+        // loaded (writable, then read-only), as the node reports them.
+        let loaded = |f: fn(&UiLoadedAddresses) -> &Vec<String>| -> Vec<Pubkey> {
+            match meta.map(|m| &m.loaded_addresses) {
+                Some(OptionSerializer::Some(l)) => f(l).iter().filter_map(|k| k.parse().ok()).collect(),
+                _ => vec![],
+            }
+        };
+        let (writable, readonly) = (loaded(|l| &l.writable), loaded(|l| &l.readonly));
+        let Some(transaction) = tx.transaction.transaction.decode().and_then(|v| super::flatten_transaction(v, writable, readonly)) else { return Ok(None) };
         Ok(Some(TxRecord { signature: *signature, slot: tx.slot, ok, transaction, inner }))
     }
 
