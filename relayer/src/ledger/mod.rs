@@ -101,7 +101,9 @@ pub trait Ledger: Send + Sync + 'static {
     async fn solutions(&self, status: SolutionStatus) -> Result<Vec<Solution>, LedgerError>;
     /// Every solution, oldest first.
     async fn all_solutions(&self) -> Result<Vec<Solution>, LedgerError>;
-    /// Set a solution's status, with a reason (lost) and the landing signature (confirmed) when given.
+    /// Set a solution's status, with a reason (lost) and the landing signature (confirmed) when given. A
+    /// landed solution (confirmed or stranded) never goes back to pending or lost: such a call changes nothing
+    /// (two relayers deciding about one solution at once cannot undo a landing).
     async fn set_solution(&self, id: i64, status: SolutionStatus, reason: Option<String>, signature: Option<String>) -> Result<(), LedgerError>;
     /// Confirmed solutions whose round is not credited in the ledger yet, oldest first.
     async fn unsettled(&self) -> Result<Vec<Solution>, LedgerError>;

@@ -255,7 +255,11 @@ async fn solutions_rounds_and_payouts_keep_their_rules(u: Under) {
     let Recorded::Accepted { seq, solution: Some(id) } = l.record(NewShare { block: true, ..share(9) }).await.unwrap() else { panic!() };
     assert_eq!(l.solutions(SolutionStatus::Pending).await.unwrap().len(), 1);
     l.set_solution(id, SolutionStatus::Confirmed, None, Some("sig-submit".into())).await.unwrap();
+    // Another relayer's late "lost" (or "pending") for a landed solution changes nothing.
+    u.second.set_solution(id, SolutionStatus::Lost, Some("challenge moved".into()), None).await.unwrap();
+    u.second.set_solution(id, SolutionStatus::Pending, None, None).await.unwrap();
     let sol = &l.unsettled().await.unwrap()[0];
+    assert_eq!(sol.reason, None, "a refused change writes nothing");
     assert_eq!((sol.id, sol.share_seq, sol.status, sol.signature.as_deref()), (id, seq, SolutionStatus::Confirmed, Some("sig-submit")));
     let w = l.window(seq, 16).await.unwrap();
     let leaves = crate::pplns::leaves(&w, 50).unwrap();
@@ -268,6 +272,8 @@ async fn solutions_rounds_and_payouts_keep_their_rules(u: Under) {
     assert_eq!(l.leaf_wallets().await.unwrap(), vec![[1; 32]]);
     l.set_solution(id, SolutionStatus::Stranded, Some("stranded".into()), None).await.unwrap();
     assert_eq!(l.solutions(SolutionStatus::Stranded).await.unwrap()[0].reason.as_deref(), Some("stranded"));
+    l.set_solution(id, SolutionStatus::Lost, None, None).await.unwrap();
+    assert_eq!(l.solutions(SolutionStatus::Stranded).await.unwrap().len(), 1, "stranded stays stranded");
 
     l.record_tx("sig-begin".into(), TxKind::BeginCredit, Some(3), None).await.unwrap();
     l.record_tx("sig-batch".into(), TxKind::CreditBatch, Some(3), Some(0)).await.unwrap();

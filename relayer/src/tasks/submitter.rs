@@ -123,9 +123,16 @@ async fn submit(pc: &PoolChain, ledger: &dyn Ledger, s: &Solution, cancel: &Canc
     }
 }
 
-/// The Round of `block_count` (None until a solution of that block landed) and the TREZ state.
+/// The Round of `block_count` (None until a solution of that block landed) and the TREZ state, the state
+/// read **first**: a Round is created by the same transaction that moves TREZ past its block, so "state moved
+/// past `block_count` and still no Round" then proves someone else won. Read the other way round, a solution
+/// of ours landing between the two reads (sent by another relayer sweeping the same solution) looked like
+/// "challenge moved" and could be recorded lost although its round was on-chain, leaving the round uncredited
+/// (a plausible cause of the one failover run here that left a round uncredited, under heavy CPU contention;
+/// its log was lost).
 async fn round_and_state(pc: &PoolChain, block_count: u64) -> Result<(Option<Round>, TrezState), LoopError> {
-    Ok((pc.round(block_count).await?, pc.trez_state().await?))
+    let state = pc.trez_state().await?;
+    Ok((pc.round(block_count).await?, state))
 }
 
 async fn confirmed(pc: &PoolChain, ledger: &dyn Ledger, s: &Solution, round: &Round, sig: Option<Signature>) {

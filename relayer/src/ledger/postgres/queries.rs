@@ -126,7 +126,8 @@ impl Ledger for Postgres {
             .get()
             .await?
             .execute(
-                "UPDATE solutions SET status = $2, reason = coalesce($3, reason), signature = coalesce($4, signature), updated_ms = $5 WHERE id = $1",
+                "UPDATE solutions SET status = $2, reason = coalesce($3, reason), signature = coalesce($4, signature), updated_ms = $5
+                 WHERE id = $1 AND NOT (status IN ('confirmed', 'stranded') AND $2 IN ('pending', 'lost'))",
                 &[&id, &status.as_str(), &reason, &signature, &now_ms()],
             )
             .await?;

@@ -58,7 +58,7 @@ impl Ledger for Sqlite {
         self.call(move |c| {
             c.execute(
                 "UPDATE solutions SET status = ?2, reason = coalesce(?3, reason), signature = coalesce(?4, signature),
-                 updated_ms = ?5 WHERE id = ?1",
+                 updated_ms = ?5 WHERE id = ?1 AND NOT (status IN ('confirmed', 'stranded') AND ?2 IN ('pending', 'lost'))",
                 params![id, status.as_str(), reason, signature, now_ms()],
             )
             .map(|_| ())
