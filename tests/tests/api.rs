@@ -137,6 +137,25 @@ async fn api_endpoints_match_the_chain_and_the_export_audits() {
     assert_eq!(get("/api/miners/not-a-wallet").await.status(), 400);
     assert_eq!(get("/api/rounds/999999").await.status(), 404);
 
+    // The miner's leaf proof for a credited round verifies against the on-chain Round's root, and its amount
+    // is the miner's part of what the chain credited; bad input is a coded 4xx.
+    let rounds: Vec<serde_json::Value> = get("/api/rounds").await.json().await.unwrap();
+    let bc = rounds.iter().find(|r| r["status"] == "credited").expect("a credited round")["block_count"].as_u64().unwrap();
+    let me = wallet.key().to_string();
+    let pj: serde_json::Value = get(&format!("/api/rounds/{bc}/proof/{me}")).await.json().await.unwrap();
+    let onchain = pc.round(bc).await.unwrap().unwrap();
+    let hex32 = |v: &serde_json::Value| -> [u8; 32] { hex::decode(v.as_str().unwrap()).unwrap().try_into().unwrap() };
+    let leaf = &pj["leaf"];
+    let weight: u128 = leaf["weight"].as_str().unwrap().parse().unwrap();
+    let hash = trez_pool::merkle::leaf_hash(&wallet.key().0, weight, leaf["shares"].as_u64().unwrap(), leaf["amount"].as_u64().unwrap());
+    assert_eq!(hash, hex32(&pj["leaf_hash"]));
+    let proof: Vec<[u8; 32]> = pj["proof"].as_array().unwrap().iter().map(hex32).collect();
+    assert!(trez_pool::merkle::verify(hash, pj["index"].as_u64().unwrap() as u32, onchain.leaf_count, &proof, &onchain.leaves_root), "{pj}");
+    assert_eq!(pj["leaf_count"].as_u64().unwrap(), onchain.leaf_count as u64);
+    assert_eq!(get(&format!("/api/rounds/{bc}/proof/not-a-wallet")).await.status(), 400);
+    assert_eq!(get(&format!("/api/rounds/{bc}/proof/{}", solana_sdk::pubkey::Pubkey::new_unique())).await.status(), 404);
+    assert_eq!(get(&format!("/api/rounds/999999/proof/{me}")).await.status(), 404);
+
     let metrics = get("/metrics").await.text().await.unwrap();
     for name in ["trez_connections", "trez_shares_accepted_total", "trez_shares_rejected_total{reason=\"stale\"}", "trez_blocks_found_total", "trez_escrow_solvency_margin_base_units", "trez_template_age_ms", "trez_paid_base_units"] {
         assert!(metrics.contains(name), "metrics lack {name}:\n{metrics}");

@@ -149,6 +149,29 @@ pub(super) async fn round(State(s): State<ApiState>, Path(n): Path<u64>) -> Resu
     }
 }
 
+/// `GET /api/rounds/{n}/proof/{wallet}`: the wallet's leaf in round `n`, its index, its merkle proof (hex,
+/// bottom up, docs/SPEC.md §6), the leaf count and the root, so a miner checks its leaf against the on-chain
+/// `Round.leaves_root` without the whole record. 400 for a malformed wallet, 404 for no such round or no leaf
+/// of that wallet in it.
+pub(super) async fn round_proof(State(s): State<ApiState>, Path((n, wallet)): Path<(u64, String)>) -> Result<Json<serde_json::Value>, ApiError> {
+    let w: Pubkey = wallet.parse().map_err(|_| ApiError(StatusCode::BAD_REQUEST, format!("not a wallet address: {wallet}")))?;
+    let Some((row, leaves)) = s.ledger.round(n).await.map_err(internal)? else { return Err(ApiError(StatusCode::NOT_FOUND, format!("no round {n}"))) };
+    let Some(index) = leaves.iter().position(|l| l.wallet == w.to_bytes()) else {
+        return Err(ApiError(StatusCode::NOT_FOUND, format!("wallet {w} has no leaf in round {n}")));
+    };
+    let l = &leaves[index];
+    let proof = crate::pplns::merkle_proof(&leaves, index).unwrap_or_default();
+    Ok(Json(serde_json::json!({
+        "block_count": n,
+        "leaf": { "wallet": w.to_string(), "weight": l.weight.to_string(), "shares": l.shares, "amount": l.amount },
+        "leaf_hash": hex::encode(crate::pplns::leaf_hash(l)),
+        "index": index,
+        "leaf_count": leaves.len(),
+        "proof": proof.iter().map(hex::encode).collect::<Vec<_>>(),
+        "leaves_root": hex::encode(row.leaves_root),
+    })))
+}
+
 pub(super) async fn payouts(State(s): State<ApiState>) -> Result<Json<Vec<export::PayoutRecord>>, ApiError> {
     Ok(Json(export::export(&*s.ledger, &s.pc.pool).await.map_err(internal)?.payouts))
 }

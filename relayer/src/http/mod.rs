@@ -31,6 +31,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/miners/{wallet}", get(api::miner))
         .route("/api/rounds", get(api::rounds))
         .route("/api/rounds/{n}", get(api::round))
+        .route("/api/rounds/{n}/proof/{wallet}", get(api::round_proof))
         .route("/api/payouts", get(api::payouts))
         .route("/api/export", get(api::export_all))
         .route("/metrics", get(api::metrics))
