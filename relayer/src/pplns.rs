@@ -6,7 +6,8 @@
 //! - `distributable = reward − fee` is split in integer base units: `floor(distributable × w / W)` each, and
 //!   the remainder one unit at a time by largest fractional part (`distributable × w mod W`), ties broken by
 //!   ascending wallet bytes. Any two implementations agree to the unit.
-//! - Leaves are `(wallet, weight, share count, amount)` sorted by wallet; the merkle root is SHA-256 with a
+//! - Leaves are `(wallet, weight, share count, amount)` sorted by wallet, one per wallet whose amount is at
+//!   least one base unit (a zero-amount wallet gets no leaf, so no Member account); the merkle root is SHA-256 with a
 //!   `0x00` prefix on leaves and `0x01` on nodes; an odd node is carried up unchanged; no leaves → zero root.
 //!
 //! Weights are u128: shares and the network difficulty are limited to [`MAX_WEIGHT_BITS`] bits so that sums
@@ -157,9 +158,12 @@ pub fn leaves(window: &[Weighted], distributable: u64) -> Result<Vec<Leaf>, Ppln
     }
     let weights: Vec<([u8; 32], u128)> = by_wallet.iter().map(|(k, v)| (*k, v.0)).collect();
     let amounts = split(distributable, &weights)?;
+    // A wallet whose part rounds to 0 base units gets no leaf: no Member account whose rent the relayer
+    // would pay for nothing (many tiny wallets would drain its SOL), and no weight in `total_weight`.
     Ok(by_wallet
         .into_iter()
         .zip(amounts)
+        .filter(|(_, amount)| *amount > 0)
         .map(|((wallet, (weight, shares)), amount)| Leaf { wallet, weight, shares, amount })
         .collect())
 }
@@ -193,6 +197,22 @@ mod tests {
 
     fn s(seq: i64, wallet: u8, bits: u32) -> Share {
         Share { seq, wallet: w(wallet), bits }
+    }
+
+    /// A wallet whose part rounds to 0 base units has no leaf (so no Member account is made for it); the
+    /// others' amounts are unchanged and still sum to the distributable.
+    #[test]
+    fn a_zero_amount_wallet_gets_no_leaf() {
+        // Wallet 9's one 2^1 share against 2^40 of others: 1000 × 2 / (2^40 + 2) < 1 base unit.
+        let window = vec![
+            Weighted { share: s(3, 1, 40), weight: 1 << 40 },
+            Weighted { share: s(2, 9, 1), weight: 2 },
+        ];
+        let l = leaves(&window, 1_000).unwrap();
+        assert_eq!(l.len(), 1);
+        assert_eq!((l[0].wallet, l[0].amount, l[0].weight), (w(1), 1_000, 1 << 40));
+        // With a distributable large enough, wallet 9 has its leaf.
+        assert_eq!(leaves(&window, 1 << 41).unwrap().len(), 2);
     }
 
     #[test]
