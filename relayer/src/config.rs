@@ -169,7 +169,9 @@ pub struct ChainOptions {
     /// pool's and TREZ's accounts (`getRecentPrioritizationFees`), never below `cu_price_micro_lamports` nor
     /// above `cu_price_max_micro_lamports`.
     pub cu_price_percentile: Option<u8>,
-    /// Ceiling of the priority fee taken from recent fees, micro-lamports per CU.
+    /// Ceiling of the priority fee, micro-lamports per CU: of the fee taken from recent fees, and of a
+    /// solution's resends, each of which bids a quarter of the way from the base fee to this ceiling more
+    /// (`poolchain::escalated_fee`).
     pub cu_price_max_micro_lamports: u64,
     /// Seconds to wait for a transaction's confirmation before resending.
     pub confirm_timeout_secs: u64,

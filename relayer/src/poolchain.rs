@@ -64,6 +64,18 @@ struct SendCache {
 
 /// Longest a blockhash is reused (one is valid for 150 slots, about 60 s).
 pub const BLOCKHASH_REUSE: Duration = Duration::from_secs(5);
+/// Resends after which the priority fee reaches its ceiling ([`escalated_fee`]).
+pub const FEE_ESCALATION_STEPS: u32 = 4;
+
+/// The priority fee of resend `attempt` (micro-lamports per CU): `base` for the first send, then a quarter of
+/// the way from `base` to `ceiling` more per resend, the ceiling from the fourth resend on
+/// (`base + (ceiling − base) × min(attempt, 4) / 4`; never below `base`).
+pub fn escalated_fee(base: u64, attempt: u32, ceiling: u64) -> u64 {
+    let room = ceiling.saturating_sub(base) as u128;
+    let step = room * attempt.min(FEE_ESCALATION_STEPS) as u128 / FEE_ESCALATION_STEPS as u128;
+    base.saturating_add(step as u64)
+}
+
 /// Longest a priority fee taken from recent fees is reused.
 pub const FEE_REUSE: Duration = Duration::from_secs(10);
 
@@ -178,9 +190,18 @@ impl PoolChain {
     /// [`BLOCKHASH_REUSE`] old and no other send used it (so two sends of the same instructions never make the
     /// same transaction, and a retry always signs with a fresh one), else read from the chain.
     pub async fn send(&self, ixs: &[Instruction], extra: &[&Keypair]) -> Result<Signature, ChainError> {
+        self.send_attempt(ixs, extra, 0).await
+    }
+
+    /// [`PoolChain::send`] as resend number `attempt` (0: the first send) of the same instructions: the
+    /// priority fee is raised by [`escalated_fee`] towards `cu_price_max_micro_lamports`, so a transaction
+    /// that keeps being dropped under congestion bids more each time, within the ceiling.
+    pub async fn send_attempt(&self, ixs: &[Instruction], extra: &[&Keypair], attempt: u32) -> Result<Signature, ChainError> {
+        let ceiling = self.opts.cu_price_max_micro_lamports.max(self.opts.cu_price_micro_lamports);
+        let fee = escalated_fee(self.priority_fee().await, attempt, ceiling);
         let mut all = vec![
             solana_compute_budget_interface::ComputeBudgetInstruction::set_compute_unit_limit(self.opts.cu_limit),
-            solana_compute_budget_interface::ComputeBudgetInstruction::set_compute_unit_price(self.priority_fee().await),
+            solana_compute_budget_interface::ComputeBudgetInstruction::set_compute_unit_price(fee),
         ];
         all.extend_from_slice(ixs);
         let cached = self.cache().blockhash.take().filter(|(_, at)| at.elapsed() < BLOCKHASH_REUSE);
@@ -265,6 +286,17 @@ pub fn percentile(mut values: Vec<u64>, p: u8) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A solution's resends bid more each time: a quarter of the way to the ceiling per resend, the ceiling
+    /// from the fourth on, never beyond it, and nothing to raise when the base is already at the ceiling.
+    #[test]
+    fn resends_escalate_the_priority_fee_within_the_ceiling() {
+        let fees: Vec<u64> = (0..7).map(|a| escalated_fee(1_000, a, 1_001_000)).collect();
+        assert_eq!(fees, vec![1_000, 251_000, 501_000, 751_000, 1_001_000, 1_001_000, 1_001_000]);
+        assert_eq!(escalated_fee(5_000, 3, 5_000), 5_000);
+        assert_eq!(escalated_fee(7_000, 2, 1_000), 7_000, "a base above the ceiling is not lowered");
+        assert_eq!(escalated_fee(0, u32::MAX, u64::MAX), u64::MAX);
+    }
     use trez_sdk::pool as pool_ix;
 
     /// Serialized size of a legacy transaction as [`PoolChain::send`] builds it.

@@ -67,6 +67,7 @@ async fn submit(pc: &PoolChain, ledger: &dyn Ledger, s: &Solution, cancel: &Canc
     let started = Instant::now();
     let mut wait = Duration::from_millis(200);
     let mut read_first = !fresh;
+    let mut attempt = 0u32;
     loop {
         if cancel.is_cancelled() {
             return; // stays pending; resumed at the next start
@@ -95,7 +96,10 @@ async fn submit(pc: &PoolChain, ledger: &dyn Ledger, s: &Solution, cancel: &Canc
                 }
             }
         }
-        match pc.send(std::slice::from_ref(&ix), &[]).await {
+        // Each resend bids a higher priority fee (`escalated_fee`, within the configured ceiling).
+        let sent = pc.send_attempt(std::slice::from_ref(&ix), &[], attempt).await;
+        attempt = attempt.saturating_add(1);
+        match sent {
             Ok(sig) => {
                 crate::metrics::latency().solution_submit.observe(started.elapsed().as_secs_f64());
                 match pc.round(s.block_count).await {
