@@ -95,6 +95,14 @@ async fn silent_session(stream: tokio::net::TcpStream, share_bits: u32) {
     }
 }
 
+/// A one-thread portable-kernel miner with a fresh wallet mining at `ws://addr`: its stats, its stop token and
+/// its task.
+fn start_miner(addr: std::net::SocketAddr, max_backoff: Duration, stall_timeout: Duration) -> (Arc<MinerStats>, CancellationToken, tokio::task::JoinHandle<anyhow::Result<()>>) {
+    let (stats, cancel) = (Arc::new(MinerStats::default()), CancellationToken::new());
+    let cfg = MinerConfig { pool_url: format!("ws://{addr}"), wallet: Wallet::generate(), worker: "rig".into(), threads: 1, kernel: Kernel::Portable, max_backoff, stall_timeout };
+    (stats.clone(), cancel.clone(), tokio::spawn(trez_miner::mine(cfg, stats, cancel)))
+}
+
 /// A relayer that stops answering with its connection open (frozen, or its machine gone): once shares go
 /// unanswered for `stall_timeout`, the miner drops the connection and dials again (the next relayer of
 /// `--pool` when there are several); it never sits on a dead relayer.
@@ -102,18 +110,7 @@ async fn silent_session(stream: tokio::net::TcpStream, share_bits: u32) {
 async fn a_relayer_that_stops_answering_is_left_after_the_stall_timeout() {
     let connections = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let addr = silent_pool_at(1, connections.clone()).await;
-    let stats = Arc::new(MinerStats::default());
-    let cancel = CancellationToken::new();
-    let cfg = MinerConfig {
-        pool_url: format!("ws://{addr}"),
-        wallet: Wallet::generate(),
-        worker: "rig".into(),
-        threads: 1,
-        kernel: Kernel::Portable,
-        max_backoff: Duration::from_millis(200),
-        stall_timeout: Duration::from_secs(1),
-    };
-    let miner = tokio::spawn(trez_miner::mine(cfg, stats.clone(), cancel.clone()));
+    let (stats, cancel, miner) = start_miner(addr, Duration::from_millis(200), Duration::from_secs(1));
     let started = std::time::Instant::now();
     while connections.load(Ordering::Relaxed) < 3 {
         assert!(started.elapsed() < Duration::from_secs(30), "the miner stayed on a silent relayer");
@@ -128,18 +125,7 @@ async fn a_relayer_that_stops_answering_is_left_after_the_stall_timeout() {
 #[tokio::test]
 async fn the_hash_count_keeps_moving_while_the_pool_is_silent() {
     let addr = silent_pool().await;
-    let stats = Arc::new(MinerStats::default());
-    let cancel = CancellationToken::new();
-    let cfg = MinerConfig {
-        pool_url: format!("ws://{addr}"),
-        wallet: Wallet::generate(),
-        worker: "rig".into(),
-        threads: 1,
-        kernel: Kernel::Portable,
-        max_backoff: Duration::from_secs(1),
-        stall_timeout: std::time::Duration::from_secs(trez_miner::client::DEFAULT_STALL_SECS),
-    };
-    let miner = tokio::spawn(trez_miner::mine(cfg, stats.clone(), cancel.clone()));
+    let (stats, cancel, miner) = start_miner(addr, Duration::from_secs(1), Duration::from_secs(trez_miner::client::DEFAULT_STALL_SECS));
     // After the job, no frame arrives; the count the status line reads must still rise, several times.
     let mut seen = vec![];
     for _ in 0..400 {

@@ -54,16 +54,7 @@ static CLUSTER: OnceLock<Option<Cluster>> = OnceLock::new();
 /// The test binary's cluster (started on first use), or None when PostgreSQL is not installed and not
 /// required.
 pub(crate) fn cluster() -> Option<&'static Cluster> {
-    CLUSTER
-        .get_or_init(|| match Cluster::start() {
-            Ok(c) => Some(c),
-            Err(e) if std::env::var("TREZ_REQUIRE_POSTGRES").as_deref() != Ok("1") => {
-                eprintln!("skipping the PostgreSQL half of the ledger suite: {e}");
-                None
-            }
-            Err(e) => panic!("TREZ_REQUIRE_POSTGRES=1 and {e}"),
-        })
-        .as_ref()
+    CLUSTER.get_or_init(Cluster::start_or_skip).as_ref()
 }
 
 /// A fresh database in the test binary's cluster, as a URL.

@@ -44,9 +44,8 @@ pub(super) struct Session {
     peer: SocketAddr,
     out: mpsc::Sender<Outbound>,
     server_nonce: Hex32,
-    wallet: Option<(Key, String)>,
-    /// The authorized wallet's share-signature verifier.
-    verifier: Option<proto::ShareVerifier>,
+    /// Once authorized: the wallet, the worker, and the wallet's share-signature verifier.
+    wallet: Option<(Key, String, proto::ShareVerifier)>,
     vardiff: Vardiff,
     jobs: VecDeque<(String, IssuedJob)>,
     next_job: u64,
@@ -77,7 +76,6 @@ impl Session {
             out,
             server_nonce: Hex32(rand::random()),
             wallet: None,
-            verifier: None,
             vardiff,
             jobs: VecDeque::new(),
             next_job: 0,
@@ -262,8 +260,7 @@ impl Session {
             let _ = self.error(ErrorCode::InvalidWorker, "worker/client: at most 64 bytes, no control characters");
             return;
         }
-        let verified = proto::verify_auth(&self.shared.pool, &self.server_nonce, &wallet, &worker, &signature).and_then(|()| proto::ShareVerifier::new(&wallet));
-        let verifier = match verified {
+        let verifier = match proto::verify_auth(&self.shared.pool, &self.server_nonce, &wallet, &worker, &signature) {
             Ok(v) => v,
             Err(why) => {
                 debug!(peer = %self.peer, %wallet, why, "auth failed");
@@ -271,11 +268,10 @@ impl Session {
                 return;
             }
         };
-        self.verifier = Some(verifier);
         info!(peer = %self.peer, %wallet, worker, client, "miner authorized");
         self.shared.stats.authorized.fetch_add(1, Ordering::Relaxed);
         let share_bits = self.vardiff.bits();
-        self.wallet = Some((wallet, worker.clone()));
+        self.wallet = Some((wallet, worker.clone(), verifier));
         if let Flow::Close = self.send(&ServerMsg::Authorized { wallet, worker, share_bits }) {
             return;
         }

@@ -13,7 +13,7 @@ use crate::server::validate::{validate_share, ShareCheck};
 
 impl Session {
     pub(super) fn reject(&mut self, id: u64, reason: RejectReason) {
-        self.shared.stats.reject(reason, self.wallet.as_ref().map(|(w, _)| &w.0));
+        self.shared.stats.reject(reason, self.wallet.as_ref().map(|(w, ..)| &w.0));
         if !matches!(reason, RejectReason::Stale | RejectReason::RateLimited | RejectReason::Unavailable) {
             self.invalid += 1;
         }
@@ -28,7 +28,7 @@ impl Session {
 
     /// Validate a submit; returns the durable-commit future when the share is valid.
     pub(super) fn on_submit(&mut self, id: u64, job_id: &str, nonce: u64, signature: &trez_protocol::Sig) -> Option<Pending> {
-        let Some((wallet, worker)) = self.wallet.clone() else {
+        let Some((wallet, worker, verifier)) = self.wallet.clone() else {
             self.shared.stats.reject(RejectReason::NotAuthorized, None);
             let _ = self.send(&ServerMsg::Ack { id, accepted: false, reason: Some(RejectReason::NotAuthorized), block: false });
             return None;
@@ -59,8 +59,7 @@ impl Session {
             }
         };
         // The wallet's signature over this share (after the cheap checks: a bad share costs no verify).
-        let signed = self.verifier.as_ref().is_some_and(|v| v.verify(&self.shared.pool, &t.challenge, t.block_count, nonce, share_bits, signature));
-        if !signed {
+        if !verifier.verify(&self.shared.pool, &t.challenge, t.block_count, nonce, share_bits, signature) {
             self.reject(id, RejectReason::BadSignature);
             return None;
         }
