@@ -1,7 +1,7 @@
 //! The miner's single async task: WebSocket connection to the pool, auth, job dispatch to the [`Engine`],
 //! share submission, acks, reconnect with jittered exponential backoff.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -16,6 +16,7 @@ use trez_protocol::{self as proto, ClientMsg, ErrorCode, RejectReason, ServerMsg
 
 use crate::engine::{Engine, EngineJob, Found};
 use crate::keypair::Wallet;
+use crate::receipts::ReceiptLog;
 use crate::kernels::Kernel;
 
 /// What `mine` needs.
@@ -36,6 +37,9 @@ pub struct MinerConfig {
     /// (a frozen process, a machine vanished with the connection open): the miner moves to the next relayer.
     /// The miner pings every 30 s, so a pool silent for `stall_timeout` after a ping is caught too.
     pub stall_timeout: Duration,
+    /// Where the relayer's receipts for accepted shares are appended (JSON lines, [`crate::receipts`]);
+    /// `None` keeps none.
+    pub receipts: Option<std::path::PathBuf>,
 }
 
 /// The default [`MinerConfig::stall_timeout`], seconds (`--stall-timeout`).
@@ -57,6 +61,10 @@ pub struct MinerStats {
     pub hashes: AtomicU64,
     /// The relayer URL of the current (or last) connection.
     pub relayer: Mutex<String>,
+    /// Accepted shares whose receipt verified against the relayer key `hello` announced.
+    pub receipts: AtomicU64,
+    /// Accepted shares with no receipt or a receipt that does not verify (the relayer's fault; logged).
+    pub bad_receipts: AtomicU64,
 }
 
 impl MinerConfig {
@@ -89,6 +97,10 @@ enum End {
 /// Mine until `cancel` fires, reconnecting after failures. Returns an error only for fatal refusals
 /// (authentication rejected, protocol mismatch).
 pub async fn mine(cfg: MinerConfig, stats: Arc<MinerStats>, cancel: CancellationToken) -> Result<()> {
+    let mut receipts = match &cfg.receipts {
+        Some(p) => Some(ReceiptLog::open(p)?),
+        None => None,
+    };
     let (found_tx, mut found_rx) = mpsc::unbounded_channel::<Found>();
     let engine = Engine::start(cfg.threads, cfg.kernel, found_tx);
     let urls = cfg.pool_urls();
@@ -101,7 +113,7 @@ pub async fn mine(cfg: MinerConfig, stats: Arc<MinerStats>, cancel: Cancellation
         let started = Instant::now();
         let url = &urls[at];
         *stats.relayer.lock().unwrap_or_else(|e| e.into_inner()) = url.clone();
-        match session(&cfg, url, &engine, &mut found_rx, &stats, &cancel).await {
+        match session(&cfg, url, &engine, &mut found_rx, &stats, &mut receipts, &cancel).await {
             End::Stop => return Ok(()),
             End::Fatal(e) => return Err(e),
             End::Retry(e) => {
@@ -133,6 +145,7 @@ async fn session(
     engine: &Engine,
     found_rx: &mut mpsc::UnboundedReceiver<Found>,
     stats: &MinerStats,
+    receipts: &mut Option<ReceiptLog>,
     cancel: &CancellationToken,
 ) -> End {
     let connect = tokio::time::timeout(Duration::from_secs(10), tokio_tungstenite::connect_async(url));
@@ -157,6 +170,9 @@ async fn session(
     let signer = proto::ShareSigner::new(&cfg.wallet.secret);
     let mut pool_key = proto::Key([0; 32]);
     let mut signed_job = ([0u8; 32], 0u64, 0u32);
+    // Receipts: the key they must verify against (from `hello`) and each unanswered submit's share.
+    let mut relayer_key = proto::Key([0; 32]);
+    let mut inflight: HashMap<u64, (proto::Hex32, u64, u64, u32)> = HashMap::new();
     // Liveness: shares and pings sent and not yet answered, when the wait began, and the last frame's time.
     let (mut unanswered, mut waiting_since, mut last_rx) = (0u64, Instant::now(), Instant::now());
     // The status line reads `stats.hashes`: keep it current even while the pool is silent.
@@ -186,6 +202,7 @@ async fn session(
                 stats.submitted.fetch_add(1, Ordering::Relaxed);
                 let (challenge, block_count, share_bits) = signed_job;
                 let signature = signer.sign(&pool_key, &challenge, block_count, nonce, share_bits);
+                inflight.insert(next_id, (proto::Hex32(challenge), block_count, nonce, share_bits));
                 let msg = ClientMsg::Submit { id: next_id, job_id, nonce, signature };
                 if let Err(e) = ws.send(Message::text(proto::encode(&msg))).await {
                     return End::Retry(e.into());
@@ -206,11 +223,11 @@ async fn session(
                     Err(e) => { warn!(error = %e, "undecodable message from pool"); continue; }
                 };
                 match msg {
-                    ServerMsg::Hello { protocol, server_nonce, pool, .. } => {
+                    ServerMsg::Hello { protocol, server_nonce, pool, relayer, .. } => {
                         if protocol != proto::PROTOCOL_VERSION {
                             return End::Fatal(anyhow::anyhow!("pool speaks protocol {protocol}, this miner {}", proto::PROTOCOL_VERSION));
                         }
-                        pool_key = pool;
+                        (pool_key, relayer_key) = (pool, relayer);
                         let (wallet, signature) = proto::sign_auth(&cfg.wallet.secret, &pool, &server_nonce, &cfg.worker);
                         let auth = ClientMsg::Auth {
                             wallet,
@@ -240,10 +257,12 @@ async fn session(
                             end: nonce_end,
                         });
                     }
-                    ServerMsg::Ack { accepted, reason, block, .. } => {
+                    ServerMsg::Ack { id, accepted, reason, block, receipt } => {
                         unanswered = unanswered.saturating_sub(1);
+                        let share = inflight.remove(&id);
                         if accepted {
                             stats.accepted.fetch_add(1, Ordering::Relaxed);
+                            keep_receipt(cfg, stats, receipts, (pool_key, relayer_key), share, receipt);
                             if block {
                                 stats.blocks.fetch_add(1, Ordering::Relaxed);
                                 info!("block found by this miner");
@@ -272,6 +291,36 @@ async fn session(
             }
         }
         stats.hashes.store(engine.hashes(), Ordering::Relaxed);
+    }
+}
+
+/// Check an accepted share's receipt against the relayer key of `hello` and keep it (or count and log it as
+/// bad: missing, or not the relayer's signature over this share).
+fn keep_receipt(
+    cfg: &MinerConfig,
+    stats: &MinerStats,
+    log: &mut Option<ReceiptLog>,
+    (pool, relayer): (proto::Key, proto::Key),
+    share: Option<(proto::Hex32, u64, u64, u32)>,
+    ack: Option<proto::AckReceipt>,
+) {
+    let (Some((challenge, block_count, nonce, share_bits)), Some(a)) = (share, ack) else {
+        stats.bad_receipts.fetch_add(1, Ordering::Relaxed);
+        warn!("accepted share without a receipt");
+        return;
+    };
+    let fields = proto::ReceiptFields { pool, wallet: cfg.wallet.key(), challenge, block_count, nonce, share_bits, seq: a.seq, time_ms: a.time_ms };
+    let receipt = proto::Receipt { fields, relayer, signature: a.signature };
+    if !receipt.verify() {
+        stats.bad_receipts.fetch_add(1, Ordering::Relaxed);
+        warn!(nonce, seq = a.seq, "receipt does not verify against the relayer key");
+        return;
+    }
+    stats.receipts.fetch_add(1, Ordering::Relaxed);
+    if let Some(log) = log {
+        if let Err(e) = log.append(&receipt) {
+            warn!(error = %format!("{e:#}"), "receipt not saved");
+        }
     }
 }
 

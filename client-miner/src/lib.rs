@@ -6,7 +6,8 @@
 //! - [`engine`]: hashing on `std::thread` workers with disjoint strides and a stop check per chunk;
 //! - [`client`]: the single async WebSocket task (auth, jobs, submits, acks, reconnect);
 //! - [`selftest`], [`bench`]: the `selftest` and `bench` subcommands;
-//! - [`keypair`]: Solana CLI JSON keypairs.
+//! - [`keypair`]: Solana CLI JSON keypairs;
+//! - [`receipts`]: the relayer's signed receipts for accepted shares, kept for `verify`.
 //!
 //! The binary `trez-miner` (`src/main.rs`) is a thin CLI over these; `trez-localnet` embeds
 //! [`client::mine`] for its in-process miners.
@@ -16,6 +17,7 @@ pub mod client;
 pub mod engine;
 pub mod kernels;
 pub mod keypair;
+pub mod receipts;
 pub mod selftest;
 
 pub use client::{mine, MinerConfig, MinerStats};

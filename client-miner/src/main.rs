@@ -57,6 +57,14 @@ enum Cmd {
         /// it as gone (frozen, or its machine vanished with the connection open) and moves to the next one.
         #[arg(long, default_value_t = trez_miner::client::DEFAULT_STALL_SECS, value_parser = clap::value_parser!(u64).range(1..=3600))]
         stall_timeout: u64,
+        /// Where the relayer's signed receipts for accepted shares are appended, one JSON object per line: the
+        /// evidence `trez-relayer member verify` checks against the published windows and the chain. Default:
+        /// $XDG_DATA_HOME/trez-miner/receipts.jsonl (else ~/.local/share/trez-miner/receipts.jsonl).
+        #[arg(long, env = "TREZ_RECEIPTS", conflicts_with = "no_receipts")]
+        receipts: Option<PathBuf>,
+        /// Keep no receipts (they are still checked, and a bad one is still logged).
+        #[arg(long)]
+        no_receipts: bool,
     },
     /// Make a new wallet keypair in the Solana CLI format (a JSON array of 64 bytes: secret seed, then
     /// public key), readable only by you; prints its public key.
@@ -185,7 +193,7 @@ fn main() -> Result<()> {
             println!("zero_bits {}", trez_pow::zero_bits(&d));
             Ok(())
         }
-        Cmd::Mine { pool, keypair, worker, threads, kernel, quiet, stall_timeout } => {
+        Cmd::Mine { pool, keypair, worker, threads, kernel, quiet, stall_timeout, receipts, no_receipts } => {
             let quiet = quiet || !std::io::stderr().is_terminal() || matches!(cli.log_format, LogFormat::Json);
             let logs = tracing_subscriber::fmt()
                 .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
@@ -212,8 +220,19 @@ fn main() -> Result<()> {
             }
             let kernel = pick_kernel(kernel.as_deref())?;
             let threads = threads.unwrap_or_else(cores).max(1);
-            tracing::info!(wallet = %wallet.key(), kernel = kernel.name(), threads, pool, "starting");
-            let cfg = MinerConfig { pool_url: pool, wallet, worker, threads, kernel, max_backoff: Duration::from_secs(60), stall_timeout: Duration::from_secs(stall_timeout) };
+            let receipts = if no_receipts { None } else { receipts.or_else(trez_miner::receipts::default_path) };
+            let shown = receipts.as_ref().map_or("none".to_string(), |p| p.display().to_string());
+            tracing::info!(wallet = %wallet.key(), kernel = kernel.name(), threads, pool, receipts = shown, "starting");
+            let cfg = MinerConfig {
+                pool_url: pool,
+                wallet,
+                worker,
+                threads,
+                kernel,
+                max_backoff: Duration::from_secs(60),
+                stall_timeout: Duration::from_secs(stall_timeout),
+                receipts,
+            };
             let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
             rt.block_on(async move {
                 let stats = Arc::new(MinerStats::default());
@@ -225,7 +244,14 @@ fn main() -> Result<()> {
                     r = miner => { cancel.cancel(); let _ = status.await; return r?; }
                 }
                 let _ = status.await;
-                eprintln!("stopped: {} accepted, {} rejected, {} blocks", stats.accepted.load(Ordering::Relaxed), stats.rejected_total(), stats.blocks.load(Ordering::Relaxed));
+                eprintln!(
+                    "stopped: {} accepted ({} receipts kept, {} bad), {} rejected, {} blocks",
+                    stats.accepted.load(Ordering::Relaxed),
+                    stats.receipts.load(Ordering::Relaxed),
+                    stats.bad_receipts.load(Ordering::Relaxed),
+                    stats.rejected_total(),
+                    stats.blocks.load(Ordering::Relaxed)
+                );
                 Ok(())
             })
         }

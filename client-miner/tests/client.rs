@@ -73,7 +73,7 @@ async fn silent_pool() -> std::net::SocketAddr {
 async fn silent_session(stream: tokio::net::TcpStream, share_bits: u32) {
     {
         let mut ws = tokio_tungstenite::accept_async(stream).await.unwrap();
-        let hello = ServerMsg::Hello { protocol: proto::PROTOCOL_VERSION, server_nonce: Hex32([1; 32]), pool: Key([2; 32]), authority: Key([3; 32]) };
+        let hello = ServerMsg::Hello { protocol: proto::PROTOCOL_VERSION, server_nonce: Hex32([1; 32]), pool: Key([2; 32]), authority: Key([3; 32]), relayer: Key([5; 32]) };
         ws.send(Message::text(proto::encode(&hello))).await.unwrap();
         let _auth = ws.next().await;
         let authorized = ServerMsg::Authorized { wallet: Key([4; 32]), worker: "rig".into(), share_bits };
@@ -99,7 +99,7 @@ async fn silent_session(stream: tokio::net::TcpStream, share_bits: u32) {
 /// its task.
 fn start_miner(addr: std::net::SocketAddr, max_backoff: Duration, stall_timeout: Duration) -> (Arc<MinerStats>, CancellationToken, tokio::task::JoinHandle<anyhow::Result<()>>) {
     let (stats, cancel) = (Arc::new(MinerStats::default()), CancellationToken::new());
-    let cfg = MinerConfig { pool_url: format!("ws://{addr}"), wallet: Wallet::generate(), worker: "rig".into(), threads: 1, kernel: Kernel::Portable, max_backoff, stall_timeout };
+    let cfg = MinerConfig { pool_url: format!("ws://{addr}"), wallet: Wallet::generate(), worker: "rig".into(), threads: 1, kernel: Kernel::Portable, max_backoff, stall_timeout, receipts: None };
     (stats.clone(), cancel.clone(), tokio::spawn(trez_miner::mine(cfg, stats, cancel)))
 }
 

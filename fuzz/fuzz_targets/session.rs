@@ -51,7 +51,7 @@ async fn run(data: &[u8]) {
     let jobs = JobSource::new();
     jobs.publish(Template { challenge: [3; 32], block_count: 5, network_bits: 10, miner_key: AUTHORITY });
     let (sol_tx, _sol_rx) = tokio::sync::mpsc::channel(1024);
-    let shared = Shared::new(config, Key([1; 32]), Key(AUTHORITY), jobs.clone(), ledger.clone(), sol_tx);
+    let shared = Shared::new(config, Key([1; 32]), Key(AUTHORITY), jobs.clone(), ledger.clone(), sol_tx, &[7; 32]);
     let (tx, mut rx, task) = session_in_memory(shared, "127.0.0.1:1".parse().expect("addr"));
 
     let mut server_nonce = Hex32([0; 32]);

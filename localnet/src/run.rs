@@ -236,6 +236,7 @@ impl Miners {
                 kernel: trez_miner::kernels::best(),
                 max_backoff: Duration::from_secs(2),
                 stall_timeout: std::time::Duration::from_secs(trez_miner::client::DEFAULT_STALL_SECS),
+                receipts: Some(state_dir.join(format!("miner-{i}.receipts.jsonl"))),
             };
             miners.stats.push(stats.clone());
             miners.tasks.push(tokio::spawn(trez_miner::mine(cfg, stats, cancel.clone())));

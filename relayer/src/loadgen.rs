@@ -121,7 +121,7 @@ impl Conn {
         let deadline = sent + Duration::from_secs(30);
         loop {
             match recv(&mut self.ws, deadline).await? {
-                ServerMsg::Ack { id: got, accepted, reason, block } if got == id => {
+                ServerMsg::Ack { id: got, accepted, reason, block, .. } if got == id => {
                     return Ok(Acked { challenge, block_count, nonce, accepted, reason, block, latency: sent.elapsed(), sent_at: sent });
                 }
                 m @ ServerMsg::Job { .. } => self.take_job(m),

@@ -40,7 +40,8 @@ impl Pipeline {
         let jobs = JobSource::partitioned(config.server.relayer_index);
         let (sol_tx, sol_rx) = mpsc::channel(256);
         let retention_days = config.ledger.retention_days;
-        let shared = Shared::new(config, Key(pc.pool.to_bytes()), Key(pc.authority.to_bytes()), jobs.clone(), ledger.clone(), sol_tx);
+        let seed: [u8; 32] = pc.relayer.to_bytes()[..32].try_into()?;
+        let shared = Shared::new(config, Key(pc.pool.to_bytes()), Key(pc.authority.to_bytes()), jobs.clone(), ledger.clone(), sol_tx, &seed);
         let cancel = CancellationToken::new();
         let lead = leader::Leader::new(ledger.clone());
         let mut tasks = vec![

@@ -15,6 +15,8 @@ const POOL: Key = Key([7; 32]);
 /// A well-formed (64-byte base58) share signature, for frames whose other fields are under test.
 const SIG: &str = "2AXDGYSE4f2sz7tvMMzyHvUfcoJmxudvdhBcmiUSo6ijwfYmfZYsKRxboQMPh3R4kUhXRVdtSXFXMheka4Rc4P2";
 const AUTHORITY: Key = Key([8; 32]);
+/// The relayer key's seed: receipts verify against its public key.
+const RELAYER_SEED: [u8; 32] = [5; 32];
 
 struct Relayer {
     addr: std::net::SocketAddr,
@@ -46,7 +48,7 @@ impl Relayer {
         let ledger = ledger.unwrap_or_else(|| trez_relayer::ledger::open(&config.ledger).unwrap());
         let jobs = JobSource::new();
         let (sol_tx, solutions) = mpsc::channel(16);
-        let shared = Shared::new(config, POOL, AUTHORITY, jobs.clone(), ledger.clone(), sol_tx);
+        let shared = Shared::new(config, POOL, AUTHORITY, jobs.clone(), ledger.clone(), sol_tx, &RELAYER_SEED);
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
@@ -78,15 +80,17 @@ struct Client {
     secret: [u8; 32],
     job: Option<ServerMsg>,
     next_id: u64,
+    /// The receipt key `hello` announced.
+    relayer: Key,
 }
 
 impl Client {
     async fn connect(addr: std::net::SocketAddr) -> Client {
         let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}")).await.unwrap();
         let hello = recv_on(&mut ws).await;
-        let ServerMsg::Hello { server_nonce, pool, authority, protocol } = hello else { panic!("expected hello, got {hello:?}") };
+        let ServerMsg::Hello { server_nonce, pool, authority, protocol, relayer } = hello else { panic!("expected hello, got {hello:?}") };
         assert_eq!((pool, authority, protocol), (POOL, AUTHORITY, proto::PROTOCOL_VERSION));
-        Client { ws, nonce: server_nonce, secret: rand::random(), job: None, next_id: 0 }
+        Client { ws, nonce: server_nonce, secret: rand::random(), job: None, next_id: 0, relayer }
     }
 
     async fn send(&mut self, msg: &ClientMsg) {
@@ -352,6 +356,48 @@ async fn block_share_goes_to_the_solution_channel_after_it_is_durable() {
     assert_eq!((sol.challenge, sol.block_count, sol.nonce, sol.wallet), (t.challenge, t.block_count, block, c.wallet().0));
     let pending = r.ledger.solutions(trez_relayer::ledger::SolutionStatus::Pending).await.unwrap();
     assert_eq!(pending.iter().filter(|s| s.nonce == block).count(), 1);
+    r.stop().await;
+}
+
+/// Every accepted ack carries a receipt: signed by the key `hello` announced (the relayer's), over the share
+/// as the miner knows it and the ledger's seq for it; a rejected ack carries none.
+#[tokio::test]
+async fn an_accepted_share_gets_a_receipt_with_its_ledger_seq() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = Relayer::start(&dir.path().join("l.db"), |_| {}).await;
+    let t = r.publish(3, 60);
+    let mut c = Client::connect(r.addr).await;
+    assert_eq!(c.relayer, proto::ReceiptSigner::new(&RELAYER_SEED).relayer());
+    c.auth().await;
+    let (job_id, _, bits, ..) = c.job();
+    let (mut receipts, mut from) = (Vec::new(), 0);
+    for _ in 0..3 {
+        let nonce = c.find(from, bits, 60);
+        from = nonce - c.job().3 + 1;
+        let ServerMsg::Ack { accepted: true, receipt: Some(a), .. } = c.submit(&job_id, nonce).await else { panic!("accepted with a receipt") };
+        let fields = proto::ReceiptFields {
+            pool: POOL,
+            wallet: c.wallet(),
+            challenge: Hex32(t.challenge),
+            block_count: t.block_count,
+            nonce,
+            share_bits: bits,
+            seq: a.seq,
+            time_ms: a.time_ms,
+        };
+        let receipt = proto::Receipt { fields, relayer: c.relayer, signature: a.signature };
+        assert!(receipt.verify(), "the receipt verifies");
+        assert!(!proto::Receipt { fields: proto::ReceiptFields { nonce: nonce + 1, ..fields }, ..receipt }.verify());
+        receipts.push(receipt);
+    }
+    let rows = r.ledger.shares().await.unwrap();
+    for rc in &receipts {
+        let row = rows.iter().find(|s| s.nonce == rc.fields.nonce).expect("receipted share is in the ledger");
+        assert_eq!(u64::try_from(row.seq).unwrap(), rc.fields.seq, "receipt seq is the ledger's");
+    }
+    let dup = receipts[0].fields.nonce;
+    let ack = c.submit(&job_id, dup).await;
+    assert!(matches!(ack, ServerMsg::Ack { accepted: false, receipt: None, .. }), "{ack:?}");
     r.stop().await;
 }
 

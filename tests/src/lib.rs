@@ -384,6 +384,7 @@ pub fn spawn_miner(
         kernel: trez_miner::kernels::best(),
         max_backoff: std::time::Duration::from_millis(500),
         stall_timeout: std::time::Duration::from_secs(trez_miner::client::DEFAULT_STALL_SECS),
+        receipts: None,
     };
     let handle = tokio::spawn(trez_miner::mine(cfg, std::sync::Arc::new(trez_miner::MinerStats::default()), cancel.clone()));
     (handle, cancel)

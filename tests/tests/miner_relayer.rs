@@ -31,7 +31,7 @@ async fn start(db: &std::path::Path, listener: TcpListener) -> Running {
     jobs.publish(Template { challenge: [5; 32], block_count: 3, network_bits: 64, miner_key: [6; 32] });
     let (sol_tx, _sol_rx) = mpsc::channel(4);
     std::mem::forget(_sol_rx);
-    let shared = Shared::new(config, Key([1; 32]), Key([6; 32]), jobs, ledger.clone(), sol_tx);
+    let shared = Shared::new(config, Key([1; 32]), Key([6; 32]), jobs, ledger.clone(), sol_tx, &[7; 32]);
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(trez_relayer::run(listener, shared, async move {
         let _ = stopped.await;
@@ -68,6 +68,7 @@ async fn miner_mines_against_the_relayer_and_reconnects_after_a_restart() {
         kernel: kernels::best(),
         max_backoff: Duration::from_millis(500),
         stall_timeout: std::time::Duration::from_secs(trez_miner::client::DEFAULT_STALL_SECS),
+        receipts: Some(dir.path().join("receipts.jsonl")),
     };
     let miner = tokio::spawn(trez_miner::mine(cfg, stats.clone(), cancel.clone()));
     wait_until("3 accepted shares", || stats.accepted.load(Ordering::Relaxed) >= 3).await;
@@ -90,6 +91,16 @@ async fn miner_mines_against_the_relayer_and_reconnects_after_a_restart() {
     for s in &shares {
         let d = trez_pow::digest(&s.challenge, &[6; 32], s.block_count, s.nonce);
         assert!(trez_pow::meets_difficulty(&d, s.bits));
+    }
+    // Every accepted share left a receipt that verifies, across the restart, naming the ledger's seq for it.
+    let receipts = trez_miner::receipts::read(&dir.path().join("receipts.jsonl")).unwrap();
+    assert_eq!(receipts.len() as u64, stats.accepted.load(Ordering::Relaxed));
+    assert_eq!((stats.receipts.load(Ordering::Relaxed), stats.bad_receipts.load(Ordering::Relaxed)), (receipts.len() as u64, 0));
+    for r in &receipts {
+        assert!(r.verify());
+        assert_eq!((r.fields.pool, r.fields.wallet, r.relayer), (Key([1; 32]), wallet.key(), trez_protocol::ReceiptSigner::new(&[7; 32]).relayer()));
+        let s = shares.iter().find(|s| s.nonce == r.fields.nonce && s.challenge == r.fields.challenge.0).expect("receipted share in the ledger");
+        assert_eq!((s.seq as u64, s.bits, s.block_count), (r.fields.seq, r.fields.share_bits, r.fields.block_count));
     }
     let _ = relayer.stop.send(());
 }
@@ -118,6 +129,7 @@ async fn the_miner_follows_the_pool_to_the_next_relayer() {
         kernel: kernels::best(),
         max_backoff: Duration::from_millis(500),
         stall_timeout: std::time::Duration::from_secs(trez_miner::client::DEFAULT_STALL_SECS),
+        receipts: None,
     };
     assert_eq!(cfg.pool_urls().len(), 3);
     let miner = tokio::spawn(trez_miner::mine(cfg, stats.clone(), cancel.clone()));

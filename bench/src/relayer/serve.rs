@@ -61,7 +61,7 @@ pub fn serve_relayer(a: ServeArgs) -> Result<()> {
         jobs.publish(template(1));
         let (sol_tx, mut sol_rx) = tokio::sync::mpsc::channel(1024);
         tokio::spawn(async move { while sol_rx.recv().await.is_some() {} });
-        let shared = Shared::new(config, Key([1; 32]), Key([9; 32]), jobs.clone(), ledger, sol_tx);
+        let shared = Shared::new(config, Key([1; 32]), Key([9; 32]), jobs.clone(), ledger, sol_tx, &[7; 32]);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         println!("ready {}", listener.local_addr()?);
         std::io::stdout().flush()?;

@@ -5,12 +5,12 @@
 //! the relayer recomputes the digest with `crates/pow`.
 //!
 //! ```text
-//! server → hello {protocol, server_nonce, pool, authority}
+//! server → hello {protocol, server_nonce, pool, authority, relayer}
 //! client → auth  {wallet, worker, client, signature}          signature = ed25519 over auth_message(...)
 //! server → authorized {wallet, worker, share_bits}
 //! server → job   {job_id, challenge, miner_key, block_count, share_bits, network_bits, nonce_start, nonce_end, clean}
 //! client → submit {id, job_id, nonce, signature}             signature = ed25519 over share_message(...)
-//! server → ack   {id, accepted, reason?, block}
+//! server → ack   {id, accepted, reason?, block, receipt?}     receipt = {seq, time_ms, signature} by `relayer`
 //! server → set_difficulty {share_bits}          (vardiff; applies to the next job)
 //! server → error {code, message}                (fatal codes are followed by a close)
 //! either → ping {} / pong {}
@@ -26,14 +26,21 @@
 //! Every `submit` is signed by the wallet over [`share_message`] (pool, challenge, block_count, nonce, share
 //! bits): the relayer checks it before acking and publishes it with the share, so anyone can check which
 //! wallet did the work and that no share moved between wallets (`trez-relayer audit`; docs/SPEC.md).
+//!
+//! Every accepted `ack` carries a receipt signed by the pool's relayer key over [`receipt_message`] (pool,
+//! wallet, challenge, block_count, nonce, share bits, ledger seq, time): the miner's evidence that the share
+//! was accepted, checked against the published windows by `trez-relayer member verify`.
 
 use serde::{Deserialize, Serialize};
 
 mod sign;
-pub use sign::{auth_message, share_message, sign_auth, verify_auth, ShareSigner, ShareVerifier, SHARE_DOMAIN};
+pub use sign::{
+    auth_message, receipt_message, share_message, sign_auth, verify_auth, Receipt, ReceiptFields, ReceiptSigner, ShareSigner, ShareVerifier,
+    RECEIPT_DOMAIN, SHARE_DOMAIN,
+};
 
 /// Protocol version announced in `hello`; a client speaking another major version is refused.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 /// Largest accepted frame, bytes. Every legitimate message is far smaller.
 pub const MAX_FRAME_BYTES: usize = 4 * 1024;
 /// Longest worker name, bytes (UTF-8).
@@ -140,6 +147,8 @@ pub enum ServerMsg {
         pool: Key,
         /// The pool authority PDA: the `miner_key` every job hashes with.
         authority: Key,
+        /// The key that signs this relayer's receipts: the pool's relayer key (on-chain `Pool.relayer`).
+        relayer: Key,
     },
     /// Auth accepted.
     Authorized { wallet: Key, worker: String, share_bits: u32 },
@@ -169,12 +178,28 @@ pub enum ServerMsg {
         /// The share met network difficulty and was handed to the solution submitter.
         #[serde(default)]
         block: bool,
+        /// On an accepted share: the relayer's signed receipt (docs/SPEC.md §9).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        receipt: Option<AckReceipt>,
     },
     /// Vardiff: the share difficulty of the next job, bits.
     SetDifficulty { share_bits: u32 },
     /// A coded error; fatal codes ([`ErrorCode::is_fatal`]) are followed by a close.
     Error { code: ErrorCode, message: String },
     Pong {},
+}
+
+/// The part of a receipt an `ack` carries; the miner knows the rest ([`ReceiptFields`]: pool, wallet, the
+/// job's challenge, block_count and share bits, the nonce).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AckReceipt {
+    /// The share's ledger sequence number.
+    pub seq: u64,
+    /// The relayer's clock at the ack, Unix milliseconds.
+    pub time_ms: u64,
+    /// ed25519 by `hello.relayer` over [`receipt_message`].
+    pub signature: Sig,
 }
 
 /// Messages the client sends.
@@ -355,7 +380,7 @@ mod tests {
     #[test]
     fn every_message_round_trips_and_has_a_stable_shape() {
         let server = vec![
-            ServerMsg::Hello { protocol: 1, server_nonce: Hex32([1; 32]), pool: Key([2; 32]), authority: Key([3; 32]) },
+            ServerMsg::Hello { protocol: 1, server_nonce: Hex32([1; 32]), pool: Key([2; 32]), authority: Key([3; 32]), relayer: Key([5; 32]) },
             ServerMsg::Authorized { wallet: Key([4; 32]), worker: "rig-1".into(), share_bits: 12 },
             ServerMsg::Job {
                 job_id: "7".into(),
@@ -368,8 +393,8 @@ mod tests {
                 nonce_end: u64::MAX,
                 clean: true,
             },
-            ServerMsg::Ack { id: 9, accepted: false, reason: Some(RejectReason::Stale), block: false },
-            ServerMsg::Ack { id: 10, accepted: true, reason: None, block: true },
+            ServerMsg::Ack { id: 9, accepted: false, reason: Some(RejectReason::Stale), block: false, receipt: None },
+            ServerMsg::Ack { id: 10, accepted: true, reason: None, block: true, receipt: Some(AckReceipt { seq: 7, time_ms: 1_700_000_000_000, signature: Sig([8; 64]) }) },
             ServerMsg::SetDifficulty { share_bits: 14 },
             ServerMsg::Error { code: ErrorCode::AuthFailed, message: "bad".into() },
             ServerMsg::Pong {},
@@ -386,7 +411,7 @@ mod tests {
             assert_eq!(decode_client(&encode(&m)).unwrap(), m);
         }
         assert_eq!(
-            encode(&ServerMsg::Ack { id: 1, accepted: true, reason: None, block: false }),
+            encode(&ServerMsg::Ack { id: 1, accepted: true, reason: None, block: false, receipt: None }),
             r#"{"type":"ack","id":1,"accepted":true,"block":false}"#
         );
     }

@@ -81,13 +81,24 @@ pub struct Shared {
     pub jobs: JobSource,
     pub ledger: Arc<dyn Ledger>,
     pub solutions: mpsc::Sender<Solution>,
+    /// Signs a receipt for every accepted share (the pool's relayer key).
+    pub receipts: trez_protocol::ReceiptSigner,
     pub stats: Stats,
     per_ip: Mutex<HashMap<IpAddr, usize>>,
     bans: Mutex<HashMap<IpAddr, Instant>>,
 }
 
 impl Shared {
-    pub fn new(config: Config, pool: Key, authority: Key, jobs: JobSource, ledger: Arc<dyn Ledger>, solutions: mpsc::Sender<Solution>) -> Arc<Shared> {
+    /// `relayer_secret`: the 32-byte ed25519 seed of the pool's relayer key, which signs receipts.
+    pub fn new(
+        config: Config,
+        pool: Key,
+        authority: Key,
+        jobs: JobSource,
+        ledger: Arc<dyn Ledger>,
+        solutions: mpsc::Sender<Solution>,
+        relayer_secret: &[u8; 32],
+    ) -> Arc<Shared> {
         Arc::new(Shared {
             config,
             pool,
@@ -95,6 +106,7 @@ impl Shared {
             jobs,
             ledger,
             solutions,
+            receipts: trez_protocol::ReceiptSigner::new(relayer_secret),
             stats: Stats::default(),
             per_ip: Mutex::new(HashMap::new()),
             bans: Mutex::new(HashMap::new()),

@@ -35,7 +35,9 @@ const JOBS_KEPT: usize = 8;
 const ANSWERS_PER_FRAME: usize = 3;
 
 /// Result of a share's durable commit: (submit id, outcome, solution when a block).
-type Done = (u64, Result<Recorded, LedgerError>, Option<Solution>);
+/// A commit's outcome: the submit id, the ledger's answer, the block handed on (if any), and the share's
+/// receipt fields (seq 0 until the ledger assigns it).
+type Done = (u64, Result<Recorded, LedgerError>, Option<Solution>, proto::ReceiptFields);
 type Pending = std::pin::Pin<Box<dyn Future<Output = Done> + Send>>;
 
 /// One miner connection.
@@ -133,6 +135,7 @@ impl Session {
             server_nonce: self.server_nonce,
             pool: self.shared.pool,
             authority: self.shared.authority,
+            relayer: self.shared.receipts.relayer(),
         };
         if let Flow::Close = self.send(&hello) {
             return;

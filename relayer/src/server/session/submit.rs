@@ -5,7 +5,7 @@ use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use tracing::{info, warn};
-use trez_protocol::{ErrorCode, RejectReason, ServerMsg};
+use trez_protocol::{AckReceipt, ErrorCode, Hex32, ReceiptFields, RejectReason, ServerMsg};
 
 use super::{Done, Pending, Session};
 use crate::ledger::{NewShare, Recorded, Solution, SolutionStatus};
@@ -17,7 +17,7 @@ impl Session {
         if !matches!(reason, RejectReason::Stale | RejectReason::RateLimited | RejectReason::Unavailable) {
             self.invalid += 1;
         }
-        let _ = self.send(&ServerMsg::Ack { id, accepted: false, reason: Some(reason), block: false });
+        let _ = self.send(&ServerMsg::Ack { id, accepted: false, reason: Some(reason), block: false, receipt: None });
         let s = &self.shared.config.server;
         if self.submits >= s.ban_min_submits as u64 && (self.invalid as f64) >= s.ban_invalid_ratio * self.submits as f64 {
             warn!(peer = %self.peer, submits = self.submits, invalid = self.invalid, "banning peer for invalid shares");
@@ -30,7 +30,7 @@ impl Session {
     pub(super) fn on_submit(&mut self, id: u64, job_id: &str, nonce: u64, signature: &trez_protocol::Sig) -> Option<Pending> {
         let Some((wallet, worker, verifier)) = self.wallet.clone() else {
             self.shared.stats.reject(RejectReason::NotAuthorized, None);
-            let _ = self.send(&ServerMsg::Ack { id, accepted: false, reason: Some(RejectReason::NotAuthorized), block: false });
+            let _ = self.send(&ServerMsg::Ack { id, accepted: false, reason: Some(RejectReason::NotAuthorized), block: false, receipt: None });
             return None;
         };
         self.submits += 1;
@@ -75,6 +75,16 @@ impl Session {
             block,
             signature: signature.0,
         };
+        let mut receipt = ReceiptFields {
+            pool: self.shared.pool,
+            wallet,
+            challenge: Hex32(t.challenge),
+            block_count: t.block_count,
+            nonce,
+            share_bits,
+            seq: 0,
+            time_ms: 0,
+        };
         let ledger = self.shared.ledger.clone();
         Some(Box::pin(async move {
             let res = ledger.record(share.clone()).await;
@@ -93,12 +103,15 @@ impl Session {
                 }),
                 _ => None,
             };
-            (id, res, solution)
+            if let Ok(Recorded::Accepted { seq, .. }) = &res {
+                receipt.seq = u64::try_from(*seq).unwrap_or(0);
+            }
+            (id, res, solution, receipt)
         }))
     }
 
     /// A share's commit finished: ack it (and hand a block to the submitter).
-    pub(super) fn finish(&mut self, (id, res, solution): Done) {
+    pub(super) fn finish(&mut self, (id, res, solution, mut receipt): Done) {
         match res {
             Ok(Recorded::Accepted { .. }) => {
                 let shared = self.shared.clone();
@@ -118,7 +131,10 @@ impl Session {
                         warn!("solution channel full or closed; solution stays pending in the ledger");
                     }
                 }
-                let _ = self.send(&ServerMsg::Ack { id, accepted: true, reason: None, block });
+                receipt.time_ms = u64::try_from(crate::ledger::now_ms()).unwrap_or(0);
+                let signature = shared.receipts.sign(&receipt);
+                let receipt = Some(AckReceipt { seq: receipt.seq, time_ms: receipt.time_ms, signature });
+                let _ = self.send(&ServerMsg::Ack { id, accepted: true, reason: None, block, receipt });
             }
             Ok(Recorded::Duplicate) => self.reject(id, RejectReason::Duplicate),
             Err(e) => {
