@@ -16,7 +16,7 @@ use trez_protocol::{self as proto, ClientMsg, ErrorCode, RejectReason, ServerMsg
 
 use crate::engine::{Engine, EngineJob, Found};
 use crate::keypair::Wallet;
-use crate::receipts::ReceiptLog;
+use trez_protocol::receipts::ReceiptLog;
 use crate::kernels::Kernel;
 
 /// What `mine` needs.
@@ -98,7 +98,7 @@ enum End {
 /// (authentication rejected, protocol mismatch).
 pub async fn mine(cfg: MinerConfig, stats: Arc<MinerStats>, cancel: CancellationToken) -> Result<()> {
     let mut receipts = match &cfg.receipts {
-        Some(p) => Some(ReceiptLog::open(p)?),
+        Some(p) => Some(ReceiptLog::open(p).map_err(anyhow::Error::msg)?),
         None => None,
     };
     let (found_tx, mut found_rx) = mpsc::unbounded_channel::<Found>();

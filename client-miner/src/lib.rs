@@ -7,7 +7,7 @@
 //! - [`client`]: the single async WebSocket task (auth, jobs, submits, acks, reconnect);
 //! - [`selftest`], [`bench`]: the `selftest` and `bench` subcommands;
 //! - [`keypair`]: Solana CLI JSON keypairs;
-//! - [`receipts`]: the relayer's signed receipts for accepted shares, kept for `verify`.
+//! - [`receipts`]: the receipts file (`trez_protocol::receipts`), where accepted shares' receipts are kept.
 //!
 //! The binary `trez-miner` (`src/main.rs`) is a thin CLI over these; `trez-localnet` embeds
 //! [`client::mine`] for its in-process miners.
@@ -17,8 +17,8 @@ pub mod client;
 pub mod engine;
 pub mod kernels;
 pub mod keypair;
-pub mod receipts;
 pub mod selftest;
 
 pub use client::{mine, MinerConfig, MinerStats};
 pub use keypair::Wallet;
+pub use trez_protocol::receipts;

@@ -120,6 +120,29 @@ pub struct Summary {
     pub audit_ok: bool,
     pub audit_problems: Vec<String>,
     pub rounds: Vec<RoundSummary>,
+    /// Each in-process miner's own check (`trez-relayer member verify`: its receipts against the published
+    /// windows, its leaves against the on-chain roots, its on-chain credited against its leaves).
+    pub miners_verified: Vec<MinerVerification>,
+    /// Every miner's check passed.
+    pub miners_verified_ok: bool,
+}
+
+/// One miner's `member verify`, in short (the findings in full).
+#[derive(Debug, Clone, Serialize)]
+pub struct MinerVerification {
+    pub wallet: String,
+    pub receipts: u64,
+    /// Receipts whose seq lies in a published window, and of those, listed there as receipted.
+    pub in_windows: u64,
+    pub found: u64,
+    pub omitted: usize,
+    /// Leaves of this wallet in credited rounds, each proved against the on-chain root.
+    pub leaves_proved: usize,
+    /// Base units: the sum of its credited leaves, and its on-chain `Member.credited`.
+    pub leaves_credited: u64,
+    pub credited_on_chain: u64,
+    pub findings: Vec<String>,
+    pub ok: bool,
 }
 
 /// What a `--blocks` run leaves behind: the summary, and the chain and ledger for inspection (tests).

@@ -38,5 +38,9 @@ async fn main() -> Result<()> {
     if !summary.audit_ok {
         anyhow::bail!("audit failed: {:?}", summary.audit_problems);
     }
+    if !summary.miners_verified_ok {
+        let findings: Vec<&String> = summary.miners_verified.iter().flat_map(|m| &m.findings).collect();
+        anyhow::bail!("a miner's own verification failed: {findings:?}");
+    }
     Ok(())
 }

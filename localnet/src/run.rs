@@ -23,7 +23,7 @@ use trez_relayer::poolchain::{PoolChain, PoolEvent};
 use trez_relayer::setup::{self, PoolAddresses, TrezGenesis};
 use trez_relayer::tasks::{payouts, settler, submitter};
 
-use crate::args::{Finished, LocalnetArgs, RoundSummary, Summary};
+use crate::args::{Finished, LocalnetArgs, MinerVerification, RoundSummary, Summary};
 use crate::embedded::EmbeddedChain;
 use crate::serve::RpcServer;
 
@@ -106,8 +106,9 @@ pub async fn run(args: LocalnetArgs, shutdown: CancellationToken) -> Result<Opti
     if !progress.reached {
         bail!("--blocks {blocks} not reached within {} s ({} credited)", args.timeout, progress.credited);
     }
-    let report = settle_and_audit(&pc, &*ledger).await?;
-    let summary = summarize(&pc, &*ledger, &progress, shares_by_relayer, report).await?;
+    let (report, record) = settle_and_audit(&pc, &*ledger).await?;
+    let verified = verify_miners(&pc, &record, &miners.wallets, &state_dir).await?;
+    let summary = summarize(&pc, &*ledger, &progress, shares_by_relayer, report, verified).await?;
     Ok(Some(Finished { summary, pc, ledger, rpc, state_dir, _tmp: tmp, _postgres: postgres }))
 }
 
@@ -357,7 +358,7 @@ fn print_event(relayer: usize, e: &PoolEvent, p: &mut Progress) {
 
 /// Resume any pending solution and confirmed-but-unsettled round and pay everyone due, as a restarted
 /// relayer would; then run the audit on the published record and print its verdicts.
-async fn settle_and_audit(pc: &PoolChain, ledger: &dyn Ledger) -> Result<AuditReport> {
+async fn settle_and_audit(pc: &PoolChain, ledger: &dyn Ledger) -> Result<(AuditReport, trez_relayer::export::PoolExport)> {
     for s in ledger.solutions(SolutionStatus::Pending).await? {
         submitter::submit_one(pc, ledger, &s, &CancellationToken::new()).await;
     }
@@ -374,11 +375,55 @@ async fn settle_and_audit(pc: &PoolChain, ledger: &dyn Ledger) -> Result<AuditRe
     for p in &report.problems {
         eprintln!("audit: {p}");
     }
-    Ok(report)
+    Ok((report, record))
+}
+
+/// Each in-process miner's own check, as `trez-relayer member verify --file <the export>` runs it: its
+/// receipts file against the published record (the same record `/api/export` served) and the chain.
+async fn verify_miners(pc: &PoolChain, record: &trez_relayer::export::PoolExport, wallets: &[(String, usize)], state_dir: &std::path::Path) -> Result<Vec<MinerVerification>> {
+    let mut out = vec![];
+    for (i, (wallet, _)) in wallets.iter().enumerate() {
+        let path = state_dir.join(format!("miner-{i}.receipts.jsonl"));
+        let receipts = if path.exists() { trez_protocol::receipts::read(&path)? } else { vec![] };
+        let r = trez_relayer::commands::verify(pc.chain.clone(), pc.pool, record, wallet.parse()?, &receipts, None).await?;
+        eprintln!(
+            "miner {i} verify: {} ({} receipts, {}/{} in windows found, {} leaves proved, credited {} = leaves {})",
+            if r.ok { "ok" } else { "FAILED" },
+            r.receipts,
+            r.found,
+            r.in_windows,
+            r.leaves.iter().filter(|l| l.proof_ok).count(),
+            r.credited_on_chain,
+            r.leaves_credited
+        );
+        for f in &r.findings {
+            eprintln!("  {f}");
+        }
+        out.push(MinerVerification {
+            wallet: r.wallet,
+            receipts: r.receipts,
+            in_windows: r.in_windows,
+            found: r.found,
+            omitted: r.omitted.len(),
+            leaves_proved: r.leaves.iter().filter(|l| l.proof_ok).count(),
+            leaves_credited: r.leaves_credited,
+            credited_on_chain: r.credited_on_chain,
+            findings: r.findings,
+            ok: r.ok,
+        });
+    }
+    Ok(out)
 }
 
 /// The `--blocks` summary: totals from the chain, rounds and signatures from the ledger, the audit verdict.
-async fn summarize(pc: &PoolChain, ledger: &dyn Ledger, progress: &Progress, shares_by_relayer: Vec<u64>, report: AuditReport) -> Result<Summary> {
+async fn summarize(
+    pc: &PoolChain,
+    ledger: &dyn Ledger,
+    progress: &Progress,
+    shares_by_relayer: Vec<u64>,
+    report: AuditReport,
+    miners_verified: Vec<MinerVerification>,
+) -> Result<Summary> {
     let pool = pc.pool_account().await?;
     let escrow_balance = pc.token_balance(&trez_sdk::pda::escrow(&pc.pool)).await?;
     let payouts = ledger.payouts().await?;
@@ -425,5 +470,7 @@ async fn summarize(pc: &PoolChain, ledger: &dyn Ledger, progress: &Progress, sha
         audit_ok: report.ok,
         audit_problems: report.rounds.iter().flat_map(|r| r.problems.clone()).chain(report.problems.clone()).collect(),
         rounds,
+        miners_verified_ok: miners_verified.iter().all(|m| m.ok),
+        miners_verified,
     })
 }

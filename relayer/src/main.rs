@@ -17,6 +17,9 @@ use trez_relayer::pipeline::Pipeline;
 use trez_relayer::ledger;
 use trez_relayer::logging::{self, shutdown_on_signal, LogFormat};
 
+mod cli_money;
+use cli_money::{admin, member, AdminCmd, MemberCmd, PoolAt};
+
 #[derive(Parser)]
 #[command(name = "trez-relayer", version, about = "TREZ mining pool relayer")]
 struct Cli {
@@ -131,152 +134,6 @@ fn read_keypair(path: &std::path::Path) -> Result<Keypair> {
     let text = std::fs::read_to_string(path).with_context(|| format!("reading keypair {}", path.display()))?;
     let bytes: Vec<u8> = serde_json::from_str(&text).with_context(|| format!("{} is not a JSON byte array", path.display()))?;
     Keypair::try_from(bytes.as_slice()).map_err(|e| anyhow::anyhow!("{}: not a valid keypair: {e}", path.display()))
-}
-
-/// Where a pool is and who signs.
-#[derive(clap::Args)]
-struct PoolAt {
-    #[arg(long = "rpc-url", env = "TREZ_RPC_URL")]
-    rpc_url: String,
-    /// The pool account address.
-    #[arg(long, env = "TREZ_POOL")]
-    pool: String,
-    /// The signing keypair (Solana CLI JSON): the admin's for `admin`, the wallet's for `member`.
-    #[arg(long, env = "TREZ_KEYPAIR", default_value = "~/.config/solana/id.json")]
-    keypair: String,
-    /// Print the result as JSON.
-    #[arg(long)]
-    json: bool,
-}
-
-#[derive(Subcommand)]
-enum AdminCmd {
-    /// Fees, totals, escrow balance and what it must hold; pending fee change.
-    Status,
-    /// Propose a fee, basis points (at most the pool's cap); `apply-fee` after the timelock.
-    ProposeFee { fee_bps: u16 },
-    /// Apply the proposed fee (its timelock must have passed).
-    ApplyFee,
-    /// The smallest amount the payout crank pays one member, base units.
-    SetMinPayout { base_units: u64 },
-    /// Rotate the relayer (hot) key.
-    SetRelayer { relayer: String },
-    /// Withdraw accrued fees.
-    WithdrawFees {
-        /// Base units (default: all available).
-        #[arg(long)]
-        amount: Option<u64>,
-        /// Token account of the pool's mint (default: the admin's associated token account, created when
-        /// missing).
-        #[arg(long)]
-        destination: Option<String>,
-    },
-}
-
-#[derive(Subcommand)]
-enum MemberCmd {
-    /// Credited, paid and pending, base units, and the wallet's token balance.
-    Balance {
-        /// Any wallet (default: the keypair's).
-        #[arg(long)]
-        wallet: Option<String>,
-    },
-    /// Create the wallet's Member account (the relayer does this when it first credits a wallet).
-    Register,
-    /// Transfer everything credited and not yet paid to the wallet, with no relayer involved.
-    Claim {
-        /// Token account of the pool's mint (default: the wallet's associated token account, created when
-        /// missing).
-        #[arg(long)]
-        destination: Option<String>,
-    },
-    /// With no relayer: strand the pool's rounds left uncredited past the pool's timeout, and claim the
-    /// wallet's part of every stranded round into its associated token account, with merkle proofs from the
-    /// published record (README, "No reward stranded").
-    ClaimStranded {
-        /// The record: a relayer's API base URL (its `/api/export`)...
-        #[arg(long)]
-        api: Option<String>,
-        /// ...or a file written by `trez-relayer export`.
-        #[arg(long)]
-        file: Option<PathBuf>,
-        /// Claim for every leaf (a crank paying on the members' behalf), not only the keypair's wallet.
-        #[arg(long)]
-        all: bool,
-    },
-}
-
-fn expand_home(path: &str) -> PathBuf {
-    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
-        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
-        _ => PathBuf::from(path),
-    }
-}
-
-fn pubkey(s: &str, what: &str) -> Result<solana_sdk::pubkey::Pubkey> {
-    s.parse().with_context(|| format!("{what}: not a pubkey: {s}"))
-}
-
-fn print<T: serde::Serialize + std::fmt::Debug>(json: bool, v: &T) -> Result<()> {
-    if json {
-        println!("{}", serde_json::to_string_pretty(v)?);
-    } else {
-        println!("{v:#?}");
-    }
-    Ok(())
-}
-
-/// `admin …`.
-async fn admin(at: PoolAt, op: AdminCmd) -> Result<()> {
-    use trez_relayer::commands::{self, AdminOp};
-    let chain: Arc<dyn ChainClient> = Arc::new(RpcChain::new(&[at.rpc_url.clone()], None)?);
-    let pool = pubkey(&at.pool, "--pool")?;
-    let op = match op {
-        AdminCmd::Status => return print(at.json, &commands::status(chain, pool).await?),
-        AdminCmd::ProposeFee { fee_bps } => AdminOp::ProposeFee(fee_bps),
-        AdminCmd::ApplyFee => AdminOp::ApplyFee,
-        AdminCmd::SetMinPayout { base_units } => AdminOp::SetMinPayout(base_units),
-        AdminCmd::SetRelayer { relayer } => AdminOp::SetRelayer(pubkey(&relayer, "relayer")?),
-        AdminCmd::WithdrawFees { amount, destination } => {
-            AdminOp::WithdrawFees { amount, destination: destination.map(|d| pubkey(&d, "--destination")).transpose()? }
-        }
-    };
-    let signer = read_keypair(&expand_home(&at.keypair))?;
-    let sig = commands::admin(chain, &signer, pool, op).await?;
-    print(at.json, &serde_json::json!({ "signature": sig.to_string() }))
-}
-
-/// `member …`.
-async fn member(at: PoolAt, op: MemberCmd) -> Result<()> {
-    use trez_relayer::commands;
-    let chain: Arc<dyn ChainClient> = Arc::new(RpcChain::new(&[at.rpc_url.clone()], None)?);
-    let pool = pubkey(&at.pool, "--pool")?;
-    let keypair = || read_keypair(&expand_home(&at.keypair));
-    match op {
-        MemberCmd::Balance { wallet } => {
-            let w = match wallet {
-                Some(w) => pubkey(&w, "--wallet")?,
-                None => keypair()?.pubkey(),
-            };
-            print(at.json, &commands::balance(chain, pool, w).await?)
-        }
-        MemberCmd::Register => {
-            let sig = commands::register(chain, &keypair()?, pool).await?;
-            print(at.json, &serde_json::json!({ "signature": sig.to_string() }))
-        }
-        MemberCmd::Claim { destination } => {
-            let dest = destination.map(|d| pubkey(&d, "--destination")).transpose()?;
-            let (sig, amount) = commands::claim(chain, &keypair()?, pool, dest).await?;
-            print(at.json, &serde_json::json!({ "signature": sig.to_string(), "amount": amount }))
-        }
-        MemberCmd::ClaimStranded { api, file, all } => {
-            let record = trez_relayer::export::fetch(api.as_deref(), file.as_deref()).await?;
-            let payer = keypair()?;
-            let wallet = (!all).then(|| payer.pubkey());
-            let report = commands::claim_stranded(chain, &payer, pool, &record, wallet).await?;
-            print(at.json, &report)
-        }
-    }
 }
 
 #[tokio::main]

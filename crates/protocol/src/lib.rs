@@ -33,6 +33,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod receipts;
 mod sign;
 pub use sign::{
     auth_message, receipt_message, share_message, sign_auth, verify_auth, Receipt, ReceiptFields, ReceiptSigner, ShareSigner, ShareVerifier,

@@ -2,7 +2,8 @@
 //! (`trez-relayer member …`), over any [`ChainClient`]. Each checks what it can before sending (a fee above
 //! the cap, more fees than are available, nothing to claim) and then sends one transaction, signed and paid
 //! for by the given keypair, and waits for its confirmation. Amounts are base units of the pool's mint; fees
-//! basis points; times Unix seconds. [`stranded`] is the member's fallback when the relayer is gone.
+//! basis points; times Unix seconds. [`stranded`] is the member's fallback when the relayer is gone;
+//! [`verify`] checks a miner's receipts and credits against the published record and the chain.
 
 use std::time::Duration;
 
@@ -17,7 +18,9 @@ use crate::chain::{ChainClient, ChainError};
 use crate::poolchain::{LoopError, PoolChain};
 
 pub mod stranded;
+pub mod verify;
 pub use stranded::{claim_stranded, StrandedReport, StrandedRound};
+pub use verify::{verify, VerifyReport};
 
 /// Errors of a command: a check that failed before anything was sent, or the chain's answer.
 #[derive(Debug, thiserror::Error)]

@@ -1,14 +1,23 @@
-//! Receipts: the relayer's signed statement, on every accepted share, that it holds the share durably under a
-//! ledger sequence number (docs/SPEC.md §9). The miner checks each against the key `hello` announced and keeps
-//! the good ones as JSON lines, one [`Receipt`] per line, appended and flushed as they arrive; they are its
-//! evidence for `trez-relayer member verify`, which checks them against the published windows and the chain.
+//! The receipts file (docs/SPEC.md §9): the receipts a miner keeps, one JSON [`Receipt`] per line, appended
+//! as they arrive (`trez-miner mine --receipts`) and read by `trez-relayer member verify`, which checks them
+//! against the published windows and the chain.
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
-use trez_protocol::Receipt;
+use crate::Receipt;
+
+/// A receipts file that could not be opened, written or read; the message names the file (and line).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ReceiptsError(String);
+
+type Result<T> = std::result::Result<T, ReceiptsError>;
+
+fn io<'a>(path: &'a Path, what: &'a str) -> impl FnOnce(std::io::Error) -> ReceiptsError + 'a {
+    move |e| ReceiptsError(format!("{what} {}: {e}", path.display()))
+}
 
 /// The default receipts file: `$XDG_DATA_HOME/trez-miner/receipts.jsonl`, else
 /// `~/.local/share/trez-miner/receipts.jsonl`.
@@ -30,25 +39,25 @@ impl ReceiptLog {
     /// Open (creating it and its directory) for appending.
     pub fn open(path: &Path) -> Result<ReceiptLog> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).with_context(|| format!("create {}", dir.display()))?;
+            std::fs::create_dir_all(dir).map_err(io(dir, "create"))?;
         }
-        let file = OpenOptions::new().create(true).append(true).open(path).with_context(|| format!("open receipts file {}", path.display()))?;
+        let file = OpenOptions::new().create(true).append(true).open(path).map_err(io(path, "open receipts file"))?;
         Ok(ReceiptLog { path: path.to_path_buf(), file })
     }
 
     /// Append one receipt as a line (one `write`, so a crash leaves at most a torn last line).
     pub fn append(&mut self, r: &Receipt) -> Result<()> {
-        let mut line = serde_json::to_vec(r)?;
+        let mut line = serde_json::to_vec(r).map_err(|e| ReceiptsError(e.to_string()))?;
         line.push(b'\n');
-        self.file.write_all(&line).with_context(|| format!("write {}", self.path.display()))
+        self.file.write_all(&line).map_err(io(&self.path, "write"))
     }
 }
 
 /// Every receipt in a receipts file, in file order. A torn last line (a crash mid-write) is skipped; any
 /// other line that does not parse is an error naming it.
 pub fn read(path: &Path) -> Result<Vec<Receipt>> {
-    let f = File::open(path).with_context(|| format!("open receipts file {}", path.display()))?;
-    let lines: Vec<String> = BufReader::new(f).lines().collect::<std::io::Result<_>>().with_context(|| format!("read {}", path.display()))?;
+    let f = File::open(path).map_err(io(path, "open receipts file"))?;
+    let lines: Vec<String> = BufReader::new(f).lines().collect::<std::io::Result<_>>().map_err(io(path, "read"))?;
     let mut out = Vec::with_capacity(lines.len());
     for (i, line) in lines.iter().enumerate() {
         if line.trim().is_empty() {
@@ -57,7 +66,7 @@ pub fn read(path: &Path) -> Result<Vec<Receipt>> {
         match serde_json::from_str::<Receipt>(line) {
             Ok(r) => out.push(r),
             Err(_) if i + 1 == lines.len() => {}
-            Err(e) => anyhow::bail!("{}: line {}: not a receipt: {e}", path.display(), i + 1),
+            Err(e) => return Err(ReceiptsError(format!("{}: line {}: not a receipt: {e}", path.display(), i + 1))),
         }
     }
     Ok(out)
@@ -66,7 +75,7 @@ pub fn read(path: &Path) -> Result<Vec<Receipt>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use trez_protocol::{Hex32, Key, ReceiptFields, ReceiptSigner};
+    use crate::{Hex32, Key, ReceiptFields, ReceiptSigner};
 
     fn receipt(seq: u64) -> Receipt {
         let signer = ReceiptSigner::new(&[3; 32]);
