@@ -2,7 +2,8 @@
 //! against a baseline the relayer already pays per share, the share's proof-of-work digest (one
 //! `trez_pow::digest`): the miner's ed25519 signature per share, the relayer's strict verification per share
 //! (the wallet's point decompressed once per connection, as the session does), and the bytes the signature
-//! adds to a published window share.
+//! adds to a published window share; and the receipt on every accepted ack (docs/SPEC.md §10): the relayer's
+//! signature, the miner's check, and the bytes it adds to the ack and to the miner's receipts file.
 
 use std::time::Instant;
 
@@ -24,6 +25,16 @@ pub struct AttributionResults {
     /// A window share in the export (JSON), bytes, without and with its signature.
     pub record_bytes_unsigned: usize,
     pub record_bytes_signed: usize,
+    /// The relayer's receipt per accepted share (docs/SPEC.md §10), microseconds, and ÷ the digest.
+    pub receipt_sign_us: f64,
+    pub receipt_sign_ratio: f64,
+    /// The miner's check of a receipt, microseconds, and ÷ the digest.
+    pub receipt_verify_us: f64,
+    pub receipt_verify_ratio: f64,
+    /// An accepted `ack` frame, bytes, without and with its receipt; a line of the receipts file, bytes.
+    pub ack_bytes_plain: usize,
+    pub ack_bytes_receipt: usize,
+    pub receipt_line_bytes: usize,
 }
 
 fn per_share_us(n: u64, f: impl FnMut(u64) -> bool) -> f64 {
@@ -61,6 +72,25 @@ pub fn run() -> Result<AttributionResults> {
     let record_bytes_unsigned = serde_json::to_string(&share)?.len();
     share.signature = Some(bs58::encode(sigs[0].0).into_string());
     let record_bytes_signed = serde_json::to_string(&share)?.len();
+    let receipts = trez_protocol::ReceiptSigner::new(&[9u8; 32]);
+    let fields = |i: u64| trez_protocol::ReceiptFields {
+        pool,
+        wallet,
+        challenge: trez_protocol::Hex32(challenge),
+        block_count: 9,
+        nonce: i,
+        share_bits: 20,
+        seq: 1_000_000 + i,
+        time_ms: 1_796_198_400_000 + i,
+    };
+    let receipt_sign_us = per_share_us(n, |i| receipts.sign(&fields(i)).0[0] == 0);
+    let signed: Vec<trez_protocol::Receipt> = (0..n).map(|i| trez_protocol::Receipt { fields: fields(i), relayer: receipts.relayer(), signature: receipts.sign(&fields(i)) }).collect();
+    let receipt_verify_us = per_share_us(n, |i| signed[i as usize].verify());
+    let ack = |receipt| trez_protocol::encode(&trez_protocol::ServerMsg::Ack { id: 123_456, accepted: true, reason: None, block: false, receipt });
+    let ack_bytes_plain = ack(None).len();
+    let r0 = &signed[0];
+    let ack_bytes_receipt = ack(Some(trez_protocol::AckReceipt { seq: r0.fields.seq, time_ms: r0.fields.time_ms, signature: r0.signature })).len();
+    let receipt_line_bytes = serde_json::to_string(r0)?.len() + 1;
     let r = AttributionResults {
         shares: n,
         digest_us,
@@ -70,8 +100,19 @@ pub fn run() -> Result<AttributionResults> {
         verify_ratio: verify_us / digest_us,
         record_bytes_unsigned,
         record_bytes_signed,
+        receipt_sign_us,
+        receipt_sign_ratio: receipt_sign_us / digest_us,
+        receipt_verify_us,
+        receipt_verify_ratio: receipt_verify_us / digest_us,
+        ack_bytes_plain,
+        ack_bytes_receipt,
+        receipt_line_bytes,
     };
     println!("  per share: digest {:.2} µs (baseline); sign {:.2} µs ({:.1}×); verify {:.2} µs ({:.1}×)", r.digest_us, r.sign_us, r.sign_ratio, r.verify_us, r.verify_ratio);
     println!("  window share in the export: {} bytes unsigned, {} signed (+{})", r.record_bytes_unsigned, r.record_bytes_signed, r.record_bytes_signed - r.record_bytes_unsigned);
+    println!(
+        "  receipt per accepted share: relayer signs {:.2} µs ({:.1}×), miner verifies {:.2} µs ({:.1}×); ack {} bytes, {} with the receipt; {} bytes per line in the receipts file",
+        r.receipt_sign_us, r.receipt_sign_ratio, r.receipt_verify_us, r.receipt_verify_ratio, r.ack_bytes_plain, r.ack_bytes_receipt, r.receipt_line_bytes
+    );
     Ok(r)
 }

@@ -59,18 +59,26 @@ async fn run(data: &[u8]) {
     let mut job: Option<Job> = None;
     let mut submits_sent = 0u64;
     let mut accepted = 0u64;
+    // Every accepted ack's receipt, with the relayer key `hello` announced (checked against the ledger at the end).
+    let receipts = std::cell::RefCell::new(Vec::<(proto::AckReceipt, Key)>::new());
+    let relayer = std::cell::Cell::new(Key([0; 32]));
     let handle = |m: Outbound, job: &mut Option<Job>, server_nonce: &mut Hex32, pool: &mut Key, accepted: &mut u64| {
         let Outbound::Text(t) = m else { return };
         let msg = proto::decode_server(&t).expect("every server message decodes");
         match msg {
-            ServerMsg::Hello { server_nonce: n, pool: p, .. } => {
+            ServerMsg::Hello { server_nonce: n, pool: p, relayer: r, .. } => {
                 *server_nonce = n;
                 *pool = p;
+                relayer.set(r);
             }
             ServerMsg::Job { job_id, challenge, block_count, share_bits, nonce_start, nonce_end, .. } => {
                 *job = Some(Job { id: job_id, challenge: challenge.0, block_count, bits: share_bits, start: nonce_start, end: nonce_end })
             }
-            ServerMsg::Ack { accepted: true, .. } => *accepted += 1,
+            ServerMsg::Ack { accepted: true, receipt, .. } => {
+                *accepted += 1;
+                receipts.borrow_mut().push((receipt.expect("an accepted ack carries a receipt"), relayer.get()));
+            }
+            ServerMsg::Ack { accepted: false, receipt, .. } => assert!(receipt.is_none(), "a refused share got a receipt"),
             _ => {}
         }
     };
@@ -143,6 +151,21 @@ async fn run(data: &[u8]) {
         let d = trez_pow::digest(&s.challenge, &AUTHORITY, s.block_count, s.nonce);
         assert!(trez_pow::meets_difficulty(&d, s.bits), "a share below its difficulty was accepted");
         assert!(seen.insert((s.challenge, s.nonce)), "a share was accepted twice");
+    }
+    // Each receipt names a durable share by its seq and verifies over that share's fields.
+    for (a, relayer) in receipts.borrow().iter() {
+        let s = shares.iter().find(|s| s.seq as u64 == a.seq).expect("a receipt's seq is a ledger share");
+        let fields = proto::ReceiptFields {
+            pool,
+            wallet: Key(s.wallet),
+            challenge: Hex32(s.challenge),
+            block_count: s.block_count,
+            nonce: s.nonce,
+            share_bits: s.bits,
+            seq: a.seq,
+            time_ms: a.time_ms,
+        };
+        assert!(proto::Receipt { fields, relayer: *relayer, signature: a.signature }.verify(), "a receipt does not verify");
     }
 }
 

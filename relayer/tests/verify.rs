@@ -1,4 +1,4 @@
-//! A miner's own check (`trez-relayer member verify`, docs/SPEC.md §9) over a localnet run: each in-process
+//! A miner's own check (`trez-relayer member verify`, docs/SPEC.md §10) over a localnet run: each in-process
 //! miner's receipts are found in the published windows, its leaves prove against the on-chain roots and its
 //! on-chain credited equals its leaves (localnet's summary says so); then each way a relayer could cheat a
 //! miner is caught and named, with the receipt as evidence: a receipted share dropped from its window, moved

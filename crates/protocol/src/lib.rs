@@ -179,7 +179,7 @@ pub enum ServerMsg {
         /// The share met network difficulty and was handed to the solution submitter.
         #[serde(default)]
         block: bool,
-        /// On an accepted share: the relayer's signed receipt (docs/SPEC.md §9).
+        /// On an accepted share: the relayer's signed receipt (docs/SPEC.md §10).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         receipt: Option<AckReceipt>,
     },

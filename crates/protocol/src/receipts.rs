@@ -1,4 +1,4 @@
-//! The receipts file (docs/SPEC.md §9): the receipts a miner keeps, one JSON [`Receipt`] per line, appended
+//! The receipts file (docs/SPEC.md §10): the receipts a miner keeps, one JSON [`Receipt`] per line, appended
 //! as they arrive (`trez-miner mine --receipts`) and read by `trez-relayer member verify`, which checks them
 //! against the published windows and the chain.
 

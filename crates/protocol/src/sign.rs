@@ -1,6 +1,7 @@
-//! The protocol's two signatures, both ed25519 by the miner's wallet (docs/SPEC.md §4 and §9): the `auth`
+//! The protocol's signatures (docs/SPEC.md §4, §9, §10), all ed25519: by the miner's wallet, the `auth`
 //! signature, which binds one connection's server nonce and the pool, and the per-share signature over
-//! [`share_message`], which the relayer checks before acking and publishes with the share.
+//! [`share_message`], which the relayer checks before acking and publishes with the share; by the pool's
+//! relayer key, the receipt over [`receipt_message`] in every accepted ack.
 
 use serde::{Deserialize, Serialize};
 
@@ -91,7 +92,7 @@ impl ShareVerifier {
 /// Domain tag of [`receipt_message`].
 pub const RECEIPT_DOMAIN: &[u8; 15] = b"TREZ-receipt-v1";
 
-/// The 147 bytes the relayer signs for each accepted share (a receipt, docs/SPEC.md §9):
+/// The 147 bytes the relayer signs for each accepted share (a receipt, docs/SPEC.md §10):
 /// `b"TREZ-receipt-v1"` (15 bytes), the pool address (32), the wallet (32), the job's challenge (32),
 /// block_count (u64 little-endian), nonce (u64 LE), the job's share difficulty in bits (u32 LE), the share's
 /// ledger sequence number (u64 LE) and the relayer's clock when it acked (Unix milliseconds, u64 LE).

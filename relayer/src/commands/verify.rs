@@ -1,4 +1,4 @@
-//! `member verify`: a miner's own check that the pool kept its word, from its receipts (docs/SPEC.md §9), the
+//! `member verify`: a miner's own check that the pool kept its word, from its receipts (docs/SPEC.md §10), the
 //! published record (`/api/export` or a saved export) and the chain, trusting none of the relayer's numbers:
 //!
 //! 1. every receipt is signed by the key it names, and that key is the pool's relayer (`Pool.relayer`);
