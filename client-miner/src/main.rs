@@ -12,6 +12,9 @@ use tokio_util::sync::CancellationToken;
 use trez_miner::kernels::{self, Kernel};
 use trez_miner::{bench, selftest, MinerConfig, MinerStats, Wallet};
 
+#[cfg(feature = "wallet")]
+mod wallet_cli;
+
 #[derive(Parser)]
 #[command(name = "trez-miner", version, about = "TREZ pool miner")]
 struct Cli {
@@ -93,6 +96,10 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// The wallet's money: balance, register, claim, claim-stranded, verify (with the `wallet` feature).
+    #[cfg(feature = "wallet")]
+    #[command(flatten)]
+    Wallet(wallet_cli::WalletCmd),
     /// Print the TREZ digest of one (challenge, miner key, block_count, nonce) and its zero bits.
     Digest {
         /// 32 bytes, hex.
@@ -109,7 +116,7 @@ enum Cmd {
 }
 
 /// The Solana CLI's default keypair path, `~/.config/solana/id.json`.
-fn default_keypair() -> Option<PathBuf> {
+pub(crate) fn default_keypair() -> Option<PathBuf> {
     std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config/solana/id.json"))
 }
 
@@ -167,6 +174,15 @@ fn main() -> Result<()> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     match cli.cmd {
         Cmd::Keygen { outfile, force } => keygen(outfile, force),
+        #[cfg(feature = "wallet")]
+        Cmd::Wallet(cmd) => {
+            tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+                .with_writer(std::io::stderr)
+                .with_ansi(std::io::stderr().is_terminal())
+                .init();
+            tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?.block_on(wallet_cli::run(cmd))
+        }
         Cmd::Selftest { vectors } => {
             if !selftest_cmd(vectors)? {
                 std::process::exit(1);

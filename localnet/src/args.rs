@@ -65,8 +65,10 @@ pub struct LocalnetArgs {
     #[arg(long)]
     pub db: Option<PathBuf>,
     /// Directory for the run's keypairs (Solana CLI JSON): `admin.json`, `relayer.json`, `miner-<i>.json`,
-    /// so the admin and member commands (`trez-relayer admin|member --keypair …`) work against this pool.
-    /// Default: the run's temporary directory (removed at exit). Existing files there are replaced.
+    /// so the admin and member commands (`trez-relayer admin|member --keypair …`, `trez-miner balance|claim`)
+    /// work against this pool; each miner's receipts (`miner-<i>.receipts.jsonl`); and `localnet.json` (the
+    /// RPC URLs, the pool's addresses, the relayer and API URLs), written once the pool is serving. Default:
+    /// the run's temporary directory (removed at exit). Existing files there are replaced.
     #[arg(long)]
     pub state_dir: Option<PathBuf>,
     /// Relayers serving the pool (README, "Scaling out"): each has its own WebSocket and API port, the

@@ -6,12 +6,14 @@
 //!   with both programs as native processors and the real SPL Token / ATA programs;
 //! - [`serve`]: that bank served as Solana JSON-RPC and PubSub, so outside tools, `trez-relayer run` and
 //!   `trez-relayer audit` reach it as they would a validator;
+//! - [`wallet_rpc`]: the JSON-RPC methods wallets and the money commands use (balances, airdrops, rent);
 //! - [`run`]: `trez-localnet`: TREZ, the pool, the relayer and in-process miners in one command.
 
 mod args;
 pub mod embedded;
 mod run;
 pub mod serve;
+pub mod wallet_rpc;
 
 pub use args::{Finished, LocalnetArgs, RoundSummary, Summary};
 pub use run::run;

@@ -54,7 +54,7 @@ pub async fn run(args: LocalnetArgs, shutdown: CancellationToken) -> Result<Opti
 
     write_keypair(&state_dir.join("admin.json"), &admin)?;
     write_keypair(&state_dir.join("relayer.json"), &relayer)?;
-    eprintln!("keypairs in {}: admin.json, relayer.json, miner-<i>.json", state_dir.display());
+    eprintln!("keypairs in {}: admin.json, relayer.json, miner-<i>.json (addresses in localnet.json)", state_dir.display());
     let (mut config, opts) = relayer_config(&args, &tmp, &rpc.http_url)?;
     config.ledger.url = ledger_url;
     let pool: solana_sdk::pubkey::Pubkey = addrs.pool.parse()?;
@@ -82,6 +82,17 @@ pub async fn run(args: LocalnetArgs, shutdown: CancellationToken) -> Result<Opti
     }
     let urls: Vec<String> = pipelines.iter().map(|p| format!("ws://{}", p.addr)).collect();
     eprintln!("join from outside:  trez-miner mine --pool {} --keypair <your Solana CLI keypair.json>", urls[0]);
+    eprintln!("your balance:       trez-miner balance --rpc-url {} --pool-address {} --keypair <keypair.json>", rpc.http_url, addrs.pool);
+    // Where everything is, for scripts and tests (written last: its presence means the pool is serving).
+    let info = serde_json::json!({
+        "rpc_url": rpc.http_url,
+        "pubsub_url": rpc.ws_url,
+        "pool": addrs,
+        "relayers": urls,
+        "apis": pipelines.iter().filter_map(|p| p.api_addr.map(|a| format!("http://{a}"))).collect::<Vec<_>>(),
+        "keypairs": { "admin": state_dir.join("admin.json"), "relayer": state_dir.join("relayer.json") },
+    });
+    std::fs::write(state_dir.join("localnet.json"), serde_json::to_vec_pretty(&info)?).context("writing localnet.json")?;
     let (pc, ledger) = (pipelines[0].pc.clone(), pipelines[0].ledger.clone());
 
     let mut events = merged_events(&pipelines);

@@ -5,8 +5,10 @@
 //! HTTP and WebSocket exchanges, and can make it fail the next N HTTP requests with 500s.
 //!
 //! Methods: getAccountInfo, getMultipleAccounts, getLatestBlockhash, sendTransaction (with a preflight
-//! failure payload), getSignatureStatuses, getSlot, getBlockTime, getSignaturesForAddress, getTransaction;
-//! PubSub: accountSubscribe with accountNotification.
+//! failure payload), getSignatureStatuses, getSlot, getBlockTime, getSignaturesForAddress, getTransaction,
+//! and the wallet methods of [`crate::wallet_rpc`] (getBalance, getTokenAccountBalance,
+//! getMinimumBalanceForRentExemption, requestAirdrop, getVersion, getHealth, getBlockHeight, getEpochInfo);
+//! batch requests (a JSON array); PubSub: accountSubscribe with accountNotification.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -143,6 +145,16 @@ fn err(id: &Value, code: i64, message: &str, data: Option<Value>) -> Value {
 }
 
 async fn rpc(State(st): State<Arc<FakeState>>, Json(req): Json<Value>) -> Response {
+    // A batch: each request answered in order, in one array.
+    if let Value::Array(reqs) = req {
+        let mut out = Vec::with_capacity(reqs.len());
+        for r in reqs {
+            let resp = Box::pin(rpc(State(st.clone()), Json(r))).await;
+            let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap_or_default();
+            out.push(serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null));
+        }
+        return Json(Value::Array(out)).into_response();
+    }
     st.requests.fetch_add(1, Ordering::SeqCst);
     if st.fail_next.load(Ordering::SeqCst) > 0 {
         st.fail_next.fetch_sub(1, Ordering::SeqCst);
@@ -195,7 +207,10 @@ async fn handle(chain: &Arc<EmbeddedChain>, slot: u64, method: &str, params: &Va
         "getBlockTime" => ok(id, chain.unix_time().await.map_err(e)?),
         "getSignaturesForAddress" => signatures_for_address(chain, params, id).await?,
         "getTransaction" => get_transaction(chain, params, id).await?,
-        other => err(id, -32601, &format!("method not found: {other}"), None),
+        other => match crate::wallet_rpc::handle(chain, slot, other, params).await {
+            Some(r) => ok(id, r?),
+            None => err(id, -32601, &format!("method not found: {other}"), None),
+        },
     })
 }
 

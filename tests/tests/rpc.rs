@@ -237,3 +237,45 @@ async fn a_dropped_transaction_is_rebroadcast_until_it_lands() {
     assert!(rpc.rebroadcasts.load(std::sync::atomic::Ordering::Relaxed) >= 2);
     assert_eq!(chain.get_account(&to).await.unwrap().map(|a| a.lamports), Some(1_000_000), "transferred once");
 }
+
+/// The wallet methods localnet serves (what the Solana CLI, wallets and the money commands ask): balances,
+/// the faucet, rent, version and health, token balances with the mint's decimals, batch requests; bad input
+/// gets a JSON-RPC error and changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn localnet_answers_the_wallet_methods_and_batches() {
+    let chain = EmbeddedChain::start().await;
+    let served = RpcServer::start(chain.clone(), "127.0.0.1:0".parse().unwrap(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let (_, addrs) = trez_tests::new_pool(&chain, chain.as_ref(), 14, 250, 1_000).await;
+    let http = reqwest::Client::new();
+    let call = |body: serde_json::Value| {
+        let (http, url) = (http.clone(), served.http_url.clone());
+        async move { http.post(url).json(&body).send().await.unwrap().json::<serde_json::Value>().await.unwrap() }
+    };
+    let req = |method: &str, params: serde_json::Value| serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+    let who = Keypair::new().pubkey().to_string();
+
+    assert_eq!(call(req("getBalance", serde_json::json!([who]))).await["result"]["value"], 0);
+    let sig = call(req("requestAirdrop", serde_json::json!([who, 2_000_000_000u64]))).await;
+    assert!(sig["result"].is_string(), "{sig}");
+    assert_eq!(call(req("getBalance", serde_json::json!([who]))).await["result"]["value"], 2_000_000_000u64);
+    for bad in [serde_json::json!([who, 0]), serde_json::json!([who, u64::MAX]), serde_json::json!(["not-a-key", 1])] {
+        let r = call(req("requestAirdrop", bad.clone())).await;
+        assert!(r["error"]["message"].is_string(), "{bad}: {r}");
+    }
+    assert_eq!(call(req("getBalance", serde_json::json!([who]))).await["result"]["value"], 2_000_000_000u64, "a refused airdrop moved nothing");
+
+    let escrow = call(req("getTokenAccountBalance", serde_json::json!([addrs.escrow]))).await;
+    assert_eq!(escrow["result"]["value"]["decimals"], 6, "{escrow}");
+    assert_eq!(escrow["result"]["value"]["amount"], "0");
+    let not_token = call(req("getTokenAccountBalance", serde_json::json!([addrs.pool]))).await;
+    assert!(not_token["error"]["message"].as_str().unwrap().contains("not a token account"), "{not_token}");
+    let rent = call(req("getMinimumBalanceForRentExemption", serde_json::json!([165]))).await;
+    assert_eq!(rent["result"].as_u64(), Some(solana_sdk::rent::Rent::default().minimum_balance(165)));
+    assert_eq!(call(req("getHealth", serde_json::json!([]))).await["result"], "ok");
+    assert!(call(req("getVersion", serde_json::json!([]))).await["result"]["solana-core"].is_string());
+    assert_eq!(call(req("noSuchMethod", serde_json::json!([]))).await["error"]["code"], -32601);
+
+    let batch = call(serde_json::json!([req("getHealth", serde_json::json!([])), req("getBalance", serde_json::json!([who]))])).await;
+    let answers = batch.as_array().expect("a batch is answered with an array");
+    assert_eq!((answers.len(), &answers[0]["result"], &answers[1]["result"]["value"]), (2, &serde_json::json!("ok"), &serde_json::json!(2_000_000_000u64)));
+}

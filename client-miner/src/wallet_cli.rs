@@ -1,0 +1,201 @@
+//! The miner's money commands (`balance`, `register`, `claim`, `claim-stranded`, `verify`): the wallet's side
+//! of the pool, straight against the chain, with no relayer running. They are thin CLIs over
+//! `trez_relayer::commands` (the same code as `trez-relayer member …`), built with the `wallet` feature (on
+//! by default; `--no-default-features` builds a mining-only binary).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand};
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::{Keypair, Signer};
+use trez_relayer::chain::rpc::RpcChain;
+use trez_relayer::chain::ChainClient;
+use trez_relayer::commands;
+
+/// Where the pool is and which wallet.
+#[derive(Args, Clone)]
+pub struct At {
+    /// JSON-RPC URL of the cluster (e.g. https://api.devnet.solana.com; localnet prints its own).
+    #[arg(long = "rpc-url", env = "TREZ_RPC_URL")]
+    rpc_url: String,
+    /// The pool account address (`/api/pool` of a relayer shows it; not the relayer's ws:// URL).
+    #[arg(long = "pool-address", env = "TREZ_POOL_ADDRESS")]
+    pool_address: String,
+    /// The wallet keypair (Solana CLI JSON); signs and pays the transaction fee. Default:
+    /// ~/.config/solana/id.json.
+    #[arg(long, env = "TREZ_KEYPAIR")]
+    keypair: Option<PathBuf>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand)]
+pub enum WalletCmd {
+    /// The wallet's pool balance from the chain: credited, paid, pending (= what `claim` transfers), its
+    /// token balance; with --api or --file, its credit in each round too.
+    Balance {
+        #[command(flatten)]
+        at: At,
+        /// Any wallet (default: the keypair's).
+        #[arg(long)]
+        wallet: Option<String>,
+        /// A relayer's API base URL, for the per-round credits (its /api/export).
+        #[arg(long, conflicts_with = "file")]
+        api: Option<String>,
+        /// ...or a saved export file.
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
+    /// Create the wallet's Member account (the wallet pays its rent; the relayer does this when it first
+    /// credits a wallet).
+    Register {
+        #[command(flatten)]
+        at: At,
+    },
+    /// Transfer everything credited and not yet paid to the wallet's token account (created when missing),
+    /// signed by the wallet itself: no relayer involved.
+    Claim {
+        #[command(flatten)]
+        at: At,
+        /// A token account of the pool's mint to receive it (default: the wallet's associated token account).
+        #[arg(long)]
+        destination: Option<String>,
+    },
+    /// The relayer is gone: strand rounds left uncredited past the pool's timeout and claim this wallet's
+    /// part of each with merkle proofs from the published record (README, "No reward stranded").
+    ClaimStranded {
+        #[command(flatten)]
+        at: At,
+        #[arg(long, conflicts_with = "file")]
+        api: Option<String>,
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
+    /// Check the pool kept its word: receipts found in the published windows, leaves proved against the
+    /// on-chain roots, on-chain credited equal to the leaves (docs/SPEC.md §10). Exits 1 on any finding.
+    Verify {
+        #[command(flatten)]
+        at: At,
+        #[arg(long, conflicts_with = "file")]
+        api: Option<String>,
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// The receipts file `mine` wrote (default: ~/.local/share/trez-miner/receipts.jsonl).
+        #[arg(long)]
+        receipts: Option<PathBuf>,
+    },
+}
+
+impl At {
+    fn chain(&self) -> Result<(Arc<dyn ChainClient>, Pubkey)> {
+        let chain: Arc<dyn ChainClient> = Arc::new(RpcChain::new(std::slice::from_ref(&self.rpc_url), None)?);
+        let pool = self.pool_address.parse().with_context(|| format!("--pool-address: not an address: {}", self.pool_address))?;
+        Ok((chain, pool))
+    }
+
+    fn keypair(&self) -> Result<Keypair> {
+        let path = self.keypair.clone().or_else(crate::default_keypair).context("no --keypair and no HOME for ~/.config/solana/id.json")?;
+        let w = trez_miner::Wallet::read(&path)?;
+        Ok(Keypair::new_from_array(w.secret))
+    }
+}
+
+fn show<T: serde::Serialize>(json: bool, v: &T, text: impl FnOnce(&T) -> String) -> Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(v)?);
+    } else {
+        println!("{}", text(v));
+    }
+    Ok(())
+}
+
+/// Run one money command.
+pub async fn run(cmd: WalletCmd) -> Result<()> {
+    match cmd {
+        WalletCmd::Balance { at, wallet, api, file } => {
+            let (chain, pool) = at.chain()?;
+            let w = match wallet {
+                Some(w) => w.parse().with_context(|| format!("--wallet: not an address: {w}"))?,
+                None => at.keypair()?.pubkey(),
+            };
+            let b = commands::balance(chain, pool, w).await?;
+            let rounds: Vec<serde_json::Value> = match (api.as_deref(), file.as_deref()) {
+                (None, None) => vec![],
+                (api, file) => {
+                    let record = trez_relayer::export::fetch(api, file).await?;
+                    record
+                        .rounds
+                        .iter()
+                        .filter_map(|r| r.leaves.iter().find(|l| l.wallet == w.to_string()).map(|l| (r, l)))
+                        .map(|(r, l)| serde_json::json!({ "block_count": r.block_count, "status": r.status, "shares": l.shares, "amount": l.amount }))
+                        .collect()
+                }
+            };
+            let v = serde_json::json!({ "balance": b, "rounds": rounds });
+            show(at.json, &v, |_| {
+                let mut s = format!(
+                    "wallet    {}\nmember    {}\ncredited  {} base units\npaid      {}\npending   {} (claimable with `trez-miner claim`)\ntoken     {} ({})",
+                    b.wallet,
+                    if b.registered { "yes" } else { "no (nothing credited yet)" },
+                    b.credited,
+                    b.paid,
+                    b.pending,
+                    b.token_balance.map_or("no token account".to_string(), |t| t.to_string()),
+                    b.token_account
+                );
+                for r in &rounds {
+                    s.push_str(&format!("\nround {:>8}: {} base units for {} shares ({})", r["block_count"], r["amount"], r["shares"], r["status"].as_str().unwrap_or("")));
+                }
+                s
+            })
+        }
+        WalletCmd::Register { at } => {
+            let (chain, pool) = at.chain()?;
+            let sig = commands::register(chain, &at.keypair()?, pool).await?;
+            show(at.json, &serde_json::json!({ "signature": sig.to_string() }), |_| format!("registered: {sig}"))
+        }
+        WalletCmd::Claim { at, destination } => {
+            let (chain, pool) = at.chain()?;
+            let dest = destination.map(|d| d.parse().with_context(|| format!("--destination: not an address: {d}"))).transpose()?;
+            let (sig, amount) = commands::claim(chain, &at.keypair()?, pool, dest).await?;
+            show(at.json, &serde_json::json!({ "signature": sig.to_string(), "amount": amount }), |_| format!("claimed {amount} base units: {sig}"))
+        }
+        WalletCmd::ClaimStranded { at, api, file } => {
+            let (chain, pool) = at.chain()?;
+            let record = trez_relayer::export::fetch(api.as_deref(), file.as_deref()).await?;
+            let payer = at.keypair()?;
+            let report = commands::claim_stranded(chain, &payer, pool, &record, Some(payer.pubkey())).await?;
+            show(at.json, &report, |r| format!("{r:#?}"))
+        }
+        WalletCmd::Verify { at, api, file, receipts } => {
+            let (chain, pool) = at.chain()?;
+            let record = trez_relayer::export::fetch(api.as_deref(), file.as_deref()).await?;
+            let path = receipts.or_else(trez_protocol::receipts::default_path).context("no --receipts and no HOME for the default receipts file")?;
+            let receipts = trez_protocol::receipts::read(&path)?;
+            let report = commands::verify(chain, pool, &record, at.keypair()?.pubkey(), &receipts, api.as_deref()).await?;
+            show(at.json, &report, |r| {
+                let mut s = format!(
+                    "{}: {} receipts, {} inside windows, {} found there; {} leaves proved; credited on-chain {} = leaves {}",
+                    if r.ok { "VERIFIED" } else { "NOT VERIFIED" },
+                    r.receipts,
+                    r.in_windows,
+                    r.found,
+                    r.leaves.iter().filter(|l| l.proof_ok).count(),
+                    r.credited_on_chain,
+                    r.leaves_credited
+                );
+                for f in &r.findings {
+                    s.push_str(&format!("\n  {f}"));
+                }
+                s
+            })?;
+            if !report.ok {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! The JSON-RPC methods wallets, the Solana CLI and the money commands use beyond what the relayer needs:
+//! getBalance, getTokenAccountBalance, getMinimumBalanceForRentExemption, requestAirdrop (from the genesis
+//! payer, at most [`MAX_AIRDROP_LAMPORTS`]), getVersion, getHealth, getBlockHeight, getEpochInfo. Answers
+//! have the shapes of a validator's (`{"context": …, "value": …}` where it has one).
+
+use serde_json::{json, Value};
+use solana_sdk::pubkey::Pubkey;
+
+use crate::embedded::EmbeddedChain;
+use trez_relayer::chain::ChainClient;
+
+/// Largest `requestAirdrop`, lamports (1,000 SOL): enough for any local test, a bound on a typo.
+pub const MAX_AIRDROP_LAMPORTS: u64 = 1_000 * 1_000_000_000;
+
+fn pubkey(v: &Value) -> Result<Pubkey, String> {
+    v.as_str().ok_or("expected a base58 pubkey")?.parse().map_err(|e| format!("invalid pubkey: {e}"))
+}
+
+fn ctx(slot: u64) -> Value {
+    json!({ "slot": slot, "apiVersion": "3.1.12" })
+}
+
+/// The answer of `method` (None: not one of these methods).
+pub async fn handle(chain: &EmbeddedChain, slot: u64, method: &str, params: &Value) -> Option<Result<Value, String>> {
+    let e = |x: trez_relayer::chain::ChainError| x.to_string();
+    let r = async {
+        Ok(match method {
+            "getBalance" => {
+                let lamports = chain.get_account(&pubkey(&params[0])?).await.map_err(e)?.map_or(0, |a| a.lamports);
+                json!({ "context": ctx(slot), "value": lamports })
+            }
+            "getTokenAccountBalance" => {
+                let key = pubkey(&params[0])?;
+                let acc = chain.get_account(&key).await.map_err(e)?.ok_or_else(|| format!("could not find account {key}"))?;
+                let token_program = acc.owner == trez_sdk::ids::TOKEN || acc.owner == trez_sdk::ids::TOKEN_2022;
+                let (mint, amount) = token_fields(&acc.data).filter(|_| token_program && acc.data.len() >= 165).ok_or_else(|| format!("{key} is not a token account"))?;
+                let decimals = chain
+                    .get_account(&mint)
+                    .await
+                    .map_err(e)?
+                    .and_then(|m| m.data.get(44).copied())
+                    .ok_or_else(|| format!("mint {mint} of {key} not found"))?;
+                json!({ "context": ctx(slot), "value": ui_amount(amount, decimals) })
+            }
+            "getMinimumBalanceForRentExemption" => {
+                let len = params[0].as_u64().ok_or("expected a data length")?;
+                let len = usize::try_from(len).map_err(|_| "data length too large".to_string())?;
+                json!(solana_sdk::rent::Rent::default().minimum_balance(len))
+            }
+            "requestAirdrop" => {
+                let to = pubkey(&params[0])?;
+                let lamports = params[1].as_u64().ok_or("expected lamports")?;
+                if lamports == 0 || lamports > MAX_AIRDROP_LAMPORTS {
+                    return Err(format!("airdrop of {lamports} lamports: must be 1..={MAX_AIRDROP_LAMPORTS}"));
+                }
+                json!(chain.airdrop(&to, lamports).await.map_err(e)?.to_string())
+            }
+            "getVersion" => json!({ "solana-core": "3.1.12", "feature-set": 0 }),
+            "getHealth" => json!("ok"),
+            "getBlockHeight" => json!(slot),
+            "getEpochInfo" => json!({ "absoluteSlot": slot, "blockHeight": slot, "epoch": 0, "slotIndex": slot, "slotsInEpoch": 432_000, "transactionCount": null }),
+            _ => return Ok(Value::Null),
+        })
+    };
+    match r.await {
+        Ok(Value::Null) => None,
+        other => Some(other),
+    }
+}
+
+/// An SPL Token account's mint and amount (its first 72 bytes: mint, owner, amount u64 LE).
+fn token_fields(data: &[u8]) -> Option<(Pubkey, u64)> {
+    let mint = Pubkey::try_from(data.get(..32)?).ok()?;
+    let amount = u64::from_le_bytes(data.get(64..72)?.try_into().ok()?);
+    Some((mint, amount))
+}
+
+/// A token amount as RPC answers it: base units as a string, decimals, and the human amount.
+pub fn ui_amount(amount: u64, decimals: u8) -> Value {
+    let scale = 10f64.powi(i32::from(decimals));
+    let whole = amount / 10u64.pow(u32::from(decimals));
+    let frac = amount % 10u64.pow(u32::from(decimals));
+    let text = if decimals == 0 {
+        whole.to_string()
+    } else {
+        let f = format!("{frac:0width$}", width = usize::from(decimals));
+        let f = f.trim_end_matches('0');
+        if f.is_empty() { whole.to_string() } else { format!("{whole}.{f}") }
+    };
+    json!({ "amount": amount.to_string(), "decimals": decimals, "uiAmount": amount as f64 / scale, "uiAmountString": text })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ui_amounts_read_like_a_validators() {
+        assert_eq!(super::ui_amount(50_000_000, 6)["uiAmountString"], "50");
+        assert_eq!(super::ui_amount(1_250_001, 6)["uiAmountString"], "1.250001");
+        assert_eq!(super::ui_amount(1_500_000, 6)["uiAmountString"], "1.5");
+        assert_eq!(super::ui_amount(7, 0)["uiAmountString"], "7");
+        assert_eq!(super::ui_amount(7, 6)["amount"], "7");
+    }
+}

@@ -1,0 +1,173 @@
+//! A new miner and the admin, from the README alone, against a running localnet (issue 18's sequence): the
+//! miner makes a wallet (`trez-miner keygen`), gets SOL from the local faucet (`requestAirdrop`), mines with
+//! `trez-miner mine` until a round credits it, reads `trez-miner balance`, claims with `trez-miner claim` (its
+//! token balance moves, on-chain `paid` follows) and checks the pool with `trez-miner verify`; the admin reads
+//! `trez-relayer admin status` and withdraws the fees with `admin withdraw-fees` (the fee lands); the audit
+//! passes at the end. Every step runs the real binaries; localnet runs in-process with `--state-dir`, and its
+//! `localnet.json` says where everything is.
+//!
+//! `trez-miner` is the workspace's binary next to `trez-relayer` (the workspace test run builds both).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+fn miner_bin() -> PathBuf {
+    let p = Path::new(env!("CARGO_BIN_EXE_trez-relayer")).with_file_name(format!("trez-miner{}", std::env::consts::EXE_SUFFIX));
+    assert!(p.exists(), "{} is missing: build it first (`cargo build -p trez-miner`, or run the whole test command)", p.display());
+    p
+}
+
+/// Run a binary to completion; its stdout parsed as JSON when `json`.
+async fn run(bin: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = tokio::process::Command::new(bin).args(args).env("NO_COLOR", "1").output().await.expect("spawn");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+async fn json(bin: &Path, args: &[&str]) -> Value {
+    let (code, out, err) = run(bin, args).await;
+    assert_eq!(code, 0, "{} {args:?}: {err}", bin.display());
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {out}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keygen_mine_balance_claim_verify_then_admin_status_and_withdraw_fees() {
+    let miner = miner_bin();
+    let relayer = Path::new(env!("CARGO_BIN_EXE_trez-relayer"));
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let args = trez_localnet::LocalnetArgs {
+        miners: 0,
+        threads: None,
+        blocks: None,
+        json: false,
+        listen: "127.0.0.1:0".parse().unwrap(),
+        api_listen: "127.0.0.1:0".parse().unwrap(),
+        rpc_listen: "127.0.0.1:0".parse().unwrap(),
+        difficulty: 16,
+        block_seconds: 5,
+        reward: 50_000_000,
+        fee_bps: 250,
+        max_fee_bps: 1_000,
+        // The crank never pays (so the miner has something to claim).
+        min_payout: 1_000_000_000_000,
+        payout_interval: 2,
+        pplns_factor: 2,
+        db: None,
+        state_dir: Some(state.clone()),
+        strand_timeout_slots: trez_pool::constants::DEFAULT_STRAND_TIMEOUT_SLOTS,
+        relayers: 1,
+        postgres: None,
+        timeout: 300,
+    };
+    let stop = CancellationToken::new();
+    let localnet = tokio::spawn(trez_localnet::run(args, stop.clone()));
+    let info_path = state.join("localnet.json");
+    for _ in 0..600 {
+        if info_path.exists() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let info: Value = serde_json::from_slice(&std::fs::read(&info_path).expect("localnet.json written")).unwrap();
+    let (rpc, pool, ws, api) = (
+        info["rpc_url"].as_str().unwrap().to_string(),
+        info["pool"]["pool"].as_str().unwrap().to_string(),
+        info["relayers"][0].as_str().unwrap().to_string(),
+        info["apis"][0].as_str().unwrap().to_string(),
+    );
+    let admin = info["keypairs"]["admin"].as_str().unwrap().to_string();
+
+    // keygen
+    let wallet_file = dir.path().join("wallet.json");
+    let (code, out, err) = run(&miner, &["keygen", "--outfile", wallet_file.to_str().unwrap()]).await;
+    assert_eq!(code, 0, "{err}");
+    let wallet = out.lines().find_map(|l| l.strip_prefix("pubkey: ")).expect("keygen prints the pubkey").to_string();
+    let kp = wallet_file.to_str().unwrap();
+    // SOL for fees, from the local faucet (as `solana airdrop` does).
+    let airdrop = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "requestAirdrop", "params": [wallet, 1_000_000_000u64]});
+    let r: Value = reqwest::Client::new().post(&rpc).json(&airdrop).send().await.unwrap().json().await.unwrap();
+    assert!(r["result"].is_string(), "airdrop: {r}");
+    let at = ["--rpc-url", rpc.as_str(), "--pool-address", pool.as_str(), "--keypair", kp, "--json"];
+    let with = |cmd: &str, extra: &[&str]| -> Vec<String> { std::iter::once(cmd).chain(at).chain(extra.iter().copied()).map(String::from).collect() };
+
+    // mine until credited
+    let receipts = dir.path().join("receipts.jsonl");
+    let mut mining = tokio::process::Command::new(&miner)
+        .args(["mine", "--pool", &ws, "--keypair", kp, "--threads", "1", "--quiet", "--worker", "readme"])
+        .arg("--receipts")
+        .arg(&receipts)
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(240);
+    let credited = loop {
+        let args = with("balance", &[]);
+        let b = json(&miner, &args.iter().map(String::as_str).collect::<Vec<_>>()).await;
+        let c = b["balance"]["credited"].as_u64().unwrap();
+        if c > 0 {
+            break c;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "not credited within 240 s");
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    };
+    mining.kill().await.unwrap();
+
+    // balance, with the per-round credits from the API
+    let args = with("balance", &["--api", &api]);
+    let b = json(&miner, &args.iter().map(String::as_str).collect::<Vec<_>>()).await;
+    assert!(b["balance"]["credited"].as_u64().unwrap() >= credited);
+    let pending = b["balance"]["pending"].as_u64().unwrap();
+    assert_eq!(pending, b["balance"]["credited"].as_u64().unwrap(), "the crank paid nothing");
+    let per_round: u64 = b["rounds"].as_array().unwrap().iter().filter(|r| r["status"] == "credited").map(|r| r["amount"].as_u64().unwrap()).sum();
+    assert!(per_round <= pending && per_round > 0, "{b}");
+
+    // claim: the token balance moves, on-chain paid follows
+    let args = with("claim", &[]);
+    let c = json(&miner, &args.iter().map(String::as_str).collect::<Vec<_>>()).await;
+    assert_eq!(c["amount"].as_u64(), Some(pending));
+    let args = with("balance", &[]);
+    let after = json(&miner, &args.iter().map(String::as_str).collect::<Vec<_>>()).await;
+    assert_eq!(after["balance"]["paid"].as_u64(), Some(pending));
+    assert_eq!(after["balance"]["token_balance"].as_u64(), Some(pending));
+    assert_eq!(after["balance"]["pending"].as_u64(), Some(0));
+    // A second claim has nothing to take and changes nothing.
+    let args = with("claim", &[]);
+    let (code, _, err) = run(&miner, &args.iter().map(String::as_str).collect::<Vec<_>>()).await;
+    assert_ne!(code, 0);
+    assert!(err.contains("nothing to claim"), "{err}");
+
+    // the admin: status, then withdraw every fee
+    let admin_at = ["admin", "--rpc-url", rpc.as_str(), "--pool", pool.as_str(), "--keypair", admin.as_str(), "--json"];
+    let status = json(relayer, &[&admin_at[..], &["status"]].concat()).await;
+    let available = status["fees_available"].as_u64().unwrap();
+    assert!(available > 0, "{status}");
+    json(relayer, &[&admin_at[..], &["withdraw-fees"]].concat()).await;
+    let status2 = json(relayer, &[&admin_at[..], &["status"]].concat()).await;
+    assert_eq!(status2["fees_withdrawn"].as_u64(), Some(status["fees_withdrawn"].as_u64().unwrap() + available));
+    assert_eq!(status2["fees_available"].as_u64(), Some(0));
+
+    // The miner's own check, then the audit, with the relayer still up.
+    let args = with("verify", &["--api", &api, "--receipts", receipts.to_str().unwrap()]);
+    let v = json(&miner, &args.iter().map(String::as_str).collect::<Vec<_>>()).await;
+    assert_eq!(v["ok"], true, "{v}");
+    assert!(v["receipts"].as_u64().unwrap() > 0);
+    // The relayer imports the member's claim and the fee withdrawal from the escrow's history; wait for it.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let (code, out, err) = run(relayer, &["audit", "--rpc-url", &rpc, "--pool", &pool, "--api", &api]).await;
+        if code == 0 {
+            assert!(out.contains("AUDIT OK"), "{out}");
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "audit failed: {out}{err}");
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    stop.cancel();
+    localnet.await.unwrap().unwrap();
+}
