@@ -11,6 +11,7 @@ use clap::{Args, Subcommand};
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
 use trez_relayer::chain::rpc::RpcChain;
+use trez_relayer::chain::dry_run::DryRun;
 use trez_relayer::chain::ChainClient;
 use trez_relayer::commands;
 
@@ -30,6 +31,9 @@ pub struct At {
     /// Print the result as JSON.
     #[arg(long)]
     json: bool,
+    /// Build and sign the transaction but send nothing: print it (instructions, accounts, base64) instead.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 #[derive(Subcommand)]
@@ -90,10 +94,18 @@ pub enum WalletCmd {
 }
 
 impl At {
-    fn chain(&self) -> Result<(Arc<dyn ChainClient>, Pubkey)> {
-        let chain: Arc<dyn ChainClient> = Arc::new(RpcChain::new(std::slice::from_ref(&self.rpc_url), None)?);
+    /// The chain (read-through and sending nothing with `--dry-run`) and the pool address.
+    fn chain(&self) -> Result<(Arc<dyn ChainClient>, Pubkey, Option<Arc<DryRun>>)> {
+        let rpc: Arc<dyn ChainClient> = Arc::new(RpcChain::new(std::slice::from_ref(&self.rpc_url), None)?);
+        let (chain, dry): (Arc<dyn ChainClient>, _) = match self.dry_run {
+            true => {
+                let dry = DryRun::new(rpc);
+                (dry.clone(), Some(dry))
+            }
+            false => (rpc, None),
+        };
         let pool = self.pool_address.parse().with_context(|| format!("--pool-address: not an address: {}", self.pool_address))?;
-        Ok((chain, pool))
+        Ok((chain, pool, dry))
     }
 
     fn keypair(&self) -> Result<Keypair> {
@@ -103,7 +115,12 @@ impl At {
     }
 }
 
-fn show<T: serde::Serialize>(json: bool, v: &T, text: impl FnOnce(&T) -> String) -> Result<()> {
+/// Print `v` (`text` of it, or JSON), or with `--dry-run` the transactions that were not sent.
+fn show<T: serde::Serialize>(dry: &Option<Arc<DryRun>>, json: bool, v: &T, text: impl FnOnce(&T) -> String) -> Result<()> {
+    if let Some(txs) = dry.as_ref().map(|d| d.report()).filter(|t| !t.is_empty()) {
+        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "dry_run": true, "sent": false, "transactions": txs }))?);
+        return Ok(());
+    }
     if json {
         println!("{}", serde_json::to_string_pretty(v)?);
     } else {
@@ -116,7 +133,7 @@ fn show<T: serde::Serialize>(json: bool, v: &T, text: impl FnOnce(&T) -> String)
 pub async fn run(cmd: WalletCmd) -> Result<()> {
     match cmd {
         WalletCmd::Balance { at, wallet, api, file } => {
-            let (chain, pool) = at.chain()?;
+            let (chain, pool, dry) = at.chain()?;
             let w = match wallet {
                 Some(w) => w.parse().with_context(|| format!("--wallet: not an address: {w}"))?,
                 None => at.keypair()?.pubkey(),
@@ -135,7 +152,7 @@ pub async fn run(cmd: WalletCmd) -> Result<()> {
                 }
             };
             let v = serde_json::json!({ "balance": b, "rounds": rounds });
-            show(at.json, &v, |_| {
+            show(&dry, at.json, &v, |_| {
                 let mut s = format!(
                     "wallet    {}\nmember    {}\ncredited  {} base units\npaid      {}\npending   {} (claimable with `trez-miner claim`)\ntoken     {} ({})",
                     b.wallet,
@@ -153,30 +170,30 @@ pub async fn run(cmd: WalletCmd) -> Result<()> {
             })
         }
         WalletCmd::Register { at } => {
-            let (chain, pool) = at.chain()?;
+            let (chain, pool, dry) = at.chain()?;
             let sig = commands::register(chain, &at.keypair()?, pool).await?;
-            show(at.json, &serde_json::json!({ "signature": sig.to_string() }), |_| format!("registered: {sig}"))
+            show(&dry, at.json, &serde_json::json!({ "signature": sig.to_string() }), |_| format!("registered: {sig}"))
         }
         WalletCmd::Claim { at, destination } => {
-            let (chain, pool) = at.chain()?;
+            let (chain, pool, dry) = at.chain()?;
             let dest = destination.map(|d| d.parse().with_context(|| format!("--destination: not an address: {d}"))).transpose()?;
             let (sig, amount) = commands::claim(chain, &at.keypair()?, pool, dest).await?;
-            show(at.json, &serde_json::json!({ "signature": sig.to_string(), "amount": amount }), |_| format!("claimed {amount} base units: {sig}"))
+            show(&dry, at.json, &serde_json::json!({ "signature": sig.to_string(), "amount": amount }), |_| format!("claimed {amount} base units: {sig}"))
         }
         WalletCmd::ClaimStranded { at, api, file } => {
-            let (chain, pool) = at.chain()?;
+            let (chain, pool, dry) = at.chain()?;
             let record = trez_relayer::export::fetch(api.as_deref(), file.as_deref()).await?;
             let payer = at.keypair()?;
             let report = commands::claim_stranded(chain, &payer, pool, &record, Some(payer.pubkey())).await?;
-            show(at.json, &report, |r| format!("{r:#?}"))
+            show(&dry, at.json, &report, |r| format!("{r:#?}"))
         }
         WalletCmd::Verify { at, api, file, receipts } => {
-            let (chain, pool) = at.chain()?;
+            let (chain, pool, dry) = at.chain()?;
             let record = trez_relayer::export::fetch(api.as_deref(), file.as_deref()).await?;
             let path = receipts.or_else(trez_protocol::receipts::default_path).context("no --receipts and no HOME for the default receipts file")?;
             let receipts = trez_protocol::receipts::read(&path)?;
             let report = commands::verify(chain, pool, &record, at.keypair()?.pubkey(), &receipts, api.as_deref()).await?;
-            show(at.json, &report, |r| {
+            show(&dry, at.json, &report, |r| {
                 let mut s = format!(
                     "{}: {} receipts, {} inside windows, {} found there; {} leaves proved; credited on-chain {} = leaves {}",
                     if r.ok { "VERIFIED" } else { "NOT VERIFIED" },

@@ -174,6 +174,9 @@ impl EmbeddedChain {
         };
         let res = self.banks.process_transaction_with_metadata(tx.clone()).await.map_err(rpc_err)?;
         let logs = res.metadata.map(|m| m.log_messages).unwrap_or_default();
+        for line in &logs {
+            tracing::debug!(target: "trez_localnet::program", signature = %sig, "{line}");
+        }
         if res.result.is_ok() {
             // One list per transaction instruction, in instruction order.
             let inner = inner

@@ -23,10 +23,14 @@ async fn main() -> Result<()> {
     let cli = Cli::parse();
     logging::init(cli.log_format);
     let json = cli.args.json;
-    // Natively, programs' `msg!` lines go to stdout (solana-msg prints them). Keep stdout for the summary
-    // alone: point fd 1 at stderr for the run and write the summary to the saved stdout.
+    // Natively, programs' `msg!` lines go to stdout (solana-msg prints them), once per execution, and the
+    // embedded bank executes a token-moving transaction twice (a simulation records its inner instructions):
+    // each line would show twice, mixed with the summary. Drop those raw prints (point fd 1 at /dev/null for
+    // the run); the bank's own log of each landed transaction is logged once instead, at debug level
+    // (`RUST_LOG=trez_localnet::program=debug`). The summary goes to the saved stdout.
     let summary_out = std::io::stdout().as_fd().try_clone_to_owned()?;
-    rustix::stdio::dup2_stdout(std::io::stderr().as_fd())?;
+    let null = std::fs::OpenOptions::new().write(true).open("/dev/null")?;
+    rustix::stdio::dup2_stdout(null.as_fd())?;
     let mut out = std::fs::File::from(summary_out);
     let Some(finished) = trez_localnet::run(cli.args, shutdown_on_signal()).await? else { return Ok(()) };
     let summary = finished.summary;

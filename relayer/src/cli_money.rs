@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use clap::Subcommand;
 use solana_sdk::signature::Signer;
 use trez_relayer::chain::rpc::RpcChain;
+use trez_relayer::chain::dry_run::DryRun;
 use trez_relayer::chain::ChainClient;
 
 use super::read_keypair;
@@ -26,6 +27,31 @@ pub(super) struct PoolAt {
     /// Print the result as JSON.
     #[arg(long)]
     json: bool,
+    /// Build and sign the transaction but send nothing: print it (instructions, accounts, base64) instead.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+impl PoolAt {
+    /// The chain (read-through and sending nothing with `--dry-run`).
+    fn chain(&self) -> Result<(Arc<dyn ChainClient>, Option<Arc<DryRun>>)> {
+        let rpc: Arc<dyn ChainClient> = Arc::new(RpcChain::new(std::slice::from_ref(&self.rpc_url), None)?);
+        Ok(match self.dry_run {
+            true => {
+                let dry = DryRun::new(rpc);
+                (dry.clone(), Some(dry))
+            }
+            false => (rpc, None),
+        })
+    }
+
+    /// Print `v`, or with `--dry-run` the transactions that were not sent.
+    fn print<T: serde::Serialize + std::fmt::Debug>(&self, dry: &Option<Arc<DryRun>>, v: &T) -> Result<()> {
+        match dry.as_ref().map(|d| d.report()).filter(|r| !r.is_empty()) {
+            Some(txs) => print(true, &serde_json::json!({ "dry_run": true, "sent": false, "transactions": txs })),
+            None => print(self.json, v),
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -127,10 +153,10 @@ fn print<T: serde::Serialize + std::fmt::Debug>(json: bool, v: &T) -> Result<()>
 /// `admin …`.
 pub(super) async fn admin(at: PoolAt, op: AdminCmd) -> Result<()> {
     use trez_relayer::commands::{self, AdminOp};
-    let chain: Arc<dyn ChainClient> = Arc::new(RpcChain::new(&[at.rpc_url.clone()], None)?);
+    let (chain, dry) = at.chain()?;
     let pool = pubkey(&at.pool, "--pool")?;
     let op = match op {
-        AdminCmd::Status => return print(at.json, &commands::status(chain, pool).await?),
+        AdminCmd::Status => return at.print(&dry, &commands::status(chain, pool).await?),
         AdminCmd::ProposeFee { fee_bps } => AdminOp::ProposeFee(fee_bps),
         AdminCmd::ApplyFee => AdminOp::ApplyFee,
         AdminCmd::SetMinPayout { base_units } => AdminOp::SetMinPayout(base_units),
@@ -141,13 +167,13 @@ pub(super) async fn admin(at: PoolAt, op: AdminCmd) -> Result<()> {
     };
     let signer = read_keypair(&expand_home(&at.keypair))?;
     let sig = commands::admin(chain, &signer, pool, op).await?;
-    print(at.json, &serde_json::json!({ "signature": sig.to_string() }))
+    at.print(&dry, &serde_json::json!({ "signature": sig.to_string() }))
 }
 
 /// `member …`.
 pub(super) async fn member(at: PoolAt, op: MemberCmd) -> Result<()> {
     use trez_relayer::commands;
-    let chain: Arc<dyn ChainClient> = Arc::new(RpcChain::new(&[at.rpc_url.clone()], None)?);
+    let (chain, dry) = at.chain()?;
     let pool = pubkey(&at.pool, "--pool")?;
     let keypair = || read_keypair(&expand_home(&at.keypair));
     match op {
@@ -156,23 +182,23 @@ pub(super) async fn member(at: PoolAt, op: MemberCmd) -> Result<()> {
                 Some(w) => pubkey(&w, "--wallet")?,
                 None => keypair()?.pubkey(),
             };
-            print(at.json, &commands::balance(chain, pool, w).await?)
+            at.print(&dry, &commands::balance(chain, pool, w).await?)
         }
         MemberCmd::Register => {
             let sig = commands::register(chain, &keypair()?, pool).await?;
-            print(at.json, &serde_json::json!({ "signature": sig.to_string() }))
+            at.print(&dry, &serde_json::json!({ "signature": sig.to_string() }))
         }
         MemberCmd::Claim { destination } => {
             let dest = destination.map(|d| pubkey(&d, "--destination")).transpose()?;
             let (sig, amount) = commands::claim(chain, &keypair()?, pool, dest).await?;
-            print(at.json, &serde_json::json!({ "signature": sig.to_string(), "amount": amount }))
+            at.print(&dry, &serde_json::json!({ "signature": sig.to_string(), "amount": amount }))
         }
         MemberCmd::ClaimStranded { api, file, all } => {
             let record = trez_relayer::export::fetch(api.as_deref(), file.as_deref()).await?;
             let payer = keypair()?;
             let wallet = (!all).then(|| payer.pubkey());
             let report = commands::claim_stranded(chain, &payer, pool, &record, wallet).await?;
-            print(at.json, &report)
+            at.print(&dry, &report)
         }
         MemberCmd::Verify { api, file, receipts, wallet } => {
             let record = trez_relayer::export::fetch(api.as_deref(), file.as_deref()).await?;
@@ -183,7 +209,7 @@ pub(super) async fn member(at: PoolAt, op: MemberCmd) -> Result<()> {
             let path = receipts.or_else(trez_protocol::receipts::default_path).context("no --receipts and no HOME for the default receipts file")?;
             let receipts = trez_protocol::receipts::read(&path)?;
             let report = commands::verify(chain, pool, &record, w, &receipts, api.as_deref()).await?;
-            print(at.json, &report)?;
+            at.print(&dry, &report)?;
             if !report.ok {
                 std::process::exit(1);
             }

@@ -3,7 +3,7 @@
 //! `trez-miner mine` until a round credits it, reads `trez-miner balance`, claims with `trez-miner claim` (its
 //! token balance moves, on-chain `paid` follows) and checks the pool with `trez-miner verify`; the admin reads
 //! `trez-relayer admin status` and withdraws the fees with `admin withdraw-fees` (the fee lands); the audit
-//! passes at the end. Every step runs the real binaries; localnet runs in-process with `--state-dir`, and its
+//! passes at the end; `--dry-run` prints a claim and a fee withdrawal without sending either. Every step runs the real binaries; localnet runs in-process with `--state-dir`, and its
 //! `localnet.json` says where everything is.
 //!
 //! `trez-miner` is the workspace's binary next to `trez-relayer` (the workspace test run builds both).
@@ -127,6 +127,16 @@ async fn keygen_mine_balance_claim_verify_then_admin_status_and_withdraw_fees() 
     let per_round: u64 = b["rounds"].as_array().unwrap().iter().filter(|r| r["status"] == "credited").map(|r| r["amount"].as_u64().unwrap()).sum();
     assert!(per_round <= pending && per_round > 0, "{b}");
 
+    // --dry-run prints the claim transaction and sends nothing
+    let args = with("claim", &["--dry-run"]);
+    let d = json(&miner, &args.iter().map(String::as_str).collect::<Vec<_>>()).await;
+    assert_eq!((d["dry_run"].as_bool(), d["sent"].as_bool()), (Some(true), Some(false)), "{d}");
+    let ixs = d["transactions"][0]["instructions"].as_array().unwrap();
+    assert!(ixs.iter().any(|ix| ix["program"] == trez_sdk::ids::POOL.to_string()), "{d}");
+    assert_eq!(d["transactions"][0]["fee_payer"], wallet.as_str());
+    let args = with("balance", &[]);
+    assert_eq!(json(&miner, &args.iter().map(String::as_str).collect::<Vec<_>>()).await["balance"]["pending"].as_u64(), Some(pending), "a dry run moved nothing");
+
     // claim: the token balance moves, on-chain paid follows
     let args = with("claim", &[]);
     let c = json(&miner, &args.iter().map(String::as_str).collect::<Vec<_>>()).await;
@@ -147,6 +157,9 @@ async fn keygen_mine_balance_claim_verify_then_admin_status_and_withdraw_fees() 
     let status = json(relayer, &[&admin_at[..], &["status"]].concat()).await;
     let available = status["fees_available"].as_u64().unwrap();
     assert!(available > 0, "{status}");
+    let d = json(relayer, &[&admin_at[..], &["--dry-run", "withdraw-fees"]].concat()).await;
+    assert_eq!(d["dry_run"], true, "{d}");
+    assert_eq!(json(relayer, &[&admin_at[..], &["status"]].concat()).await["fees_available"].as_u64(), Some(available), "a dry run moved nothing");
     json(relayer, &[&admin_at[..], &["withdraw-fees"]].concat()).await;
     let status2 = json(relayer, &[&admin_at[..], &["status"]].concat()).await;
     assert_eq!(status2["fees_withdrawn"].as_u64(), Some(status["fees_withdrawn"].as_u64().unwrap() + available));

@@ -157,9 +157,20 @@ async fn api_endpoints_match_the_chain_and_the_export_audits() {
     assert_eq!(get(&format!("/api/rounds/999999/proof/{me}")).await.status(), 404);
 
     let metrics = get("/metrics").await.text().await.unwrap();
-    for name in ["trez_connections", "trez_shares_accepted_total", "trez_shares_rejected_total{reason=\"stale\"}", "trez_blocks_found_total", "trez_escrow_solvency_margin_base_units", "trez_template_age_ms", "trez_paid_base_units"] {
+    for name in ["trez_connections", "trez_shares_accepted_total", "trez_shares_rejected_total{reason=\"stale\"}", "trez_blocks_found_total", "trez_escrow_solvency_margin_base_units", "trez_template_age_seconds", "trez_paid_base_units", "trez_pool_hashrate_hps", "trez_miners_online"] {
         assert!(metrics.contains(name), "metrics lack {name}:\n{metrics}");
     }
+    assert!(metrics.contains(&format!("trez_build_info{{version=\"{}\"}} 1", env!("CARGO_PKG_VERSION"))), "{metrics}");
+    // Counters are typed as counters, the rest as gauges; no time in milliseconds.
+    for c in ["trez_shares_accepted_total", "trez_shares_rejected_total", "trez_blocks_found_total", "trez_blocks_lost_total", "trez_chain_errors_total"] {
+        assert!(metrics.contains(&format!("# TYPE {c} counter")), "{c} is not a counter:\n{metrics}");
+    }
+    for g in ["trez_connections", "trez_template_age_seconds", "trez_pool_hashrate_hps", "trez_escrow_base_units"] {
+        assert!(metrics.contains(&format!("# TYPE {g} gauge")), "{g} is not a gauge:\n{metrics}");
+    }
+    assert!(!metrics.contains("_ms "), "a metric in milliseconds:\n{metrics}");
+    let hashrate: f64 = metrics.lines().find_map(|l| l.strip_prefix("trez_pool_hashrate_hps ")).unwrap().trim().parse().unwrap();
+    assert!(hashrate > 0.0, "a miner mined here: {hashrate}");
     // Latency histograms have observations from this run (a block was found, submitted and acked).
     for h in ["trez_share_validation_seconds", "trez_share_ack_seconds", "trez_ledger_commit_seconds", "trez_solution_submit_seconds"] {
         let count: u64 = metrics

@@ -9,6 +9,7 @@
 //!
 //! The relayer, the audit and the end-to-end tests reach the chain only through this trait.
 
+pub mod dry_run;
 pub mod rpc;
 
 use std::time::Duration;

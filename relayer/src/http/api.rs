@@ -3,22 +3,21 @@
 use std::sync::atomic::Ordering;
 
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::Json;
-use prometheus::{Encoder, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder};
 use serde_json::json;
 use solana_sdk::pubkey::Pubkey;
 use trez_protocol::RejectReason;
 use trez_sdk::pda;
 
 use crate::export;
-use crate::ledger::{now_ms, SolutionStatus};
+use crate::ledger::now_ms;
 use crate::poolchain::PoolChain;
 
 use super::state::{internal, ApiError, ApiState, HASHRATE_WINDOW_SECS};
 
-fn template_age_ms(pc: &PoolChain) -> Option<i64> {
+pub(super) fn template_age_ms(pc: &PoolChain) -> Option<i64> {
     let last = pc.last_template_ms.load(Ordering::Relaxed) as i64;
     (last > 0).then(|| now_ms() - last)
 }
@@ -29,7 +28,7 @@ fn template_age_ms(pc: &PoolChain) -> Option<i64> {
 /// made durable, so none would be acked).
 /// The relayer key's SOL balance, lamports (0 when the account does not exist; None when the chain did not
 /// answer).
-async fn relayer_lamports(pc: &PoolChain) -> Option<u64> {
+pub(super) async fn relayer_lamports(pc: &PoolChain) -> Option<u64> {
     use solana_sdk::signature::Signer;
     pc.chain.get_account(&pc.relayer.pubkey()).await.ok().map(|a| a.map(|a| a.lamports).unwrap_or(0))
 }
@@ -178,61 +177,4 @@ pub(super) async fn payouts(State(s): State<ApiState>) -> Result<Json<Vec<export
 
 pub(super) async fn export_all(State(s): State<ApiState>) -> Result<Json<export::PoolExport>, ApiError> {
     Ok(Json(export::export(&*s.ledger, &s.pc.pool).await.map_err(internal)?))
-}
-
-fn gauge(reg: &Registry, name: &str, help: &str, v: i64) {
-    if let Ok(g) = IntGauge::new(name, help) {
-        g.set(v);
-        let _ = reg.register(Box::new(g));
-    }
-}
-
-pub(super) async fn metrics(State(s): State<ApiState>) -> Response {
-    let reg = Registry::new();
-    crate::metrics::register(&reg);
-    let st = &s.shared.stats;
-    gauge(&reg, "trez_connections", "Open miner connections", st.connections.load(Ordering::Relaxed) as i64);
-    gauge(&reg, "trez_shares_accepted_total", "Shares accepted and durable", st.accepted.load(Ordering::Relaxed) as i64);
-    gauge(&reg, "trez_blocks_found_total", "Block-meeting shares found", st.blocks.load(Ordering::Relaxed) as i64);
-    if let Ok(v) = IntGaugeVec::new(Opts::new("trez_shares_rejected_total", "Shares rejected, by reason"), &["reason"]) {
-        for r in RejectReason::ALL {
-            v.with_label_values(&[r.as_str()]).set(st.rejected(r) as i64);
-        }
-        let _ = reg.register(Box::new(v));
-    }
-    if let Some(age) = template_age_ms(&s.pc) {
-        gauge(&reg, "trez_template_age_ms", "Milliseconds since the last TREZ state update", age);
-    }
-    if let Ok(sols) = s.ledger.all_solutions().await {
-        let lost = sols.iter().filter(|x| x.status == SolutionStatus::Lost).count() as i64;
-        gauge(&reg, "trez_blocks_lost_total", "Solutions recorded lost", lost);
-        gauge(&reg, "trez_relayer_leader", "1 while this relayer holds the leader lease (crediting, payouts, retention)", s.leader.leading() as i64);
-        gauge(&reg, "trez_relayers_live", "Relayers on this ledger seen alive in the last 5 s", s.leader.peers().0 as i64);
-        let stranded = sols.iter().filter(|x| x.status == SolutionStatus::Stranded).count() as i64;
-        gauge(&reg, "trez_blocks_stranded_total", "Landed blocks stranded on-chain before the relayer credited them", stranded);
-    }
-    gauge(&reg, "trez_chain_errors_total", "Chain (RPC) errors", s.pc.chain.error_count() as i64);
-    if let Some(l) = relayer_lamports(&s.pc).await {
-        gauge(&reg, "trez_relayer_sol_balance_lamports", "The relayer key's SOL balance (it pays every fee)", l as i64);
-    }
-    let health = s.pc.chain.health();
-    gauge(&reg, "trez_chain_up", "1 when the last chain request succeeded (after failover), 0 during an outage", health.up as i64);
-    gauge(&reg, "trez_chain_outage_seconds", "Seconds every RPC URL has been failing (0 while up)", health.outage_secs as i64);
-    if let Some(c) = health.pubsub_connected {
-        gauge(&reg, "trez_pubsub_connected", "1 while the TREZ state subscription is connected (polling covers gaps)", c as i64);
-        gauge(&reg, "trez_pubsub_connects_total", "PubSub subscriptions established (reconnects included)", health.pubsub_connects as i64);
-    }
-    if let Ok(p) = s.pc.pool_account().await {
-        gauge(&reg, "trez_credited_base_units", "Pool lifetime credited", p.credited as i64);
-        gauge(&reg, "trez_paid_base_units", "Pool lifetime paid", p.paid as i64);
-        if let (Ok(escrow), Ok(owed)) = (s.pc.token_balance(&pda::escrow(&s.pc.pool)).await, p.owed()) {
-            gauge(&reg, "trez_escrow_base_units", "Escrow balance", escrow as i64);
-            gauge(&reg, "trez_escrow_solvency_margin_base_units", "Escrow balance minus everything owed", escrow as i64 - owed as i64);
-        }
-    }
-    let mut buf = vec![];
-    if TextEncoder::new().encode(&reg.gather(), &mut buf).is_err() {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    }
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], buf).into_response()
 }

@@ -16,6 +16,7 @@
 
 mod api;
 mod dashboard;
+mod metrics;
 mod state;
 
 use axum::routing::get;
@@ -34,7 +35,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/rounds/{n}/proof/{wallet}", get(api::round_proof))
         .route("/api/payouts", get(api::payouts))
         .route("/api/export", get(api::export_all))
-        .route("/metrics", get(api::metrics))
+        .route("/metrics", get(metrics::metrics))
         .route("/", get(dashboard::index))
         .route("/miner", get(dashboard::miner_query))
         .route("/miner/{wallet}", get(dashboard::miner))
