@@ -26,8 +26,9 @@ async fn main() -> Result<()> {
     // Natively, programs' `msg!` lines go to stdout (solana-msg prints them), once per execution, and the
     // embedded bank executes a token-moving transaction twice (a simulation records its inner instructions):
     // each line would show twice, mixed with the summary. Drop those raw prints (point fd 1 at /dev/null for
-    // the run); the bank's own log of each landed transaction is logged once instead, at debug level
-    // (`RUST_LOG=trez_localnet::program=debug`). The summary goes to the saved stdout.
+    // the run); the bank's own log of each landed transaction (invocations, results, compute units; a native
+    // `msg!` never reaches it) is logged once instead, at debug level (`RUST_LOG=trez_localnet::program=debug`).
+    // The summary goes to the saved stdout.
     let summary_out = std::io::stdout().as_fd().try_clone_to_owned()?;
     let null = std::fs::OpenOptions::new().write(true).open("/dev/null")?;
     rustix::stdio::dup2_stdout(null.as_fd())?;
