@@ -100,6 +100,28 @@ enum Cmd {
         #[command(subcommand)]
         op: MemberCmd,
     },
+    /// Set up the TREZ replica (`programs/trez-mining`, deployed by you) on a test cluster: a 6-decimal mint
+    /// whose authority is the replica's PDA, and its State. Prints the mint. Not for mainnet: TREZ exists there.
+    InitTrez {
+        #[arg(long = "rpc-url", env = "TREZ_RPC_URL")]
+        rpc_url: String,
+        /// Payer keypair, Solana CLI JSON.
+        #[arg(long)]
+        keypair: PathBuf,
+        /// Initial network difficulty, bits.
+        #[arg(long, default_value_t = 24)]
+        difficulty: u32,
+        #[arg(long, default_value_t = 8)]
+        min_difficulty: u32,
+        #[arg(long, default_value_t = 40)]
+        max_difficulty: u32,
+        /// Reward per block, base units.
+        #[arg(long, default_value_t = 50_000_000)]
+        base_reward: u64,
+        /// Block time the difficulty retargets to, seconds.
+        #[arg(long, default_value_t = 60)]
+        target_block_seconds: i64,
+    },
     /// Create a pool for a deployed pool program (the admin keypair signs and pays).
     InitPool {
         #[arg(long = "rpc-url", env = "TREZ_RPC_URL")]
@@ -148,6 +170,17 @@ async fn main() -> Result<()> {
         Cmd::InitPool { rpc_url, keypair, mint, relayer, fee_bps, max_fee_bps, fee_timelock, min_payout, strand_timeout_slots } => {
             let args = InitPoolArgs { relayer, fee_bps, max_fee_bps, fee_timelock, min_payout, strand_timeout_slots };
             init_pool(rpc_url, keypair, mint, args).await
+        }
+        Cmd::InitTrez { rpc_url, keypair, difficulty, min_difficulty, max_difficulty, base_reward, target_block_seconds } => {
+            if !(min_difficulty <= difficulty && difficulty <= max_difficulty && max_difficulty <= 64 && min_difficulty >= 1) {
+                anyhow::bail!("need 1 <= --min-difficulty <= --difficulty <= --max-difficulty <= 64");
+            }
+            let payer = read_keypair(&keypair)?;
+            let chain = RpcChain::new(&[rpc_url], None)?;
+            let g = setup::TrezGenesis { difficulty, min_difficulty, max_difficulty, base_reward, target_block_seconds };
+            let mint = setup::init_trez(&chain, &payer, g).await?;
+            println!("{}", serde_json::json!({ "mint": mint.to_string(), "state": trez_sdk::pda::trez_state().to_string() }));
+            Ok(())
         }
         Cmd::Run { config, rpc_urls, keypair, pool, listen, ledger_url } => run(config, rpc_urls, keypair, pool, listen, ledger_url).await,
     }

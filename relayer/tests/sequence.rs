@@ -184,3 +184,31 @@ async fn keygen_mine_balance_claim_verify_then_admin_status_and_withdraw_fees() 
     stop.cancel();
     localnet.await.unwrap().unwrap();
 }
+
+/// `trez-relayer init-trez` sets up the TREZ replica on a fresh cluster (here the embedded chain served over
+/// JSON-RPC): the mint it prints exists with 6 decimals, and the replica's State is there; a second run is
+/// refused by the program (the State exists), and bad difficulties are refused before anything is sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn init_trez_sets_up_the_replica_once() {
+    use solana_sdk::signature::{Keypair, Signer};
+    let relayer = Path::new(env!("CARGO_BIN_EXE_trez-relayer"));
+    let chain = trez_localnet::embedded::EmbeddedChain::start().await;
+    let served = trez_localnet::serve::RpcServer::start(chain.clone(), "127.0.0.1:0".parse().unwrap(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let payer = Keypair::new();
+    chain.airdrop(&payer.pubkey(), 10_000_000_000).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let kp = dir.path().join("payer.json");
+    std::fs::write(&kp, serde_json::to_string(&payer.to_bytes().to_vec()).unwrap()).unwrap();
+    let kp = kp.to_str().unwrap();
+    let (code, _, err) = run(relayer, &["init-trez", "--rpc-url", &served.http_url, "--keypair", kp, "--difficulty", "70"]).await;
+    assert_ne!(code, 0);
+    assert!(err.contains("--max-difficulty"), "{err}");
+    let v = json(relayer, &["init-trez", "--rpc-url", &served.http_url, "--keypair", kp, "--difficulty", "20"]).await;
+    let mint: solana_sdk::pubkey::Pubkey = v["mint"].as_str().unwrap().parse().unwrap();
+    use trez_relayer::chain::ChainClient;
+    let m = chain.get_account(&mint).await.unwrap().expect("the mint exists");
+    assert_eq!((m.owner, m.data[44]), (trez_sdk::ids::TOKEN, 6));
+    assert!(chain.get_account(&trez_sdk::pda::trez_state()).await.unwrap().is_some(), "the State exists");
+    let (code, _, _) = run(relayer, &["init-trez", "--rpc-url", &served.http_url, "--keypair", kp]).await;
+    assert_ne!(code, 0, "a second init-trez is refused");
+}

@@ -68,7 +68,15 @@ pub struct PoolStatus {
     /// What the escrow must hold (`received − paid − fees_withdrawn`).
     pub owed: u64,
     pub escrow_balance: u64,
+    /// `escrow_balance − owed` (negative: the escrow cannot pay what the pool owes).
+    pub solvency_margin: i128,
     pub rounds: u64,
+    /// The relayer key's SOL balance, lamports (it pays every transaction fee and new members' rent).
+    pub relayer_lamports: u64,
+    /// Rounds landed and not yet fully credited (`Submitted` or `Crediting` on-chain), by block count: what
+    /// the relayer still owes the miners, and what `mark_stranded` may take after the timeout.
+    pub unsettled_rounds: Vec<u64>,
+    pub strand_timeout_slots: u64,
 }
 
 /// `admin status`: the Pool account and its escrow, decoded.
@@ -77,6 +85,13 @@ pub async fn status(chain: std::sync::Arc<dyn ChainClient>, pool: Pubkey) -> Res
     let p = pc.pool_account().await?;
     let escrow_balance = pc.token_balance(&p.escrow).await?;
     let owed = p.owed().map_err(|e| CommandError::Refused(format!("the pool's totals do not add up: {e:?}")))?;
+    let relayer_lamports = pc.chain.get_account(&p.relayer).await?.map_or(0, |a| a.lamports);
+    let unsettled_rounds = stranded::pool_rounds(&pc)
+        .await?
+        .into_iter()
+        .filter(|r| matches!(r.status, trez_sdk::RoundStatus::Submitted | trez_sdk::RoundStatus::Crediting))
+        .map(|r| r.block_count)
+        .collect();
     Ok(PoolStatus {
         pool: pool.to_string(),
         admin: p.admin.to_string(),
@@ -96,7 +111,11 @@ pub async fn status(chain: std::sync::Arc<dyn ChainClient>, pool: Pubkey) -> Res
         fees_available: p.fees_accrued.saturating_sub(p.fees_withdrawn),
         owed,
         escrow_balance,
+        solvency_margin: i128::from(escrow_balance) - i128::from(owed),
         rounds: p.rounds,
+        relayer_lamports,
+        unsettled_rounds,
+        strand_timeout_slots: p.strand_timeout_slots,
     })
 }
 
