@@ -36,6 +36,23 @@ pub struct At {
     dry_run: bool,
 }
 
+/// Where the pool's published record comes from.
+#[derive(Args, Clone)]
+pub struct Record {
+    /// A relayer's API base URL (its /api/export), e.g. http://host:7071...
+    #[arg(long, conflicts_with = "file", required_unless_present = "file")]
+    api: Option<String>,
+    /// ...or a file written by `trez-relayer export`.
+    #[arg(long)]
+    file: Option<PathBuf>,
+}
+
+impl Record {
+    async fn fetch(&self) -> Result<trez_relayer::export::PoolExport> {
+        trez_relayer::export::fetch(self.api.as_deref(), self.file.as_deref()).await
+    }
+}
+
 #[derive(Subcommand)]
 pub enum WalletCmd {
     /// The wallet's pool balance from the chain: credited, paid, pending (= what `claim` transfers), its
@@ -73,20 +90,16 @@ pub enum WalletCmd {
     ClaimStranded {
         #[command(flatten)]
         at: At,
-        #[arg(long, conflicts_with = "file")]
-        api: Option<String>,
-        #[arg(long)]
-        file: Option<PathBuf>,
+        #[command(flatten)]
+        record: Record,
     },
     /// Check the pool kept its word: receipts found in the published windows, leaves proved against the
     /// on-chain roots, on-chain credited equal to the leaves (docs/SPEC.md §10). Exits 1 on any finding.
     Verify {
         #[command(flatten)]
         at: At,
-        #[arg(long, conflicts_with = "file")]
-        api: Option<String>,
-        #[arg(long)]
-        file: Option<PathBuf>,
+        #[command(flatten)]
+        record: Record,
         /// The receipts file `mine` wrote (default: ~/.local/share/trez-miner/receipts.jsonl).
         #[arg(long)]
         receipts: Option<PathBuf>,
@@ -180,35 +193,20 @@ pub async fn run(cmd: WalletCmd) -> Result<()> {
             let (sig, amount) = commands::claim(chain, &at.keypair()?, pool, dest).await?;
             show(&dry, at.json, &serde_json::json!({ "signature": sig.to_string(), "amount": amount }), |_| format!("claimed {amount} base units: {sig}"))
         }
-        WalletCmd::ClaimStranded { at, api, file } => {
+        WalletCmd::ClaimStranded { at, record } => {
             let (chain, pool, dry) = at.chain()?;
-            let record = trez_relayer::export::fetch(api.as_deref(), file.as_deref()).await?;
+            let record = record.fetch().await?;
             let payer = at.keypair()?;
             let report = commands::claim_stranded(chain, &payer, pool, &record, Some(payer.pubkey())).await?;
             show(&dry, at.json, &report, |r| format!("{r:#?}"))
         }
-        WalletCmd::Verify { at, api, file, receipts } => {
+        WalletCmd::Verify { at, record: from, receipts } => {
             let (chain, pool, dry) = at.chain()?;
-            let record = trez_relayer::export::fetch(api.as_deref(), file.as_deref()).await?;
+            let record = from.fetch().await?;
             let path = receipts.or_else(trez_protocol::receipts::default_path).context("no --receipts and no HOME for the default receipts file")?;
             let receipts = trez_protocol::receipts::read(&path)?;
-            let report = commands::verify(chain, pool, &record, at.keypair()?.pubkey(), &receipts, api.as_deref()).await?;
-            show(&dry, at.json, &report, |r| {
-                let mut s = format!(
-                    "{}: {} receipts, {} inside windows, {} found there; {} leaves proved; credited on-chain {} = leaves {}",
-                    if r.ok { "VERIFIED" } else { "NOT VERIFIED" },
-                    r.receipts,
-                    r.in_windows,
-                    r.found,
-                    r.leaves.iter().filter(|l| l.proof_ok).count(),
-                    r.credited_on_chain,
-                    r.leaves_credited
-                );
-                for f in &r.findings {
-                    s.push_str(&format!("\n  {f}"));
-                }
-                s
-            })?;
+            let report = commands::verify(chain, pool, &record, at.keypair()?.pubkey(), &receipts, from.api.as_deref()).await?;
+            show(&dry, at.json, &report, |r| r.to_string())?;
             if !report.ok {
                 std::process::exit(1);
             }

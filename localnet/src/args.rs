@@ -97,6 +97,37 @@ pub struct RoundSummary {
     pub payout_signatures: Vec<String>,
 }
 
+impl LocalnetArgs {
+    /// Options for tests: 3 one-thread miners, 2 blocks, network difficulty `difficulty` bits, 5 s blocks,
+    /// a 2.5 % fee, a 1-base-unit minimum payout, every port picked by the OS, a 300 s limit.
+    pub fn for_tests(difficulty: u32) -> LocalnetArgs {
+        let any: SocketAddr = SocketAddr::from(([127, 0, 0, 1], 0));
+        LocalnetArgs {
+            miners: 3,
+            threads: Some(1),
+            blocks: Some(2),
+            json: true,
+            listen: any,
+            api_listen: any,
+            rpc_listen: any,
+            difficulty,
+            block_seconds: 5,
+            reward: 50_000_000,
+            fee_bps: 250,
+            max_fee_bps: 1_000,
+            min_payout: 1,
+            payout_interval: 2,
+            pplns_factor: 2,
+            db: None,
+            state_dir: None,
+            strand_timeout_slots: trez_pool::constants::DEFAULT_STRAND_TIMEOUT_SLOTS,
+            relayers: 1,
+            postgres: None,
+            timeout: 300,
+        }
+    }
+}
+
 /// The `--blocks` summary.
 #[derive(Debug, Serialize)]
 pub struct Summary {

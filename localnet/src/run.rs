@@ -397,19 +397,7 @@ async fn verify_miners(pc: &PoolChain, record: &trez_relayer::export::PoolExport
         let path = state_dir.join(format!("miner-{i}.receipts.jsonl"));
         let receipts = if path.exists() { trez_protocol::receipts::read(&path)? } else { vec![] };
         let r = trez_relayer::commands::verify(pc.chain.clone(), pc.pool, record, wallet.parse()?, &receipts, None).await?;
-        eprintln!(
-            "miner {i} verify: {} ({} receipts, {}/{} in windows found, {} leaves proved, credited {} = leaves {})",
-            if r.ok { "ok" } else { "FAILED" },
-            r.receipts,
-            r.found,
-            r.in_windows,
-            r.leaves.iter().filter(|l| l.proof_ok).count(),
-            r.credited_on_chain,
-            r.leaves_credited
-        );
-        for f in &r.findings {
-            eprintln!("  {f}");
-        }
+        eprintln!("miner {i} verify: {r}");
         out.push(MinerVerification {
             wallet: r.wallet,
             receipts: r.receipts,

@@ -40,27 +40,13 @@ async fn keygen_mine_balance_claim_verify_then_admin_status_and_withdraw_fees() 
     let state = dir.path().join("state");
     let args = trez_localnet::LocalnetArgs {
         miners: 0,
-        threads: None,
         blocks: None,
         json: false,
-        listen: "127.0.0.1:0".parse().unwrap(),
-        api_listen: "127.0.0.1:0".parse().unwrap(),
-        rpc_listen: "127.0.0.1:0".parse().unwrap(),
         difficulty: 16,
-        block_seconds: 5,
-        reward: 50_000_000,
-        fee_bps: 250,
-        max_fee_bps: 1_000,
         // The crank never pays (so the miner has something to claim).
         min_payout: 1_000_000_000_000,
-        payout_interval: 2,
-        pplns_factor: 2,
-        db: None,
         state_dir: Some(state.clone()),
-        strand_timeout_slots: trez_pool::constants::DEFAULT_STRAND_TIMEOUT_SLOTS,
-        relayers: 1,
-        postgres: None,
-        timeout: 300,
+        ..trez_localnet::LocalnetArgs::for_tests(16)
     };
     let stop = CancellationToken::new();
     let localnet = tokio::spawn(trez_localnet::run(args, stop.clone()));

@@ -15,29 +15,7 @@ use trez_relayer::commands::{verify, VerifyReport};
 use trez_relayer::export::{self, PoolExport};
 
 fn args() -> LocalnetArgs {
-    LocalnetArgs {
-        miners: 3,
-        threads: Some(1),
-        blocks: Some(2),
-        json: true,
-        listen: "127.0.0.1:0".parse().unwrap(),
-        api_listen: "127.0.0.1:0".parse().unwrap(),
-        rpc_listen: "127.0.0.1:0".parse().unwrap(),
-        difficulty: 18,
-        block_seconds: 5,
-        reward: 50_000_000,
-        fee_bps: 250,
-        max_fee_bps: 1_000,
-        min_payout: 1,
-        payout_interval: 2,
-        pplns_factor: 2,
-        db: None,
-        state_dir: None,
-        strand_timeout_slots: trez_pool::constants::DEFAULT_STRAND_TIMEOUT_SLOTS,
-        relayers: 1,
-        postgres: None,
-        timeout: 300,
-    }
+    LocalnetArgs::for_tests(18)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -342,31 +342,9 @@ pub fn mine(challenge: &[u8; 32], key: &Pubkey, block_count: u64, bits: u32, wan
         .expect("nonce space exhausted")
 }
 
-/// `localnet` options for tests: 3 one-thread miners, 2 blocks, low difficulty, every port picked by the OS.
+/// `localnet` options for tests ([`trez_localnet::LocalnetArgs::for_tests`]).
 pub fn localnet_args(difficulty: u32) -> trez_localnet::LocalnetArgs {
-    trez_localnet::LocalnetArgs {
-        miners: 3,
-        threads: Some(1),
-        blocks: Some(2),
-        json: true,
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        api_listen: "127.0.0.1:0".parse().expect("addr"),
-        rpc_listen: "127.0.0.1:0".parse().expect("addr"),
-        difficulty,
-        block_seconds: 5,
-        reward: 50_000_000,
-        fee_bps: 250,
-        max_fee_bps: 1_000,
-        min_payout: 1,
-        payout_interval: 2,
-        pplns_factor: 2,
-        db: None,
-        state_dir: None,
-        strand_timeout_slots: trez_pool::constants::DEFAULT_STRAND_TIMEOUT_SLOTS,
-        relayers: 1,
-        postgres: None,
-        timeout: 300,
-    }
+    trez_localnet::LocalnetArgs::for_tests(difficulty)
 }
 
 /// Start one bundled miner (one thread, the best kernel) against `pool_url`; cancel the token to stop it.

@@ -4,19 +4,12 @@ message is built here byte by byte, ed25519 is the `cryptography` package's (RFC
 
     python3 crates/protocol/vectors/gen_receipt.py > crates/protocol/vectors/receipt.json
 """
-import json, struct
+import json, os, struct, sys
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives import serialization
 
-ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-
-def b58(b: bytes) -> str:
-    n = int.from_bytes(b, "big")
-    s = ""
-    while n:
-        n, r = divmod(n, 58)
-        s = ALPHABET[r] + s
-    return "1" * (len(b) - len(b.lstrip(b"\0"))) + s
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gen_share import b58  # the same base58 as the share vectors
 
 def message(pool, wallet, challenge, block_count, nonce, bits, seq, time_ms) -> bytes:
     return b"TREZ-receipt-v1" + pool + wallet + challenge + struct.pack("<QQIQQ", block_count, nonce, bits, seq, time_ms)

@@ -72,6 +72,27 @@ pub struct VerifyReport {
     pub ok: bool,
 }
 
+impl std::fmt::Display for VerifyReport {
+    /// One line of counts (`VERIFIED` or `NOT VERIFIED` first), then one indented line per finding.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: {} receipts, {} inside windows, {} found there; {} leaves proved; credited on-chain {} = leaves {}",
+            if self.ok { "VERIFIED" } else { "NOT VERIFIED" },
+            self.receipts,
+            self.in_windows,
+            self.found,
+            self.leaves.iter().filter(|l| l.proof_ok).count(),
+            self.credited_on_chain,
+            self.leaves_credited
+        )?;
+        for x in &self.findings {
+            write!(f, "\n  {x}")?;
+        }
+        Ok(())
+    }
+}
+
 /// Verify `wallet`'s receipts and credits at `pool` against `record` and the chain. `api`: the relayer's API
 /// base URL, to check the proofs it serves too.
 pub async fn verify(
