@@ -64,6 +64,9 @@ const SLOT: Duration = Duration::from_millis(400);
 struct Records {
     history: Vec<TxRecord>,
     statuses: std::collections::HashMap<Signature, TxStatus>,
+    /// Every account a landed transaction named (what `getProgramAccounts` and `getTokenAccountsByOwner`
+    /// search: the bank cannot list its accounts).
+    touched: std::collections::BTreeSet<Pubkey>,
 }
 
 /// The embedded chain. Create with [`EmbeddedChain::start`].
@@ -209,6 +212,11 @@ impl EmbeddedChain {
         r.history.iter().rev().find(|t| &t.signature == signature).cloned()
     }
 
+    /// Every account some landed transaction named, in address order.
+    pub fn touched_accounts(&self) -> Vec<Pubkey> {
+        self.records.lock().unwrap_or_else(|e| e.into_inner()).touched.iter().copied().collect()
+    }
+
     /// The current slot.
     pub fn slot(&self) -> u64 {
         self.slot.load(Ordering::Acquire)
@@ -222,6 +230,9 @@ impl EmbeddedChain {
             TxStatus::Failed { slot, .. } => (*slot, false),
         };
         r.statuses.insert(sig, status);
+        if ok {
+            r.touched.extend(tx.message.account_keys.iter().copied());
+        }
         if r.history.len() >= HISTORY_CAP {
             r.history.drain(..HISTORY_CAP / 10);
         }

@@ -113,7 +113,7 @@ impl RpcServer {
     }
 }
 
-fn ui_account(a: &Account) -> UiAccount {
+pub(crate) fn ui_account(a: &Account) -> UiAccount {
     UiAccount {
         lamports: a.lamports,
         data: UiAccountData::Binary(base64::engine::general_purpose::STANDARD.encode(&a.data), UiAccountEncoding::Base64),

@@ -1,7 +1,10 @@
 //! The JSON-RPC methods wallets, the Solana CLI and the money commands use beyond what the relayer needs:
-//! getBalance, getTokenAccountBalance, getMinimumBalanceForRentExemption, requestAirdrop (from the genesis
-//! payer, at most [`MAX_AIRDROP_LAMPORTS`]), getVersion, getHealth, getBlockHeight, getEpochInfo. Answers
-//! have the shapes of a validator's (`{"context": …, "value": …}` where it has one).
+//! getBalance, getTokenAccountBalance, getTokenAccountsByOwner (`{"mint"}` or `{"programId"}`; base64 or
+//! `jsonParsed`), getProgramAccounts (`dataSize` and `memcmp` filters; base64), getMinimumBalanceForRentExemption,
+//! requestAirdrop (from the genesis payer, at most [`MAX_AIRDROP_LAMPORTS`]), getVersion, getHealth,
+//! getBlockHeight, getEpochInfo. Answers have the shapes of a validator's (`{"context": …, "value": …}` where
+//! it has one). The bank cannot list its accounts, so the two searches look among the accounts some landed
+//! transaction named (every account this chain's programs create is).
 
 use serde_json::{json, Value};
 use solana_sdk::pubkey::Pubkey;
@@ -55,6 +58,37 @@ pub async fn handle(chain: &EmbeddedChain, slot: u64, method: &str, params: &Val
                 }
                 json!(chain.airdrop(&to, lamports).await.map_err(e)?.to_string())
             }
+            "getProgramAccounts" => {
+                let program = pubkey(&params[0])?;
+                let filters = Filters::parse(&params[1]["filters"])?;
+                let found = scan(chain, |a| a.owner == program && filters.keep(&a.data)).await.map_err(e)?;
+                json!(found.into_iter().map(|(k, a)| json!({ "pubkey": k.to_string(), "account": crate::serve::ui_account(&a) })).collect::<Vec<_>>())
+            }
+            "getTokenAccountsByOwner" => {
+                let owner = pubkey(&params[0])?;
+                let (mint, program) = match (&params[1]["mint"], &params[1]["programId"]) {
+                    (Value::String(_), _) => (Some(pubkey(&params[1]["mint"])?), None),
+                    (_, Value::String(_)) => (None, Some(pubkey(&params[1]["programId"])?)),
+                    _ => return Err("expected {\"mint\": …} or {\"programId\": …}".into()),
+                };
+                let parsed = params[2]["encoding"] == "jsonParsed";
+                let is_token = |o: &Pubkey| *o == trez_sdk::ids::TOKEN || *o == trez_sdk::ids::TOKEN_2022;
+                let found = scan(chain, |a| {
+                    is_token(&a.owner)
+                        && program.is_none_or(|p| p == a.owner)
+                        && a.data.len() >= 165
+                        && a.data.get(32..64) == Some(owner.as_ref())
+                        && mint.is_none_or(|m| a.data.get(..32) == Some(m.as_ref()))
+                })
+                .await
+                .map_err(e)?;
+                let mut value = vec![];
+                for (k, a) in found {
+                    let account = if parsed { parsed_token_account(chain, &a).await.map_err(e)? } else { json!(crate::serve::ui_account(&a)) };
+                    value.push(json!({ "pubkey": k.to_string(), "account": account }));
+                }
+                json!({ "context": ctx(slot), "value": value })
+            }
             "getVersion" => json!({ "solana-core": "3.1.12", "feature-set": 0 }),
             "getHealth" => json!("ok"),
             "getBlockHeight" => json!(slot),
@@ -66,6 +100,68 @@ pub async fn handle(chain: &EmbeddedChain, slot: u64, method: &str, params: &Val
         Ok(Value::Null) => None,
         other => Some(other),
     }
+}
+
+/// `getProgramAccounts` filters: `{"dataSize": n}` and `{"memcmp": {"offset": o, "bytes": base58}}`.
+struct Filters(Vec<(Option<usize>, Option<(usize, Vec<u8>)>)>);
+
+impl Filters {
+    fn parse(v: &Value) -> Result<Filters, String> {
+        let mut out = vec![];
+        for f in v.as_array().map(Vec::as_slice).unwrap_or_default() {
+            if let Some(n) = f["dataSize"].as_u64() {
+                out.push((Some(usize::try_from(n).map_err(|_| "dataSize too large")?), None));
+            } else if f["memcmp"].is_object() {
+                let offset = f["memcmp"]["offset"].as_u64().ok_or("memcmp.offset")?;
+                let bytes = bs58::decode(f["memcmp"]["bytes"].as_str().ok_or("memcmp.bytes")?).into_vec().map_err(|e| format!("memcmp.bytes: {e}"))?;
+                out.push((None, Some((usize::try_from(offset).map_err(|_| "memcmp.offset too large")?, bytes))));
+            } else {
+                return Err(format!("unsupported filter {f}"));
+            }
+        }
+        Ok(Filters(out))
+    }
+
+    fn keep(&self, data: &[u8]) -> bool {
+        self.0.iter().all(|(size, cmp)| {
+            size.is_none_or(|n| data.len() == n) && cmp.as_ref().is_none_or(|(o, b)| o.checked_add(b.len()).and_then(|end| data.get(*o..end)) == Some(b.as_slice()))
+        })
+    }
+}
+
+/// The accounts some landed transaction named that `keep` accepts, in address order.
+async fn scan(chain: &EmbeddedChain, keep: impl Fn(&solana_sdk::account::Account) -> bool) -> Result<Vec<(Pubkey, solana_sdk::account::Account)>, trez_relayer::chain::ChainError> {
+    let keys = chain.touched_accounts();
+    let mut out = vec![];
+    for chunk in keys.chunks(100) {
+        for (k, a) in chunk.iter().zip(chain.get_multiple_accounts(chunk).await?) {
+            if let Some(a) = a.filter(|a| keep(a)) {
+                out.push((*k, a));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A token account in `jsonParsed` form (`{"program": "spl-token", "parsed": {"type": "account", "info": …}}`).
+async fn parsed_token_account(chain: &EmbeddedChain, a: &solana_sdk::account::Account) -> Result<Value, trez_relayer::chain::ChainError> {
+    let (mint, amount) = token_fields(&a.data).unwrap_or_default();
+    let owner = a.data.get(32..64).and_then(|b| Pubkey::try_from(b).ok()).unwrap_or_default();
+    let decimals = chain.get_account(&mint).await?.and_then(|m| m.data.get(44).copied()).unwrap_or(0);
+    let program = if a.owner == trez_sdk::ids::TOKEN_2022 { "spl-token-2022" } else { "spl-token" };
+    let state = match a.data.get(108) { Some(2) => "frozen", Some(1) => "initialized", _ => "uninitialized" };
+    Ok(json!({
+        "lamports": a.lamports,
+        "owner": a.owner.to_string(),
+        "executable": false,
+        "rentEpoch": a.rent_epoch,
+        "space": a.data.len(),
+        "data": {
+            "program": program,
+            "space": a.data.len(),
+            "parsed": { "type": "account", "info": { "mint": mint.to_string(), "owner": owner.to_string(), "tokenAmount": ui_amount(amount, decimals), "state": state, "isNative": false } },
+        },
+    }))
 }
 
 /// An SPL Token account's mint and amount (its first 72 bytes: mint, owner, amount u64 LE).

@@ -275,7 +275,92 @@ async fn localnet_answers_the_wallet_methods_and_batches() {
     assert!(call(req("getVersion", serde_json::json!([]))).await["result"]["solana-core"].is_string());
     assert_eq!(call(req("noSuchMethod", serde_json::json!([]))).await["error"]["code"], -32601);
 
+    // The escrow is the authority PDA's token account of the pool's mint; the Pool is a pool-program account.
+    let by_owner = call(req("getTokenAccountsByOwner", serde_json::json!([addrs.authority, {"mint": addrs.mint}, {"encoding": "jsonParsed"}]))).await;
+    let found = by_owner["result"]["value"].as_array().unwrap_or_else(|| panic!("{by_owner}"));
+    assert_eq!(found.len(), 1, "{by_owner}");
+    assert_eq!(found[0]["pubkey"], addrs.escrow.as_str());
+    let info = &found[0]["account"]["data"]["parsed"]["info"];
+    assert_eq!((&info["owner"], &info["mint"], &info["tokenAmount"]["decimals"]), (&serde_json::json!(addrs.authority), &serde_json::json!(addrs.mint), &serde_json::json!(6)), "{by_owner}");
+    let by_program = call(req("getTokenAccountsByOwner", serde_json::json!([addrs.authority, {"programId": trez_sdk::ids::TOKEN.to_string()}]))).await;
+    assert_eq!(by_program["result"]["value"][0]["account"]["data"][1], "base64", "{by_program}");
+    assert_eq!(call(req("getTokenAccountsByOwner", serde_json::json!([who, {"mint": addrs.mint}]))).await["result"]["value"], serde_json::json!([]));
+    assert!(call(req("getTokenAccountsByOwner", serde_json::json!([who, {}]))).await["error"].is_object(), "neither mint nor programId");
+    use anchor_lang::Discriminator;
+    let disc = bs58::encode(trez_pool::state::Pool::DISCRIMINATOR).into_string();
+    let pools = call(req("getProgramAccounts", serde_json::json!([trez_sdk::ids::POOL.to_string(), {"filters": [{"memcmp": {"offset": 0, "bytes": disc}}]}]))).await;
+    let pools: Vec<&str> = pools["result"].as_array().unwrap_or_else(|| panic!("{pools}")).iter().filter_map(|a| a["pubkey"].as_str()).collect();
+    assert_eq!(pools, vec![addrs.pool.as_str()]);
+    let sized = call(req("getProgramAccounts", serde_json::json!([trez_sdk::ids::POOL.to_string(), {"filters": [{"dataSize": 1}]}]))).await;
+    assert_eq!(sized["result"], serde_json::json!([]));
+
     let batch = call(serde_json::json!([req("getHealth", serde_json::json!([])), req("getBalance", serde_json::json!([who]))])).await;
     let answers = batch.as_array().expect("a batch is answered with an array");
     assert_eq!((answers.len(), &answers[0]["result"], &answers[1]["result"]["value"]), (2, &serde_json::json!("ok"), &serde_json::json!(2_000_000_000u64)));
+}
+
+/// Landing under congestion (issue 18): the node silently drops the relayer's first sends of a solution, its
+/// rebroadcasts included. `submit_solution` is rebroadcast with the same bytes while unconfirmed, then re-signed
+/// and resent with a higher priority fee each time (`escalated_fee`, within `cu_price_max_micro_lamports`),
+/// and lands; the landed transaction carries an escalated fee, and the round is credited.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_solution_is_resent_with_a_higher_fee_until_it_lands() {
+    let chain = EmbeddedChain::start().await;
+    let served = RpcServer::start(chain.clone(), "127.0.0.1:0".parse().unwrap(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    // The embedded bank forgets a blockhash within about 2 s: rebroadcast every 300 ms here (2 s by default).
+    let rpc = Arc::new(RpcChain::new(std::slice::from_ref(&served.http_url), None).unwrap().with_rebroadcast_every(Duration::from_millis(300)));
+    let (relayer, addrs) = trez_tests::new_pool(&chain, rpc.as_ref(), 16, 100, 500).await;
+    let (base, ceiling) = (1_000u64, 1_001_000u64);
+    let opts = ChainOptions {
+        payout_interval_secs: 3_600,
+        poll_interval_ms: 300,
+        confirm_timeout_secs: 2,
+        cu_price_micro_lamports: base,
+        cu_price_max_micro_lamports: ceiling,
+        ..ChainOptions::default()
+    };
+    let pc = PoolChain::connect(rpc.clone() as Arc<dyn ChainClient>, relayer.clone(), addrs.pool.parse().unwrap(), opts).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = trez_tests::relayer_config(dir.path(), 12);
+    let ledger = trez_relayer::ledger::open(&config.ledger).unwrap();
+    let mut events = pc.events.subscribe();
+    let pipeline = Pipeline::start(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(), None, config, pc.clone(), ledger.clone()).await.unwrap();
+    // Nothing else sends before the first block: the next 12 sends are the solution's first attempt (the send
+    // and its rebroadcasts within the 2 s confirm timeout) and the start of its second.
+    served.drop_next_sends(12);
+    let sends_before = served.sends();
+    let (miner, cancel) = trez_tests::spawn_miner(format!("ws://{}", pipeline.addr), trez_miner::Wallet::generate(), "congested");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(240);
+    while pipeline.shared.stats.blocks.load(std::sync::atomic::Ordering::Relaxed) == 0 {
+        assert!(tokio::time::Instant::now() < deadline, "a block in time");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let found_at = tokio::time::Instant::now();
+    let block_count = loop {
+        match tokio::time::timeout_at(deadline, events.recv()).await.expect("the solution lands in time").unwrap() {
+            PoolEvent::BlockSubmitted { block_count, .. } => break block_count,
+            PoolEvent::SolutionLost { reason, .. } => panic!("solution lost: {reason}"),
+            _ => {}
+        }
+    };
+    let took = found_at.elapsed();
+    cancel.cancel();
+    let _ = miner.await;
+    let sol = ledger.all_solutions().await.unwrap().into_iter().find(|s| s.block_count == block_count).expect("the solution row");
+    let sig: solana_sdk::signature::Signature = sol.signature.expect("its landed signature").parse().unwrap();
+    let tx = chain.transaction(&sig).expect("the landed transaction");
+    let budget = solana_compute_budget_interface::id();
+    let price = tx
+        .transaction
+        .message
+        .instructions
+        .iter()
+        .find(|ix| tx.transaction.message.account_keys[ix.program_id_index as usize] == budget && ix.data.first() == Some(&3))
+        .map(|ix| u64::from_le_bytes(ix.data[1..9].try_into().unwrap()))
+        .expect("a SetComputeUnitPrice");
+    let steps: Vec<u64> = (1..=4).map(|a| trez_relayer::poolchain::escalated_fee(base, a, ceiling)).collect();
+    assert!(steps.contains(&price), "landed at {price} micro-lamports/CU; a resend bids one of {steps:?}");
+    let sends = served.sends() - sends_before;
+    eprintln!("congestion: 12 sends dropped; landed {:.1} s after the block was found, {sends} sends, at {price} micro-lamports/CU (base {base})", took.as_secs_f64());
+    pipeline.stop().await.unwrap();
 }
