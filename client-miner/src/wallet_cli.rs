@@ -34,6 +34,12 @@ pub struct At {
     /// Build and sign the transaction but send nothing: print it (instructions, accounts, base64) instead.
     #[arg(long)]
     dry_run: bool,
+    /// The pool program's id, if not the one this build was compiled with.
+    #[arg(long, env = "TREZ_POOL_PROGRAM")]
+    pool_program: Option<String>,
+    /// The TREZ program's id, if not the compiled one (the one the deployed pool program CPIs into).
+    #[arg(long, env = "TREZ_PROGRAM")]
+    trez_program: Option<String>,
 }
 
 /// Where the pool's published record comes from.
@@ -109,6 +115,13 @@ pub enum WalletCmd {
 impl At {
     /// The chain (read-through and sending nothing with `--dry-run`) and the pool address.
     fn chain(&self) -> Result<(Arc<dyn ChainClient>, Pubkey, Option<Arc<DryRun>>)> {
+        if self.pool_program.is_some() || self.trez_program.is_some() {
+            let id = |v: &Option<String>, default: Pubkey, what: &str| -> Result<Pubkey> {
+                v.as_deref().map_or(Ok(default), |s| s.parse().with_context(|| format!("{what}: not an address: {s}")))
+            };
+            let (pool, trez) = (id(&self.pool_program, trez_sdk::ids::POOL, "--pool-program")?, id(&self.trez_program, trez_sdk::ids::TREZ, "--trez-program")?);
+            trez_sdk::ids::set(pool, trez).map_err(anyhow::Error::msg)?;
+        }
         let rpc: Arc<dyn ChainClient> = Arc::new(RpcChain::new(std::slice::from_ref(&self.rpc_url), None)?);
         let (chain, dry): (Arc<dyn ChainClient>, _) = match self.dry_run {
             true => {

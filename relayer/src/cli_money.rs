@@ -137,7 +137,7 @@ fn expand_home(path: &str) -> PathBuf {
     }
 }
 
-fn pubkey(s: &str, what: &str) -> Result<solana_sdk::pubkey::Pubkey> {
+pub(super) fn pubkey(s: &str, what: &str) -> Result<solana_sdk::pubkey::Pubkey> {
     s.parse().with_context(|| format!("{what}: not a pubkey: {s}"))
 }
 

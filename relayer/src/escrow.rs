@@ -90,7 +90,7 @@ pub fn escrow_transfers(
         let Some(o) = outer.get(index as usize) else { continue };
         let o_program = keys.get(o.program_id_index as usize).copied();
         let o_accounts: Vec<Pubkey> = o.accounts.iter().filter_map(|&i| keys.get(i as usize).copied()).collect();
-        if o_program != Some(trez_sdk::ids::POOL) {
+        if o_program != Some(trez_sdk::ids::pool()) {
             return Err(format!("transaction {sig}: escrow tokens moved by an instruction of {o_program:?}, not the pool program"));
         }
         let (kind, member) = if o.data.starts_with(trez_pool::instruction::Payout::DISCRIMINATOR) {

@@ -18,7 +18,7 @@ use trez_relayer::ledger;
 use trez_relayer::logging::{self, shutdown_on_signal, LogFormat};
 
 mod cli_money;
-use cli_money::{admin, member, AdminCmd, MemberCmd, PoolAt};
+use cli_money::{admin, member, pubkey, AdminCmd, MemberCmd, PoolAt};
 
 #[derive(Parser)]
 #[command(name = "trez-relayer", version, about = "TREZ mining pool relayer")]
@@ -27,6 +27,13 @@ struct Cli {
     /// collectors).
     #[arg(long, global = true, env = "TREZ_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
+    /// The pool program's id, if not the one this build was compiled with (the deployed program's
+    /// `declare_id!`).
+    #[arg(long, global = true, env = "TREZ_POOL_PROGRAM")]
+    pool_program: Option<String>,
+    /// The TREZ program's id, if not the compiled one; it must be the one the deployed pool program CPIs into.
+    #[arg(long, global = true, env = "TREZ_PROGRAM")]
+    trez_program: Option<String>,
     #[command(subcommand)]
     cmd: Cmd,
 }
@@ -162,6 +169,12 @@ fn read_keypair(path: &std::path::Path) -> Result<Keypair> {
 async fn main() -> Result<()> {
     let cli = Cli::parse();
     logging::init(cli.log_format);
+    if cli.pool_program.is_some() || cli.trez_program.is_some() {
+        let id = |v: &Option<String>, default, what| v.as_deref().map_or(Ok(default), |s| pubkey(s, what));
+        let pool = id(&cli.pool_program, trez_sdk::ids::POOL, "--pool-program")?;
+        let trez = id(&cli.trez_program, trez_sdk::ids::TREZ, "--trez-program")?;
+        trez_sdk::ids::set(pool, trez).map_err(anyhow::Error::msg)?;
+    }
     match cli.cmd {
         Cmd::Audit { rpc_url, pool, api, file, json } => audit(rpc_url, pool, api, file, json).await,
         Cmd::Export { db, pool, round } => export(db, pool, round).await,

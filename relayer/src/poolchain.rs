@@ -96,11 +96,22 @@ pub(crate) fn decode<T: AccountDeserialize>(data: &[u8]) -> Result<T, LoopError>
     trez_sdk::decode::account::<T>(data).map_err(|e| LoopError::State(format!("account decode: {e}")))
 }
 
+/// The Pool account at `pool`, which must belong to the pool program in use (`trez_sdk::ids::pool()`: the
+/// compiled id, or `--pool-program`).
+async fn read_pool(chain: &dyn ChainClient, pool: &Pubkey) -> Result<Pool, LoopError> {
+    let acc = chain.get_account(pool).await?.ok_or_else(|| LoopError::State(format!("pool {pool} does not exist")))?;
+    if acc.owner != trez_sdk::ids::pool() {
+        return Err(LoopError::State(format!("{pool} belongs to program {}, not the pool program {} (see --pool-program)", acc.owner, trez_sdk::ids::pool())));
+    }
+    decode(&acc.data)
+}
+
+
+
 impl PoolChain {
     /// Read the Pool account to learn its mint and authority.
     pub async fn connect(chain: Arc<dyn ChainClient>, relayer: Arc<Keypair>, pool: Pubkey, opts: ChainOptions) -> Result<Arc<PoolChain>, LoopError> {
-        let acc = chain.get_account(&pool).await?.ok_or_else(|| LoopError::State(format!("pool {pool} does not exist")))?;
-        let p: Pool = decode(&acc.data)?;
+        let p = read_pool(chain.as_ref(), &pool).await?;
         if p.relayer != relayer.pubkey() {
             warn!(expected = %p.relayer, actual = %relayer.pubkey(), "this key is not the pool's relayer: crediting will fail");
         }
@@ -122,8 +133,7 @@ impl PoolChain {
 
     /// A read-only view of `pool` (audit, dashboards): no relayer key is needed; sending is not possible.
     pub async fn observe(chain: Arc<dyn ChainClient>, pool: Pubkey) -> Result<Arc<PoolChain>, LoopError> {
-        let acc = chain.get_account(&pool).await?.ok_or_else(|| LoopError::State(format!("pool {pool} does not exist")))?;
-        let p: Pool = decode(&acc.data)?;
+        let p = read_pool(chain.as_ref(), &pool).await?;
         let (events, _) = broadcast::channel(1);
         Ok(Arc::new(PoolChain {
             chain,

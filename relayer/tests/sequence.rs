@@ -143,6 +143,15 @@ async fn keygen_mine_balance_claim_verify_then_admin_status_and_withdraw_fees() 
     let status = json(relayer, &[&admin_at[..], &["status"]].concat()).await;
     let available = status["fees_available"].as_u64().unwrap();
     assert!(available > 0, "{status}");
+    // Program ids are runtime options: the compiled one given explicitly reads the same pool; under another
+    // pool program id the Pool account is not that program's, and the command refuses, saying so.
+    let compiled = trez_sdk::ids::POOL.to_string();
+    let same = json(relayer, &[&["--pool-program", compiled.as_str()][..], &admin_at[..], &["status"]].concat()).await;
+    assert_eq!((&same["pool"], &same["escrow"]), (&status["pool"], &status["escrow"]));
+    let other = solana_sdk::pubkey::Pubkey::new_unique().to_string();
+    let (code, _, err) = run(relayer, &[&["--pool-program", other.as_str()][..], &admin_at[..], &["status"]].concat()).await;
+    assert_ne!(code, 0, "another pool program id: {err}");
+    assert!(err.contains("not the pool program"), "{err}");
     let d = json(relayer, &[&admin_at[..], &["--dry-run", "withdraw-fees"]].concat()).await;
     assert_eq!(d["dry_run"], true, "{d}");
     assert_eq!(json(relayer, &[&admin_at[..], &["status"]].concat()).await["fees_available"].as_u64(), Some(available), "a dry run moved nothing");

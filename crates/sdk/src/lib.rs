@@ -14,10 +14,36 @@ pub use trez_pool::state::{Member, Pool, Round, RoundStatus, StrandedClaim};
 /// Program ids.
 pub mod ids {
     use super::Pubkey;
-    /// The TREZ mining program (the real id; the replica declares the same).
+    /// The TREZ mining program this build was compiled against (the real id; the replica declares the same).
+    /// Off-chain code uses [`trez()`], which a process may point elsewhere with [`set`].
     pub const TREZ: Pubkey = trez_mining::ID;
-    /// The pool program.
+    /// The pool program this build was compiled against; see [`pool()`].
     pub const POOL: Pubkey = trez_pool::ID;
+
+    static RUNTIME: std::sync::OnceLock<(Pubkey, Pubkey)> = std::sync::OnceLock::new();
+
+    /// Use these program ids in this process instead of the compiled ones (the binaries' `--pool-program` and
+    /// `--trez-program` options): every PDA, instruction and owner check of this crate then follows. Call it
+    /// once, before anything derives an address. The deployed pool program must have been built against the
+    /// same TREZ id (it CPIs into the TREZ id compiled into it). Errors when already set to other ids.
+    pub fn set(pool: Pubkey, trez: Pubkey) -> Result<(), String> {
+        let got = *RUNTIME.get_or_init(|| (pool, trez));
+        if got == (pool, trez) {
+            Ok(())
+        } else {
+            Err(format!("program ids already set to pool {} and TREZ {}", got.0, got.1))
+        }
+    }
+
+    /// The pool program id in use: the one [`set`] gave, else [`POOL`].
+    pub fn pool() -> Pubkey {
+        RUNTIME.get().map_or(POOL, |r| r.0)
+    }
+
+    /// The TREZ program id in use: the one [`set`] gave, else [`TREZ`].
+    pub fn trez() -> Pubkey {
+        RUNTIME.get().map_or(TREZ, |r| r.1)
+    }
     /// SPL Token.
     pub const TOKEN: Pubkey = spl_token_interface::ID;
     /// SPL Token-2022 (the pool accepts mints of either token program).
@@ -34,35 +60,35 @@ pub mod pda {
 
     /// TREZ `State`: `["state"]`.
     pub fn trez_state() -> Pubkey {
-        Pubkey::find_program_address(&[mc::SEED_STATE], &ids::TREZ).0
+        Pubkey::find_program_address(&[mc::SEED_STATE], &ids::trez()).0
     }
     /// TREZ mint authority: `["mint_authority"]`.
     pub fn trez_mint_authority() -> Pubkey {
-        Pubkey::find_program_address(&[mc::SEED_MINT_AUTHORITY], &ids::TREZ).0
+        Pubkey::find_program_address(&[mc::SEED_MINT_AUTHORITY], &ids::trez()).0
     }
     /// Pool: `["pool", admin]`.
     pub fn pool(admin: &Pubkey) -> Pubkey {
-        Pubkey::find_program_address(&[pc::SEED_POOL, admin.as_ref()], &ids::POOL).0
+        Pubkey::find_program_address(&[pc::SEED_POOL, admin.as_ref()], &ids::pool()).0
     }
     /// Pool authority (the TREZ miner key of every pool miner): `["authority", pool]`.
     pub fn authority(pool: &Pubkey) -> Pubkey {
-        Pubkey::find_program_address(&[pc::SEED_AUTHORITY, pool.as_ref()], &ids::POOL).0
+        Pubkey::find_program_address(&[pc::SEED_AUTHORITY, pool.as_ref()], &ids::pool()).0
     }
     /// Escrow token account: `["escrow", pool]`.
     pub fn escrow(pool: &Pubkey) -> Pubkey {
-        Pubkey::find_program_address(&[pc::SEED_ESCROW, pool.as_ref()], &ids::POOL).0
+        Pubkey::find_program_address(&[pc::SEED_ESCROW, pool.as_ref()], &ids::pool()).0
     }
     /// Round: `["round", pool, block_count u64 LE]`.
     pub fn round(pool: &Pubkey, block_count: u64) -> Pubkey {
-        Pubkey::find_program_address(&[pc::SEED_ROUND, pool.as_ref(), &block_count.to_le_bytes()], &ids::POOL).0
+        Pubkey::find_program_address(&[pc::SEED_ROUND, pool.as_ref(), &block_count.to_le_bytes()], &ids::pool()).0
     }
     /// Member: `["member", pool, wallet]`.
     pub fn member(pool: &Pubkey, wallet: &Pubkey) -> Pubkey {
-        Pubkey::find_program_address(&[pc::SEED_MEMBER, pool.as_ref(), wallet.as_ref()], &ids::POOL).0
+        Pubkey::find_program_address(&[pc::SEED_MEMBER, pool.as_ref(), wallet.as_ref()], &ids::pool()).0
     }
     /// StrandedClaim: `["stranded_claim", round, wallet]`.
     pub fn stranded_claim(round: &Pubkey, wallet: &Pubkey) -> Pubkey {
-        Pubkey::find_program_address(&[pc::SEED_STRANDED_CLAIM, round.as_ref(), wallet.as_ref()], &ids::POOL).0
+        Pubkey::find_program_address(&[pc::SEED_STRANDED_CLAIM, round.as_ref(), wallet.as_ref()], &ids::pool()).0
     }
     /// The associated token account of `wallet` for `mint` (SPL Token).
     pub fn ata(wallet: &Pubkey, mint: &Pubkey) -> Pubkey {
@@ -83,7 +109,7 @@ pub mod mining {
     /// `initialize`: `admin` signs and pays; `mint` must have `pda::trez_mint_authority()` as mint authority.
     pub fn initialize(admin: Pubkey, mint: Pubkey, args: InitializeArgs) -> Instruction {
         anchor_ix(
-            ids::TREZ,
+            ids::trez(),
             a::Initialize {
                 admin,
                 state: pda::trez_state(),
@@ -98,7 +124,7 @@ pub mod mining {
     /// `claim_reward(nonce)` signed by `miner`, reward to `miner_token`, optional referrer token account.
     pub fn claim_reward(miner: Pubkey, mint: Pubkey, miner_token: Pubkey, referrer_token: Option<Pubkey>, nonce: u64) -> Instruction {
         anchor_ix(
-            ids::TREZ,
+            ids::trez(),
             a::ClaimReward {
                 miner,
                 state: pda::trez_state(),
@@ -114,7 +140,7 @@ pub mod mining {
 
     /// `set_params` signed by the TREZ admin.
     pub fn set_params(admin: Pubkey, args: InitializeArgs) -> Instruction {
-        anchor_ix(ids::TREZ, a::SetParams { admin, state: pda::trez_state() }, i::SetParams { args })
+        anchor_ix(ids::trez(), a::SetParams { admin, state: pda::trez_state() }, i::SetParams { args })
     }
 }
 
@@ -128,7 +154,7 @@ pub mod pool {
     pub fn initialize_pool(admin: Pubkey, mint: Pubkey, args: InitializePoolArgs) -> Instruction {
         let pool = pda::pool(&admin);
         anchor_ix(
-            ids::POOL,
+            ids::pool(),
             a::InitializePool {
                 admin,
                 pool,
@@ -145,7 +171,7 @@ pub mod pool {
     /// `register_member(wallet)`: `payer` signs and pays rent.
     pub fn register_member(payer: Pubkey, pool: Pubkey, wallet: Pubkey) -> Instruction {
         anchor_ix(
-            ids::POOL,
+            ids::pool(),
             a::RegisterMember {
                 payer,
                 pool,
@@ -162,25 +188,25 @@ pub mod pool {
 
     /// `set_relayer(new_relayer)`, admin signs.
     pub fn set_relayer(admin: Pubkey, pool: Pubkey, new_relayer: Pubkey) -> Instruction {
-        anchor_ix(ids::POOL, admin_only(admin, pool), i::SetRelayer { new_relayer })
+        anchor_ix(ids::pool(), admin_only(admin, pool), i::SetRelayer { new_relayer })
     }
     /// `propose_fee(fee_bps)`, admin signs.
     pub fn propose_fee(admin: Pubkey, pool: Pubkey, fee_bps: u16) -> Instruction {
-        anchor_ix(ids::POOL, admin_only(admin, pool), i::ProposeFee { fee_bps })
+        anchor_ix(ids::pool(), admin_only(admin, pool), i::ProposeFee { fee_bps })
     }
     /// `apply_fee`, admin signs.
     pub fn apply_fee(admin: Pubkey, pool: Pubkey) -> Instruction {
-        anchor_ix(ids::POOL, admin_only(admin, pool), i::ApplyFee {})
+        anchor_ix(ids::pool(), admin_only(admin, pool), i::ApplyFee {})
     }
     /// `set_min_payout(min_payout)` (base units), admin signs.
     pub fn set_min_payout(admin: Pubkey, pool: Pubkey, min_payout: u64) -> Instruction {
-        anchor_ix(ids::POOL, admin_only(admin, pool), i::SetMinPayout { min_payout })
+        anchor_ix(ids::pool(), admin_only(admin, pool), i::SetMinPayout { min_payout })
     }
 
     /// `withdraw_fees(amount)` (base units) to `destination`, admin signs.
     pub fn withdraw_fees(admin: Pubkey, pool: Pubkey, mint: Pubkey, destination: Pubkey, amount: u64) -> Instruction {
         anchor_ix(
-            ids::POOL,
+            ids::pool(),
             a::WithdrawFees {
                 admin,
                 pool,
@@ -196,7 +222,7 @@ pub mod pool {
 
     /// `submit_solution(nonce)` for the TREZ `block_count` the nonce was mined at; `submitter` signs and pays.
     pub fn submit_solution(submitter: Pubkey, pool: Pubkey, mint: Pubkey, block_count: u64, nonce: u64) -> Instruction {
-        submit_solution_with_program(submitter, pool, mint, block_count, nonce, ids::TREZ)
+        submit_solution_with_program(submitter, pool, mint, block_count, nonce, ids::trez())
     }
 
     /// As [`submit_solution`] with an explicit TREZ program id (tests use it for the arbitrary-CPI case).
@@ -209,7 +235,7 @@ pub mod pool {
         trez_program: Pubkey,
     ) -> Instruction {
         anchor_ix(
-            ids::POOL,
+            ids::pool(),
             a::SubmitSolution {
                 submitter,
                 pool,
@@ -239,7 +265,7 @@ pub mod pool {
         total_weight: u128,
     ) -> Instruction {
         anchor_ix(
-            ids::POOL,
+            ids::pool(),
             a::BeginCredit { relayer, pool, round: pda::round(&pool, block_count) },
             i::BeginCredit { leaves_root, leaf_count, pplns_factor, total_weight },
         )
@@ -256,7 +282,7 @@ pub mod pool {
         amounts: Vec<u64>,
     ) -> Instruction {
         let mut ix = anchor_ix(
-            ids::POOL,
+            ids::pool(),
             a::CreditBatch { relayer, pool, round: pda::round(&pool, block_count), escrow: pda::escrow(&pool) },
             i::CreditBatch { batch_index, amounts },
         );
@@ -274,7 +300,7 @@ pub mod pool {
     /// `payout` with `(member account, destination)` pairs exactly as given (tests use it for bad orders).
     pub fn payout_raw(pool: Pubkey, mint: Pubkey, member_pairs: &[(Pubkey, Pubkey)]) -> Instruction {
         let mut ix = anchor_ix(
-            ids::POOL,
+            ids::pool(),
             a::Payout {
                 pool,
                 authority: pda::authority(&pool),
@@ -294,7 +320,7 @@ pub mod pool {
     /// `claim`: the member's `wallet` signs; everything owed goes to `destination`.
     pub fn claim(wallet: Pubkey, pool: Pubkey, mint: Pubkey, destination: Pubkey) -> Instruction {
         anchor_ix(
-            ids::POOL,
+            ids::pool(),
             a::Claim {
                 wallet,
                 pool,
@@ -313,7 +339,7 @@ pub mod pool {
     /// `fallback_block` (the pool's `last_credited_block`).
     pub fn mark_stranded(marker: Pubkey, pool: Pubkey, block_count: u64, fallback_block: u64) -> Instruction {
         anchor_ix(
-            ids::POOL,
+            ids::pool(),
             a::MarkStranded {
                 marker,
                 pool,
@@ -338,7 +364,7 @@ pub mod pool {
     ) -> Instruction {
         let round = pda::round(&pool, block_count);
         anchor_ix(
-            ids::POOL,
+            ids::pool(),
             a::ClaimStranded {
                 payer,
                 pool,

@@ -44,7 +44,7 @@ pub async fn check(pc: &PoolChain, transfers: &[EscrowTransfer], leaves: &BTreeM
     let mut out = vec![];
     for (address, claims) in by_round {
         let round = match pc.chain.get_account(&address).await? {
-            Some(a) if a.owner == trez_sdk::ids::POOL => trez_sdk::decode::account::<Round>(&a.data).ok(),
+            Some(a) if a.owner == trez_sdk::ids::pool() => trez_sdk::decode::account::<Round>(&a.data).ok(),
             _ => None,
         };
         let mut v = StrandedVerdict {

@@ -54,7 +54,7 @@ pub async fn pool_rounds(pc: &PoolChain) -> Result<Vec<Round>, CommandError> {
         for (_, program, accounts, data) in rec.instructions() {
             // Accounts of submit_solution: submitter, pool, authority, escrow, mint, trez_state,
             // trez_mint_authority, round, ...
-            if program == trez_sdk::ids::POOL && data.starts_with(trez_pool::instruction::SubmitSolution::DISCRIMINATOR) && accounts.get(1) == Some(&pc.pool) {
+            if program == trez_sdk::ids::pool() && data.starts_with(trez_pool::instruction::SubmitSolution::DISCRIMINATOR) && accounts.get(1) == Some(&pc.pool) {
                 addresses.extend(accounts.get(7).copied());
             }
         }
@@ -63,7 +63,7 @@ pub async fn pool_rounds(pc: &PoolChain) -> Result<Vec<Round>, CommandError> {
     let mut rounds = vec![];
     for chunk in addresses.chunks(100) {
         for a in pc.chain.get_multiple_accounts(chunk).await?.into_iter().flatten() {
-            if a.owner == trez_sdk::ids::POOL {
+            if a.owner == trez_sdk::ids::pool() {
                 rounds.extend(trez_sdk::decode::account::<Round>(&a.data).ok().filter(|r| r.pool == pc.pool));
             }
         }
