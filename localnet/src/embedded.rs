@@ -67,6 +67,23 @@ struct Records {
     /// Every account a landed transaction named (what `getProgramAccounts` and `getTokenAccountsByOwner`
     /// search: the bank cannot list its accounts).
     touched: std::collections::BTreeSet<Pubkey>,
+    /// The token balances of each landed token-moving transaction's accounts, before and after it
+    /// (`meta.preTokenBalances` / `postTokenBalances`); pruned with the history.
+    token_balances: std::collections::HashMap<Signature, (Vec<TokenBalance>, Vec<TokenBalance>)>,
+}
+
+/// One token account of a transaction and its balance, as `meta.preTokenBalances` reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenBalance {
+    /// Index of the account in the transaction's account keys.
+    pub account_index: u8,
+    pub mint: Pubkey,
+    pub owner: Pubkey,
+    /// The token program that owns the account.
+    pub program: Pubkey,
+    /// Base units.
+    pub amount: u64,
+    pub decimals: u8,
 }
 
 /// The embedded chain. Create with [`EmbeddedChain::start`].
@@ -175,7 +192,13 @@ impl EmbeddedChain {
         } else {
             vec![]
         };
+        let moves_tokens = tx.message.account_keys.iter().any(|k| *k == trez_sdk::ids::TOKEN || *k == trez_sdk::ids::TOKEN_2022);
+        let pre = if moves_tokens { self.token_balances_of(tx).await } else { vec![] };
         let res = self.banks.process_transaction_with_metadata(tx.clone()).await.map_err(rpc_err)?;
+        if res.result.is_ok() && moves_tokens {
+            let post = self.token_balances_of(tx).await;
+            self.records.lock().unwrap_or_else(|e| e.into_inner()).token_balances.insert(sig, (pre, post));
+        }
         let logs = res.metadata.map(|m| m.log_messages).unwrap_or_default();
         for line in &logs {
             tracing::debug!(target: "trez_localnet::program", signature = %sig, "{line}");
@@ -212,6 +235,31 @@ impl EmbeddedChain {
         r.history.iter().rev().find(|t| &t.signature == signature).cloned()
     }
 
+    /// The token accounts among `tx`'s account keys and their balances now (accounts that cannot be read are
+    /// left out).
+    async fn token_balances_of(&self, tx: &Transaction) -> Vec<TokenBalance> {
+        let keys = &tx.message.account_keys;
+        let Ok(accounts) = self.get_multiple_accounts(keys).await else { return vec![] };
+        let mut out = vec![];
+        for (i, a) in accounts.into_iter().enumerate() {
+            let Some(a) = a.filter(|a| (a.owner == trez_sdk::ids::TOKEN || a.owner == trez_sdk::ids::TOKEN_2022) && a.data.len() >= 165) else { continue };
+            let (Ok(mint), Ok(owner)) = (Pubkey::try_from(&a.data[..32]), Pubkey::try_from(&a.data[32..64])) else { continue };
+            let amount = u64::from_le_bytes(a.data[64..72].try_into().unwrap_or_default());
+            let decimals = match self.get_account(&mint).await {
+                Ok(Some(m)) => m.data.get(44).copied().unwrap_or(0),
+                _ => continue,
+            };
+            let Ok(account_index) = u8::try_from(i) else { continue };
+            out.push(TokenBalance { account_index, mint, owner, program: a.owner, amount, decimals });
+        }
+        out
+    }
+
+    /// The token balances before and after a landed token-moving transaction (None for others).
+    pub fn token_balances(&self, signature: &Signature) -> Option<(Vec<TokenBalance>, Vec<TokenBalance>)> {
+        self.records.lock().unwrap_or_else(|e| e.into_inner()).token_balances.get(signature).cloned()
+    }
+
     /// Every account some landed transaction named, in address order.
     pub fn touched_accounts(&self) -> Vec<Pubkey> {
         self.records.lock().unwrap_or_else(|e| e.into_inner()).touched.iter().copied().collect()
@@ -234,7 +282,10 @@ impl EmbeddedChain {
             r.touched.extend(tx.message.account_keys.iter().copied());
         }
         if r.history.len() >= HISTORY_CAP {
-            r.history.drain(..HISTORY_CAP / 10);
+            let gone: Vec<Signature> = r.history.drain(..HISTORY_CAP / 10).map(|t| t.signature).collect();
+            for g in &gone {
+                r.token_balances.remove(g);
+            }
         }
         r.history.push(TxRecord { signature: sig, slot, ok, transaction: tx.clone(), inner });
     }

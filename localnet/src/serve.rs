@@ -5,7 +5,8 @@
 //! HTTP and WebSocket exchanges, and can make it fail the next N HTTP requests with 500s.
 //!
 //! Methods: getAccountInfo, getMultipleAccounts, getLatestBlockhash, sendTransaction (with a preflight
-//! failure payload), getSignatureStatuses, getSlot, getBlockTime, getSignaturesForAddress, getTransaction,
+//! failure payload), getSignatureStatuses, getSlot, getBlockTime, getSignaturesForAddress, getTransaction
+//! (base64, with inner instructions and, for token-moving transactions, pre/post token balances),
 //! and the wallet methods of [`crate::wallet_rpc`] (getBalance, getTokenAccountBalance,
 //! getMinimumBalanceForRentExemption, requestAirdrop, getVersion, getHealth, getBlockHeight, getEpochInfo);
 //! batch requests (a JSON array); PubSub: accountSubscribe with accountNotification.
@@ -256,8 +257,26 @@ async fn pubsub(stream: tokio::net::TcpStream, st: Arc<FakeState>) {
     }
 }
 
-/// A landed transaction's status meta: success, and the inner instructions the bank recorded.
-fn meta(r: &TxRecord) -> UiTransactionStatusMeta {
+/// A token balance as `meta.preTokenBalances` / `postTokenBalances` give it.
+fn ui_token_balance(b: &crate::embedded::TokenBalance) -> solana_transaction_status_client_types::UiTransactionTokenBalance {
+    let ui = crate::wallet_rpc::ui_amount(b.amount, b.decimals);
+    solana_transaction_status_client_types::UiTransactionTokenBalance {
+        account_index: b.account_index,
+        mint: b.mint.to_string(),
+        ui_token_amount: solana_account_decoder_client_types::token::UiTokenAmount {
+            ui_amount: ui["uiAmount"].as_f64(),
+            decimals: b.decimals,
+            amount: b.amount.to_string(),
+            ui_amount_string: ui["uiAmountString"].as_str().unwrap_or_default().to_string(),
+        },
+        owner: OptionSerializer::Some(b.owner.to_string()),
+        program_id: OptionSerializer::Some(b.program.to_string()),
+    }
+}
+
+/// A landed transaction's status meta: success, the inner instructions the bank recorded, and (for a
+/// token-moving one) its token accounts' balances before and after.
+fn meta(r: &TxRecord, balances: Option<(Vec<crate::embedded::TokenBalance>, Vec<crate::embedded::TokenBalance>)>) -> UiTransactionStatusMeta {
     let mut groups: Vec<UiInnerInstructions> = vec![];
     for ix in &r.inner {
         let c = UiInstruction::Compiled(UiCompiledInstruction {
@@ -279,8 +298,8 @@ fn meta(r: &TxRecord) -> UiTransactionStatusMeta {
         post_balances: vec![],
         inner_instructions: OptionSerializer::Some(groups),
         log_messages: OptionSerializer::None,
-        pre_token_balances: OptionSerializer::None,
-        post_token_balances: OptionSerializer::None,
+        pre_token_balances: balances.as_ref().map_or(OptionSerializer::None, |(pre, _)| OptionSerializer::Some(pre.iter().map(ui_token_balance).collect())),
+        post_token_balances: balances.as_ref().map_or(OptionSerializer::None, |(_, post)| OptionSerializer::Some(post.iter().map(ui_token_balance).collect())),
         rewards: OptionSerializer::None,
         loaded_addresses: OptionSerializer::Skip,
         return_data: OptionSerializer::Skip,
@@ -405,7 +424,7 @@ async fn get_transaction(chain: &Arc<EmbeddedChain>, params: &Value, id: &Value)
                                 base64::engine::general_purpose::STANDARD.encode(raw),
                                 TransactionBinaryEncoding::Base64,
                             ),
-                            meta: Some(meta(&r)),
+                            meta: Some(meta(&r, chain.token_balances(&sig))),
                             version: None,
                         },
                         block_time: None,

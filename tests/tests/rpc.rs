@@ -360,6 +360,18 @@ async fn a_dropped_solution_is_resent_with_a_higher_fee_until_it_lands() {
         .expect("a SetComputeUnitPrice");
     let steps: Vec<u64> = (1..=4).map(|a| trez_relayer::poolchain::escalated_fee(base, a, ceiling)).collect();
     assert!(steps.contains(&price), "landed at {price} micro-lamports/CU; a resend bids one of {steps:?}");
+    // getTransaction's meta carries the token balances before and after: the escrow received the reward.
+    let body = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "getTransaction", "params": [sig.to_string(), {"encoding": "base64"}]});
+    let got: serde_json::Value = reqwest::Client::new().post(&served.http_url).json(&body).send().await.unwrap().json().await.unwrap();
+    let escrow_index = tx.transaction.message.account_keys.iter().position(|k| k.to_string() == addrs.escrow).expect("the escrow is in the transaction") as u64;
+    let balance = |which: &str| -> u64 {
+        let list = got["result"]["meta"][which].as_array().unwrap_or_else(|| panic!("{which}: {got}"));
+        let e = list.iter().find(|b| b["accountIndex"] == escrow_index).unwrap_or_else(|| panic!("the escrow in {which}: {got}"));
+        assert_eq!((&e["mint"], &e["owner"], &e["uiTokenAmount"]["decimals"]), (&serde_json::json!(addrs.mint), &serde_json::json!(addrs.authority), &serde_json::json!(6)));
+        e["uiTokenAmount"]["amount"].as_str().unwrap().parse().unwrap()
+    };
+    let reward = trez_sdk::decode::account::<trez_pool::state::Round>(&chain.get_account(&trez_sdk::pda::round(&addrs.pool.parse().unwrap(), block_count)).await.unwrap().unwrap().data).unwrap().reward;
+    assert_eq!(balance("postTokenBalances") - balance("preTokenBalances"), reward, "{got}");
     let sends = served.sends() - sends_before;
     eprintln!("congestion: 12 sends dropped; landed {:.1} s after the block was found, {sends} sends, at {price} micro-lamports/CU (base {base})", took.as_secs_f64());
     pipeline.stop().await.unwrap();
