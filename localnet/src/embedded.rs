@@ -235,22 +235,16 @@ impl EmbeddedChain {
         r.history.iter().rev().find(|t| &t.signature == signature).cloned()
     }
 
-    /// The token accounts among `tx`'s account keys and their balances now (accounts that cannot be read are
-    /// left out).
+    /// The token accounts among `tx`'s account keys and their balances now (as a validator does, a token
+    /// account whose mint cannot be read is left out).
     async fn token_balances_of(&self, tx: &Transaction) -> Vec<TokenBalance> {
         let keys = &tx.message.account_keys;
         let Ok(accounts) = self.get_multiple_accounts(keys).await else { return vec![] };
         let mut out = vec![];
         for (i, a) in accounts.into_iter().enumerate() {
-            let Some(a) = a.filter(|a| (a.owner == trez_sdk::ids::TOKEN || a.owner == trez_sdk::ids::TOKEN_2022) && a.data.len() >= 165) else { continue };
-            let (Ok(mint), Ok(owner)) = (Pubkey::try_from(&a.data[..32]), Pubkey::try_from(&a.data[32..64])) else { continue };
-            let amount = u64::from_le_bytes(a.data[64..72].try_into().unwrap_or_default());
-            let decimals = match self.get_account(&mint).await {
-                Ok(Some(m)) => m.data.get(44).copied().unwrap_or(0),
-                _ => continue,
-            };
-            let Ok(account_index) = u8::try_from(i) else { continue };
-            out.push(TokenBalance { account_index, mint, owner, program: a.owner, amount, decimals });
+            let Some((a, t)) = a.and_then(|a| crate::wallet_rpc::TokenFields::of(&a).map(|t| (a, t))) else { continue };
+            let (Ok(decimals), Ok(account_index)) = (crate::wallet_rpc::mint_decimals(self, &t.mint).await, u8::try_from(i)) else { continue };
+            out.push(TokenBalance { account_index, mint: t.mint, owner: t.owner, program: a.owner, amount: t.amount, decimals });
         }
         out
     }

@@ -11,6 +11,7 @@
 
 mod args;
 pub mod embedded;
+mod finish;
 mod run;
 pub mod serve;
 pub mod wallet_rpc;

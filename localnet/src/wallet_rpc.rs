@@ -35,15 +35,8 @@ pub async fn handle(chain: &EmbeddedChain, slot: u64, method: &str, params: &Val
             "getTokenAccountBalance" => {
                 let key = pubkey(&params[0])?;
                 let acc = chain.get_account(&key).await.map_err(e)?.ok_or_else(|| format!("could not find account {key}"))?;
-                let token_program = acc.owner == trez_sdk::ids::TOKEN || acc.owner == trez_sdk::ids::TOKEN_2022;
-                let (mint, amount) = token_fields(&acc.data).filter(|_| token_program && acc.data.len() >= 165).ok_or_else(|| format!("{key} is not a token account"))?;
-                let decimals = chain
-                    .get_account(&mint)
-                    .await
-                    .map_err(e)?
-                    .and_then(|m| m.data.get(44).copied())
-                    .ok_or_else(|| format!("mint {mint} of {key} not found"))?;
-                json!({ "context": ctx(slot), "value": ui_amount(amount, decimals) })
+                let t = TokenFields::of(&acc).ok_or_else(|| format!("{key} is not a token account"))?;
+                json!({ "context": ctx(slot), "value": ui_amount(t.amount, mint_decimals(chain, &t.mint).await?) })
             }
             "getMinimumBalanceForRentExemption" => {
                 let len = params[0].as_u64().ok_or("expected a data length")?;
@@ -72,19 +65,14 @@ pub async fn handle(chain: &EmbeddedChain, slot: u64, method: &str, params: &Val
                     _ => return Err("expected {\"mint\": …} or {\"programId\": …}".into()),
                 };
                 let parsed = params[2]["encoding"] == "jsonParsed";
-                let is_token = |o: &Pubkey| *o == trez_sdk::ids::TOKEN || *o == trez_sdk::ids::TOKEN_2022;
                 let found = scan(chain, |a| {
-                    is_token(&a.owner)
-                        && program.is_none_or(|p| p == a.owner)
-                        && a.data.len() >= 165
-                        && a.data.get(32..64) == Some(owner.as_ref())
-                        && mint.is_none_or(|m| a.data.get(..32) == Some(m.as_ref()))
+                    TokenFields::of(a).is_some_and(|t| program.is_none_or(|p| p == a.owner) && t.owner == owner && mint.is_none_or(|m| m == t.mint))
                 })
                 .await
                 .map_err(e)?;
                 let mut value = vec![];
                 for (k, a) in found {
-                    let account = if parsed { parsed_token_account(chain, &a).await.map_err(e)? } else { json!(crate::serve::ui_account(&a)) };
+                    let account = if parsed { parsed_token_account(chain, &a).await? } else { json!(crate::serve::ui_account(&a)) };
                     value.push(json!({ "pubkey": k.to_string(), "account": account }));
                 }
                 json!({ "context": ctx(slot), "value": value })
@@ -144,10 +132,9 @@ async fn scan(chain: &EmbeddedChain, keep: impl Fn(&solana_sdk::account::Account
 }
 
 /// A token account in `jsonParsed` form (`{"program": "spl-token", "parsed": {"type": "account", "info": …}}`).
-async fn parsed_token_account(chain: &EmbeddedChain, a: &solana_sdk::account::Account) -> Result<Value, trez_relayer::chain::ChainError> {
-    let (mint, amount) = token_fields(&a.data).unwrap_or_default();
-    let owner = a.data.get(32..64).and_then(|b| Pubkey::try_from(b).ok()).unwrap_or_default();
-    let decimals = chain.get_account(&mint).await?.and_then(|m| m.data.get(44).copied()).unwrap_or(0);
+async fn parsed_token_account(chain: &EmbeddedChain, a: &solana_sdk::account::Account) -> Result<Value, String> {
+    let TokenFields { mint, owner, amount } = TokenFields::of(a).ok_or("not a token account")?;
+    let decimals = mint_decimals(chain, &mint).await?;
     let program = if a.owner == trez_sdk::ids::TOKEN_2022 { "spl-token-2022" } else { "spl-token" };
     let state = match a.data.get(108) { Some(2) => "frozen", Some(1) => "initialized", _ => "uninitialized" };
     Ok(json!({
@@ -164,11 +151,34 @@ async fn parsed_token_account(chain: &EmbeddedChain, a: &solana_sdk::account::Ac
     }))
 }
 
-/// An SPL Token account's mint and amount (its first 72 bytes: mint, owner, amount u64 LE).
-fn token_fields(data: &[u8]) -> Option<(Pubkey, u64)> {
-    let mint = Pubkey::try_from(data.get(..32)?).ok()?;
-    let amount = u64::from_le_bytes(data.get(64..72)?.try_into().ok()?);
-    Some((mint, amount))
+/// What this chain reads of an SPL Token (or Token-2022) account: its first 72 bytes, mint, owner and
+/// amount (u64 LE).
+pub(crate) struct TokenFields {
+    pub mint: Pubkey,
+    pub owner: Pubkey,
+    /// Base units.
+    pub amount: u64,
+}
+
+impl TokenFields {
+    /// None unless `a` is a token program's account of at least the 165 bytes of a token account.
+    pub(crate) fn of(a: &solana_sdk::account::Account) -> Option<TokenFields> {
+        let token_program = a.owner == trez_sdk::ids::TOKEN || a.owner == trez_sdk::ids::TOKEN_2022;
+        if !token_program || a.data.len() < 165 {
+            return None;
+        }
+        Some(TokenFields {
+            mint: Pubkey::try_from(&a.data[..32]).ok()?,
+            owner: Pubkey::try_from(&a.data[32..64]).ok()?,
+            amount: u64::from_le_bytes(a.data[64..72].try_into().ok()?),
+        })
+    }
+}
+
+/// A mint's decimals (byte 44 of the mint account); an error names a missing or malformed mint.
+pub(crate) async fn mint_decimals(chain: &EmbeddedChain, mint: &Pubkey) -> Result<u8, String> {
+    let m = chain.get_account(mint).await.map_err(|e| e.to_string())?.ok_or_else(|| format!("mint {mint} not found"))?;
+    m.data.get(44).copied().ok_or_else(|| format!("{mint} is not a mint"))
 }
 
 /// A token amount as RPC answers it: base units as a string, decimals, and the human amount.

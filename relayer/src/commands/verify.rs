@@ -131,13 +131,18 @@ pub async fn verify(
             report.findings.push(format!("receipt seq {} (nonce {}): signed by {}, not the pool's relayer {relayer}", r.fields.seq, r.fields.nonce, r.relayer));
         }
     }
+    // The record's rounds on-chain, read 100 per request.
     let mut rounds = BTreeMap::new();
-    for x in &record.rounds {
-        match pc.round(x.block_count).await? {
-            Some(r) => {
-                rounds.insert(x.block_count, r);
+    for chunk in record.rounds.chunks(100) {
+        let keys: Vec<Pubkey> = chunk.iter().map(|x| trez_sdk::pda::round(&pool, x.block_count)).collect();
+        for (x, a) in chunk.iter().zip(pc.chain.get_multiple_accounts(&keys).await?) {
+            match a.map(|a| trez_sdk::decode::account::<Round>(&a.data)) {
+                Some(Ok(r)) => {
+                    rounds.insert(x.block_count, r);
+                }
+                Some(Err(e)) => report.findings.push(format!("round {}: the Round account does not decode: {e}", x.block_count)),
+                None => report.findings.push(format!("round {}: the record has it, the chain has no Round account", x.block_count)),
             }
-            None => report.findings.push(format!("round {}: the record has it, the chain has no Round account", x.block_count)),
         }
     }
     check_windows(record, &rounds, &mine, &mut report);

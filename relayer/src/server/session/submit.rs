@@ -87,8 +87,16 @@ impl Session {
         };
         let ledger = self.shared.ledger.clone();
         Some(Box::pin(async move {
-            let res = ledger.record(share.clone()).await;
+            let mut res = ledger.record(share.clone()).await;
             crate::metrics::latency().share_ack.observe(received.elapsed().as_secs_f64());
+            // A receipt names the share by its seq, which ledgers number from 1; any other value is a ledger
+            // fault, answered `unavailable` (a block in it stays pending in the ledger, swept by the submitter).
+            if let Ok(Recorded::Accepted { seq, .. }) = &res {
+                match u64::try_from(*seq) {
+                    Ok(s) if s >= 1 => receipt.seq = s,
+                    _ => res = Err(crate::ledger::LedgerError::Corrupt(format!("the ledger numbered a share {seq}"))),
+                }
+            }
             let solution = match &res {
                 Ok(Recorded::Accepted { seq, solution: Some(sid) }) => Some(Solution {
                     id: *sid,
@@ -103,9 +111,6 @@ impl Session {
                 }),
                 _ => None,
             };
-            if let Ok(Recorded::Accepted { seq, .. }) = &res {
-                receipt.seq = u64::try_from(*seq).unwrap_or(0);
-            }
             (id, res, solution, receipt)
         }))
     }
@@ -131,6 +136,7 @@ impl Session {
                         warn!("solution channel full or closed; solution stays pending in the ledger");
                     }
                 }
+                // Unix milliseconds; a clock set before 1970 reads as 0.
                 receipt.time_ms = u64::try_from(crate::ledger::now_ms()).unwrap_or(0);
                 let signature = shared.receipts.sign(&receipt);
                 let receipt = Some(AckReceipt { seq: receipt.seq, time_ms: receipt.time_ms, signature });
