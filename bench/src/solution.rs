@@ -92,7 +92,7 @@ pub fn run() -> Result<SolutionResults> {
         chain.airdrop(&admin.pubkey(), 10_000_000_000).await?;
         chain.airdrop(&relayer.pubkey(), 100_000_000_000).await?;
         // Network difficulty 12 bits, shares at 8: one share in 16 is a block.
-        let g = setup::TrezGenesis { difficulty: 12, min_difficulty: 12, max_difficulty: 12, base_reward: 50_000_000, target_block_seconds: 60 };
+        let g = setup::TrezGenesis::new(12, 12, 12, 50_000_000, 60);
         let mint = setup::init_trez(chain.as_ref(), &admin, g).await?;
         let args = trez_sdk::pool::InitializePoolArgs { relayer: relayer.pubkey(), fee_bps: 100, max_fee_bps: 500, fee_timelock_seconds: 0, min_payout: 1, strand_timeout_slots: trez_pool::constants::DEFAULT_STRAND_TIMEOUT_SLOTS };
         let addrs = setup::init_pool(chain.as_ref(), &admin, mint, args).await?;

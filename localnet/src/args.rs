@@ -39,9 +39,13 @@ pub struct LocalnetArgs {
     /// TREZ target block time for the retarget, seconds.
     #[arg(long, default_value_t = 5)]
     pub block_seconds: i64,
-    /// TREZ base reward, base units (6 decimals).
+    /// TREZ block reward of era 0, base units (6 decimals); each claim also pays the 3-TREZ referral bonus.
     #[arg(long, default_value_t = 50_000_000)]
     pub reward: u64,
+    /// TREZ supply for rewards, base units: minted once into the TREZ distributor's token account before the
+    /// mint authority is revoked. When it runs out, claims fail (emission exhausted).
+    #[arg(long, default_value_t = trez_relayer::setup::DEFAULT_SUPPLY)]
+    pub supply: u64,
     /// Pool fee, basis points.
     #[arg(long, default_value_t = 250)]
     pub fee_bps: u16,
@@ -89,7 +93,10 @@ pub struct LocalnetArgs {
 #[derive(Debug, Serialize)]
 pub struct RoundSummary {
     pub block_count: u64,
+    /// Escrow delta of the claim, base units (TREZ block reward + bonus).
     pub reward: u64,
+    /// Of `reward`, the TREZ referral bonus, base units.
+    pub bonus: u64,
     pub fee: u64,
     pub leaves_root: String,
     pub leaf_count: u32,
@@ -113,6 +120,7 @@ impl LocalnetArgs {
             difficulty,
             block_seconds: 5,
             reward: 50_000_000,
+            supply: trez_relayer::setup::DEFAULT_SUPPLY,
             fee_bps: 250,
             max_fee_bps: 1_000,
             min_payout: 1,

@@ -87,6 +87,7 @@ pub(crate) async fn summarize(
         rounds.push(RoundSummary {
             block_count: row.block_count,
             reward: row.reward,
+            bonus: row.bonus,
             fee: row.fee,
             leaves_root: hex::encode(row.leaves_root),
             leaf_count: row.leaf_count,

@@ -169,11 +169,14 @@ async fn chain_and_pool(args: &LocalnetArgs) -> Result<(Arc<EmbeddedChain>, Keyp
     chain.airdrop(&admin.pubkey(), 100_000_000_000).await?;
     chain.airdrop(&relayer.pubkey(), 100_000_000_000).await?;
     let genesis = TrezGenesis {
-        difficulty: args.difficulty,
-        min_difficulty: args.difficulty.saturating_sub(8).max(1),
-        max_difficulty: (args.difficulty + 16).min(64),
-        base_reward: args.reward,
-        target_block_seconds: args.block_seconds.max(1),
+        supply: args.supply,
+        ..TrezGenesis::new(
+            args.difficulty,
+            args.difficulty.saturating_sub(8).max(1),
+            (args.difficulty + 16).min(64),
+            args.reward,
+            args.block_seconds.max(1),
+        )
     };
     let mint = setup::init_trez(chain.as_ref(), &admin, genesis).await.context("initializing TREZ")?;
     let pool_args = trez_sdk::pool::InitializePoolArgs {

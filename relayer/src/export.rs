@@ -47,7 +47,11 @@ pub struct RoundRecord {
     /// Network difficulty the block met, bits.
     pub network_bits: u32,
     pub pplns_factor: u64,
+    /// Escrow delta of the claim, base units (TREZ block reward + referral bonus).
     pub reward: u64,
+    /// Of `reward`, the TREZ referral bonus, base units (the on-chain `Round.bonus`). Absent in older exports: 0.
+    #[serde(default)]
+    pub bonus: u64,
     pub fee: u64,
     pub leaves_root: String,
     pub status: String,
@@ -105,6 +109,7 @@ pub async fn round_record(ledger: &dyn Ledger, block_count: u64) -> Result<Optio
         network_bits: row.network_bits,
         pplns_factor: row.pplns_factor,
         reward: row.reward,
+        bonus: row.bonus,
         fee: row.fee,
         leaves_root: hex::encode(row.leaves_root),
         status: row.status.as_str().into(),

@@ -107,8 +107,9 @@ enum Cmd {
         #[command(subcommand)]
         op: MemberCmd,
     },
-    /// Set up the TREZ replica (`programs/trez-mining`, deployed by you) on a test cluster: a 6-decimal mint
-    /// whose authority is the replica's PDA, and its State. Prints the mint. Not for mainnet: TREZ exists there.
+    /// Set up the TREZ replica (`programs/trez-mining`, deployed by you) on a test cluster: a fixed-supply
+    /// 6-decimal mint (the supply minted into the distributor's token account, then the mint authority revoked)
+    /// and its State. Prints the mint. Not for mainnet: TREZ exists there.
     InitTrez {
         #[arg(long = "rpc-url", env = "TREZ_RPC_URL")]
         rpc_url: String,
@@ -122,12 +123,18 @@ enum Cmd {
         min_difficulty: u32,
         #[arg(long, default_value_t = 40)]
         max_difficulty: u32,
-        /// Reward per block, base units.
+        /// Block reward of era 0, base units (halved each era).
         #[arg(long, default_value_t = 50_000_000)]
-        base_reward: u64,
+        reward: u64,
         /// Block time the difficulty retargets to, seconds.
         #[arg(long, default_value_t = 60)]
         target_block_seconds: i64,
+        /// Blocks per era.
+        #[arg(long, default_value_t = trez_mining::constants::DEFAULT_BLOCKS_PER_ERA)]
+        blocks_per_era: u64,
+        /// Supply for rewards, base units, minted once into the distributor's token account.
+        #[arg(long, default_value_t = setup::DEFAULT_SUPPLY)]
+        supply: u64,
     },
     /// Create a pool for a deployed pool program (the admin keypair signs and pays).
     InitPool {
@@ -184,13 +191,16 @@ async fn main() -> Result<()> {
             let args = InitPoolArgs { relayer, fee_bps, max_fee_bps, fee_timelock, min_payout, strand_timeout_slots };
             init_pool(rpc_url, keypair, mint, args).await
         }
-        Cmd::InitTrez { rpc_url, keypair, difficulty, min_difficulty, max_difficulty, base_reward, target_block_seconds } => {
+        Cmd::InitTrez { rpc_url, keypair, difficulty, min_difficulty, max_difficulty, reward, target_block_seconds, blocks_per_era, supply } => {
             if !(min_difficulty <= difficulty && difficulty <= max_difficulty && max_difficulty <= 64 && min_difficulty >= 1) {
                 anyhow::bail!("need 1 <= --min-difficulty <= --difficulty <= --max-difficulty <= 64");
             }
             let payer = read_keypair(&keypair)?;
             let chain = RpcChain::new(&[rpc_url], None)?;
-            let g = setup::TrezGenesis { difficulty, min_difficulty, max_difficulty, base_reward, target_block_seconds };
+            if blocks_per_era == 0 {
+                anyhow::bail!("--blocks-per-era must be positive");
+            }
+            let g = setup::TrezGenesis { blocks_per_era, supply, ..setup::TrezGenesis::new(difficulty, min_difficulty, max_difficulty, reward, target_block_seconds) };
             let mint = setup::init_trez(&chain, &payer, g).await?;
             println!("{}", serde_json::json!({ "mint": mint.to_string(), "state": trez_sdk::pda::trez_state().to_string() }));
             Ok(())

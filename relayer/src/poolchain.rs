@@ -252,6 +252,13 @@ impl PoolChain {
         decode(&acc.data)
     }
 
+    /// TREZ's emission as of now: era, block reward, bonus and what the distributor still holds.
+    pub async fn trez_emission(&self) -> Result<Emission, LoopError> {
+        let s = self.trez_state().await?;
+        let distributor = self.token_balance(&s.distributor_token).await?;
+        Ok(Emission::of(&s, distributor))
+    }
+
     pub async fn pool_account(&self) -> Result<Pool, LoopError> {
         let acc = self.chain.get_account(&self.pool).await?.ok_or_else(|| LoopError::State("pool missing".into()))?;
         decode(&acc.data)
@@ -347,3 +354,24 @@ mod tests {
     }
 }
 
+
+/// TREZ's emission (`State.era`, `State.reward`, `State.referral_bonus` and the distributor's balance), as the
+/// API, the metrics and the submitter report it. Amounts in base units.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Emission {
+    pub era: u32,
+    /// Block reward of the current era.
+    pub block_reward: u64,
+    pub referral_bonus: u64,
+    /// What the TREZ distributor's token account holds.
+    pub distributor_balance: u64,
+    /// The distributor cannot pay one more block (reward + bonus): every claim fails until it is refilled.
+    pub exhausted: bool,
+}
+
+impl Emission {
+    pub fn of(s: &TrezState, distributor_balance: u64) -> Emission {
+        let need = s.reward.saturating_add(s.referral_bonus);
+        Emission { era: s.era, block_reward: s.reward, referral_bonus: s.referral_bonus, distributor_balance, exhausted: distributor_balance < need }
+    }
+}

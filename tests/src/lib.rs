@@ -4,8 +4,8 @@
 //! Toolchain); SPL Token and the ATA program run as the real BPF programs program-test bundles, so every
 //! `mint_to_checked` and `transfer_checked` is the real thing.
 //!
-//! [`Env`] is the fixture: a TREZ mint (6 decimals) whose mint authority is the TREZ PDA, TREZ initialized at a
-//! low difficulty, and helpers to create pools, members and token accounts, mine nonces with `crates/pow`,
+//! [`Env`] is the fixture: a fixed-supply TREZ mint (6 decimals) whose supply sits in the TREZ distributor, TREZ
+//! initialized at a low difficulty, and helpers to create pools, members and token accounts, mine nonces with `crates/pow`,
 //! warp the clock, snapshot accounts ("nothing changed") and assert exact error codes.
 //!
 //! Tests live in `tests/tests/`: `mining.rs` (TREZ replica), `pool.rs` (pool program), `idl.rs`.
@@ -30,17 +30,28 @@ pub use trez_sdk::{ids, mining, pda, pool, Member, Pool, Round, RoundStatus, Tre
 /// setup as the relayer's embedded chain.
 pub use trez_localnet::embedded::program_test;
 
-/// TREZ parameters for tests: 8 bits (a nonce in ~256 tries), 180 s target, 50 TREZ reward, 5 TREZ bonus.
+/// TREZ parameters for tests: 8 bits (a nonce in ~256 tries), 180 s target, 50 TREZ reward, the published
+/// 3-TREZ bonus, 1,000 blocks per era.
 pub fn test_trez_params() -> mining::InitializeArgs {
     mining::InitializeArgs {
         difficulty: 8,
         min_difficulty: 4,
         max_difficulty: 40,
-        base_reward: 50_000_000,
-        referral_bonus: 5_000_000,
+        initial_reward: 50_000_000,
+        referral_bonus: trez_mining::constants::PUBLISHED_REFERRAL_BONUS,
+        blocks_per_era: 1_000,
         target_block_seconds: 180,
     }
 }
+
+/// What one claim by a miner without a referrer pays it under [`test_trez_params`]: reward + bonus, base units.
+pub fn test_block_payout() -> u64 {
+    let p = test_trez_params();
+    p.initial_reward + p.referral_bonus
+}
+
+/// TREZ supply [`Env::new`] puts in the distributor: 1,000,000 TREZ, base units.
+pub const TEST_SUPPLY: u64 = 1_000_000_000_000;
 
 /// The custom error code of a failed transaction, if it failed with `InstructionError::Custom`.
 pub fn custom_code(err: &BanksClientError) -> Option<u32> {
@@ -78,7 +89,7 @@ pub struct Env {
     pub ctx: ProgramTestContext,
     /// TREZ `State.admin`.
     pub trez_admin: Keypair,
-    /// The TREZ mint (SPL Token, 6 decimals, mint authority = TREZ PDA).
+    /// The TREZ mint (SPL Token, 6 decimals, no mint authority; the supply in the TREZ distributor).
     pub mint: Pubkey,
     /// `strand_timeout_slots` of the pools [`Env::create_pool`] creates (default: the advised 216,000).
     pub strand_timeout_slots: u64,
@@ -113,8 +124,14 @@ pub fn read_keypair(dir: &std::path::Path, name: &str) -> Keypair {
 }
 
 impl Env {
-    /// Start a bank, create the TREZ mint and initialize TREZ with `params`.
+    /// Start a bank, create the TREZ mint with [`TEST_SUPPLY`] in the distributor and initialize TREZ with
+    /// `params`.
     pub async fn new(params: mining::InitializeArgs) -> Env {
+        Env::with_supply(params, TEST_SUPPLY).await
+    }
+
+    /// As [`Env::new`] with `supply` base units in the distributor.
+    pub async fn with_supply(params: mining::InitializeArgs, supply: u64) -> Env {
         let ctx = program_test().start_with_context().await;
         let mut env = Env {
             ctx,
@@ -124,11 +141,39 @@ impl Env {
         };
         let admin = env.trez_admin.insecure_clone();
         env.fund(&admin.pubkey(), 10_000_000_000).await;
-        env.mint = env.create_mint(&pda::trez_mint_authority(), 6).await;
+        env.mint = env.create_trez_mint(6, supply, true).await;
         env.send(&[mining::initialize(admin.pubkey(), env.mint, params)], &[&admin])
             .await
             .expect("initialize TREZ");
         env
+    }
+
+    /// A mint as TREZ needs it: `decimals`, the distributor's associated token account holding `supply`, and
+    /// (when `revoke`) no mint authority left.
+    pub async fn create_trez_mint(&mut self, decimals: u8, supply: u64, revoke: bool) -> Pubkey {
+        let authority = Keypair::new();
+        let mint = self.create_mint(&authority.pubkey(), decimals).await;
+        let vault = self.ata(&pda::trez_distributor(), &mint).await;
+        let mut ixs = vec![spl_token_interface::instruction::mint_to_checked(&ids::TOKEN, &mint, &vault, &authority.pubkey(), &[], supply, decimals).expect("mint_to")];
+        if revoke {
+            ixs.push(
+                spl_token_interface::instruction::set_authority(&ids::TOKEN, &mint, None, spl_token_interface::instruction::AuthorityType::MintTokens, &authority.pubkey(), &[])
+                    .expect("set_authority"),
+            );
+        }
+        self.send(&ixs, &[&authority]).await.expect("fund the distributor");
+        mint
+    }
+
+    /// Register `user`'s TREZ MinerData (the context payer pays).
+    pub async fn register_trez_miner(&mut self, user: &Keypair) {
+        let payer = self.ctx.payer.pubkey();
+        self.send(&[mining::register_miner(payer, user.pubkey())], &[user]).await.expect("register_miner");
+    }
+
+    /// TREZ `MinerData` of `user`.
+    pub async fn miner_data(&mut self, user: &Pubkey) -> trez_sdk::TrezMinerData {
+        self.anchor(&pda::trez_miner_data(user)).await
     }
 
     /// Sign with the context payer (fee payer) plus `signers`, on a fresh blockhash, and process.
@@ -292,10 +337,10 @@ impl Env {
             min_payout,
             strand_timeout_slots: self.strand_timeout_slots,
         };
-        self.send(&[pool::initialize_pool(admin.pubkey(), self.mint, args)], &[&admin])
+        let pool_key = pda::pool(&admin.pubkey());
+        self.send(&[pool::initialize_pool(admin.pubkey(), self.mint, args), pool::register_trez_miner(admin.pubkey(), pool_key)], &[&admin])
             .await
             .expect("initialize_pool");
-        let pool_key = pda::pool(&admin.pubkey());
         PoolKeys {
             admin,
             relayer,
@@ -378,18 +423,24 @@ pub async fn new_pool(
     fee_bps: u16,
     max_fee_bps: u16,
 ) -> (std::sync::Arc<Keypair>, trez_relayer::setup::PoolAddresses) {
+    new_pool_with(chain, via, difficulty, fee_bps, max_fee_bps, None).await
+}
+
+/// [`new_pool`] with TREZ created from `genesis` when given (`difficulty` then only names the default).
+pub async fn new_pool_with(
+    chain: &trez_localnet::embedded::EmbeddedChain,
+    via: &dyn trez_relayer::chain::ChainClient,
+    difficulty: u32,
+    fee_bps: u16,
+    max_fee_bps: u16,
+    genesis: Option<trez_relayer::setup::TrezGenesis>,
+) -> (std::sync::Arc<Keypair>, trez_relayer::setup::PoolAddresses) {
     use trez_relayer::setup;
     let admin = Keypair::new();
     let relayer = std::sync::Arc::new(Keypair::new());
     chain.airdrop(&admin.pubkey(), 10_000_000_000).await.expect("fund admin");
     chain.airdrop(&relayer.pubkey(), 10_000_000_000).await.expect("fund relayer");
-    let g = setup::TrezGenesis {
-        difficulty,
-        min_difficulty: (difficulty / 2).max(1),
-        max_difficulty: 40,
-        base_reward: 50_000_000,
-        target_block_seconds: 60,
-    };
+    let g = genesis.unwrap_or_else(|| setup::TrezGenesis::new(difficulty, (difficulty / 2).max(1), 40, 50_000_000, 60));
     let mint = setup::init_trez(via, &admin, g).await.expect("initialize TREZ");
     let args = pool::InitializePoolArgs { relayer: relayer.pubkey(), fee_bps, max_fee_bps, fee_timelock_seconds: 0, min_payout: 1, strand_timeout_slots: trez_pool::constants::DEFAULT_STRAND_TIMEOUT_SLOTS };
     let addrs = setup::init_pool(via, &admin, mint, args).await.expect("initialize the pool");

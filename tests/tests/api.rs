@@ -57,6 +57,7 @@ async fn api_endpoints_match_the_chain_and_the_export_audits() {
     assert_eq!(pool["block_count"], pc.trez_state().await.unwrap().block_count);
     assert!(pool["solvency_margin"].as_i64().unwrap() >= 0);
     assert!(pool["hashrate"].as_f64().unwrap() > 0.0);
+    assert_eq!((pool["trez"]["era"].as_u64(), pool["trez"]["block_reward"].as_u64(), pool["trez"]["exhausted"].as_bool()), (Some(0), Some(50_000_000), Some(false)), "{pool}");
 
     // One share below its difficulty from this wallet: counted in its rejects by reason.
     let mut probe = trez_relayer::loadgen::Conn::connect(&format!("ws://{}", p.addr), &wallet.secret, "api-probe").await.unwrap();
@@ -78,6 +79,7 @@ async fn api_endpoints_match_the_chain_and_the_export_audits() {
 
     let rounds: serde_json::Value = get("/api/rounds").await.json().await.unwrap();
     let n = rounds[0]["block_count"].as_u64().unwrap();
+    assert_eq!(rounds[0]["bonus"], 3_000_000, "the round's TREZ referral bonus: {rounds}");
     let one: serde_json::Value = get(&format!("/api/rounds/{n}")).await.json().await.unwrap();
     assert_eq!(one["leaves"][0]["wallet"], wallet.key().to_string());
     assert!(!one["shares"].as_array().unwrap().is_empty());

@@ -39,7 +39,7 @@ async fn every_money_command_works_against_a_served_chain_and_refusals_change_no
     for k in [admin.pubkey(), relayer.pubkey()] {
         chain.airdrop(&k, 10_000_000_000).await.unwrap();
     }
-    let g = setup::TrezGenesis { difficulty: 14, min_difficulty: 7, max_difficulty: 40, base_reward: 50_000_000, target_block_seconds: 60 };
+    let g = setup::TrezGenesis::new(14, 7, 40, 50_000_000, 60);
     let mint = setup::init_trez(rpc.as_ref(), &admin, g).await.unwrap();
     let args = trez_sdk::pool::InitializePoolArgs { relayer: relayer.pubkey(), fee_bps: 250, max_fee_bps: 1_000, fee_timelock_seconds: 0, min_payout: 1, strand_timeout_slots: trez_pool::constants::DEFAULT_STRAND_TIMEOUT_SLOTS };
     let addrs = setup::init_pool(rpc.as_ref(), &admin, mint, args).await.unwrap();

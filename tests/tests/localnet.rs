@@ -55,6 +55,15 @@ async fn localnet_three_miners_two_blocks_credited_paid_and_audited() {
     assert_eq!(s.total_fee, s.rounds.iter().map(|r| r.fee).sum::<u64>());
     assert_eq!(s.total_credited + s.total_fee, s.total_reward, "every round fully credited");
     assert_eq!(s.total_paid, s.total_credited, "min_payout 1: everyone paid everything");
+    // TREZ paid each round its block reward plus the 3-TREZ bonus (the pool's authority has no referrer), from
+    // the distributor; the summary (from the ledger) and the on-chain Round agree on the split.
+    for r in &s.rounds {
+        assert_eq!((r.reward, r.bonus), (50_000_000 + 3_000_000, 3_000_000), "round {}", r.block_count);
+        let onchain = pc.round(r.block_count).await.unwrap().expect("round on-chain");
+        assert_eq!((onchain.reward, onchain.bonus), (r.reward, r.bonus));
+    }
+    let emission = pc.trez_emission().await.unwrap();
+    assert!(!emission.exhausted && emission.era == 0 && emission.block_reward == 50_000_000);
 
     // Independent PPLNS from the raw share ledger vs on-chain member credits.
     let shares: Vec<(i64, [u8; 32], u32)> = ledger.shares().await.unwrap().into_iter().map(|r| (r.seq, r.wallet, r.bits)).collect();

@@ -98,7 +98,8 @@ fn split(total: u64, n: usize) -> Vec<u64> {
 #[tokio::test]
 async fn full_flow_submit_credit_payout_claim() {
     let mut fx = Fx::new(3, 1).await;
-    let reward = test_trez_params().base_reward;
+    // TREZ pays the block reward plus the 3-TREZ bonus (the authority has no referrer).
+    let reward = test_block_payout();
     let fee = reward * FEE_BPS as u64 / 10_000;
 
     // Mine with the authority PDA as miner key and land the solution: the reward lands in escrow.
@@ -107,6 +108,7 @@ async fn full_flow_submit_credit_payout_claim() {
     assert_eq!(fx.env.balance(&escrow).await, reward);
     let r = fx.round(bc).await;
     assert_eq!((r.block_count, r.nonce, r.reward, r.fee), (bc, nonce, reward, fee));
+    assert_eq!(r.bonus, test_trez_params().referral_bonus);
     assert_eq!(r.status, RoundStatus::Submitted);
     assert_eq!(r.difficulty, test_trez_params().difficulty);
     let pl = fx.pool().await;
@@ -408,15 +410,15 @@ async fn submit_solution_twice_for_one_block_fails() {
 
 #[tokio::test]
 async fn submit_solution_zero_reward_fails() {
-    let mut fx = Fx::new(0, 0).await;
-    let admin = fx.env.trez_admin.insecure_clone();
-    let args = mining::InitializeArgs { base_reward: 0, ..test_trez_params() };
-    fx.env.send(&[mining::set_params(admin.pubkey(), args)], &[&admin]).await.unwrap();
-    let nonce = fx.env.mine_for(&fx.p.authority).await;
-    let bc = fx.env.trez_state().await.block_count;
-    let payer = fx.env.ctx.payer.pubkey();
-    let res = fx.env.send(&[pool::submit_solution(payer, fx.p.pool, fx.env.mint, bc, nonce)], &[]).await;
+    // A TREZ paying nothing (reward and bonus 0): the pool refuses an empty round.
+    let mut env = Env::new(mining::InitializeArgs { initial_reward: 0, referral_bonus: 0, ..test_trez_params() }).await;
+    let p = env.create_pool(FEE_BPS, MAX_FEE_BPS, TIMELOCK, 0).await;
+    let nonce = env.mine_for(&p.authority).await;
+    let bc = env.trez_state().await.block_count;
+    let payer = env.ctx.payer.pubkey();
+    let res = env.send(&[pool::submit_solution(payer, p.pool, env.mint, bc, nonce)], &[]).await;
     assert_anchor_error!(res, PoolError::NoReward);
+    assert!(env.account(&pda::round(&p.pool, bc)).await.is_none());
 }
 
 #[tokio::test]

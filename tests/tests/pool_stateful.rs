@@ -368,6 +368,8 @@ impl World {
         for bc in self.rounds.clone() {
             let r: trez_pool::state::Round = self.env.anchor(&pda::round(&self.p.pool, bc)).await;
             assert!(r.credited <= r.reward - r.fee, "step {step}: round {bc} over-credited");
+            // TREZ paid reward + the 3-TREZ bonus (the authority never has a referrer); the Round says which is which.
+            assert_eq!((r.reward, r.bonus), (test_block_payout(), test_trez_params().referral_bonus), "step {step}: round {bc} reward and bonus");
             r.invariant().unwrap_or_else(|e| panic!("step {step} {op:?}: round {bc} invariant: {e:?} {r:?}"));
             round_credited += r.credited;
             received += r.reward;

@@ -8,7 +8,7 @@
 
 pub use anchor_lang::prelude::Pubkey;
 pub use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
-pub use trez_mining::state::State as TrezState;
+pub use trez_mining::state::{MinerData as TrezMinerData, State as TrezState};
 pub use trez_pool::state::{Member, Pool, Round, RoundStatus, StrandedClaim};
 
 /// Program ids.
@@ -62,9 +62,17 @@ pub mod pda {
     pub fn trez_state() -> Pubkey {
         Pubkey::find_program_address(&[mc::SEED_STATE], &ids::trez()).0
     }
-    /// TREZ mint authority: `["mint_authority"]`.
-    pub fn trez_mint_authority() -> Pubkey {
-        Pubkey::find_program_address(&[mc::SEED_MINT_AUTHORITY], &ids::trez()).0
+    /// TREZ `MinerData` of `user`: `["miner_data", user]`.
+    pub fn trez_miner_data(user: &Pubkey) -> Pubkey {
+        Pubkey::find_program_address(&[mc::SEED_MINER_DATA, user.as_ref()], &ids::trez()).0
+    }
+    /// TREZ distributor: `["distributor"]` (owns the token account that pays rewards).
+    pub fn trez_distributor() -> Pubkey {
+        Pubkey::find_program_address(&[mc::SEED_DISTRIBUTOR], &ids::trez()).0
+    }
+    /// The distributor's TREZ token account: its associated token account for `mint`.
+    pub fn trez_distributor_token(mint: &Pubkey) -> Pubkey {
+        ata(&trez_distributor(), mint)
     }
     /// Pool: `["pool", admin]`.
     pub fn pool(admin: &Pubkey) -> Pubkey {
@@ -104,9 +112,10 @@ fn anchor_ix(program_id: Pubkey, accounts: impl anchor_lang::ToAccountMetas, dat
 pub mod mining {
     use super::*;
     use trez_mining::{accounts as a, instruction as i};
-    pub use trez_mining::InitializeArgs;
+    pub use trez_mining::{InitializeArgs, ParamsArgs};
 
-    /// `initialize`: `admin` signs and pays; `mint` must have `pda::trez_mint_authority()` as mint authority.
+    /// `initialize`: `admin` signs and pays; `mint` must have no mint authority and the supply for rewards must
+    /// already sit in `pda::trez_distributor_token(mint)`.
     pub fn initialize(admin: Pubkey, mint: Pubkey, args: InitializeArgs) -> Instruction {
         anchor_ix(
             ids::trez(),
@@ -114,22 +123,41 @@ pub mod mining {
                 admin,
                 state: pda::trez_state(),
                 mint,
-                mint_authority: pda::trez_mint_authority(),
+                distributor: pda::trez_distributor(),
+                distributor_token: pda::trez_distributor_token(&mint),
+                token_program: ids::TOKEN,
                 system_program: anchor_lang::system_program::ID,
             },
             i::Initialize { args },
         )
     }
 
-    /// `claim_reward(nonce)` signed by `miner`, reward to `miner_token`, optional referrer token account.
+    /// `register_miner`: creates `user`'s MinerData; `payer` and `user` sign.
+    pub fn register_miner(payer: Pubkey, user: Pubkey) -> Instruction {
+        anchor_ix(
+            ids::trez(),
+            a::RegisterMiner { payer, user, miner_data: pda::trez_miner_data(&user), system_program: anchor_lang::system_program::ID },
+            i::RegisterMiner {},
+        )
+    }
+
+    /// `set_referrer(referrer)`: `user` signs; once per miner.
+    pub fn set_referrer(user: Pubkey, referrer: Pubkey) -> Instruction {
+        anchor_ix(ids::trez(), a::SetReferrer { user, miner_data: pda::trez_miner_data(&user) }, i::SetReferrer { referrer })
+    }
+
+    /// `claim_reward(nonce)` signed by `miner`: reward (and, without a referrer, the bonus) to `miner_token`;
+    /// `referrer_token` (a token account of the miner's referrer) exactly when the miner has a referrer.
     pub fn claim_reward(miner: Pubkey, mint: Pubkey, miner_token: Pubkey, referrer_token: Option<Pubkey>, nonce: u64) -> Instruction {
         anchor_ix(
             ids::trez(),
             a::ClaimReward {
                 miner,
                 state: pda::trez_state(),
+                miner_data: pda::trez_miner_data(&miner),
+                distributor: pda::trez_distributor(),
+                distributor_token: pda::trez_distributor_token(&mint),
                 mint,
-                mint_authority: pda::trez_mint_authority(),
                 miner_token,
                 referrer_token,
                 token_program: ids::TOKEN,
@@ -139,7 +167,7 @@ pub mod mining {
     }
 
     /// `set_params` signed by the TREZ admin.
-    pub fn set_params(admin: Pubkey, args: InitializeArgs) -> Instruction {
+    pub fn set_params(admin: Pubkey, args: ParamsArgs) -> Instruction {
         anchor_ix(ids::trez(), a::SetParams { admin, state: pda::trez_state() }, i::SetParams { args })
     }
 }
@@ -167,6 +195,32 @@ pub mod pool {
             i::InitializePool { args },
         )
     }
+
+    /// `register_trez_miner`: creates the TREZ MinerData of the pool's authority; `payer` signs and pays rent.
+    pub fn register_trez_miner(payer: Pubkey, pool: Pubkey) -> Instruction {
+        register_trez_miner_with_program(payer, pool, ids::trez())
+    }
+
+    /// As [`register_trez_miner`] with an explicit TREZ program id (tests use it for the arbitrary-CPI case).
+    pub fn register_trez_miner_with_program(payer: Pubkey, pool: Pubkey, trez_program: Pubkey) -> Instruction {
+        let authority = pda::authority(&pool);
+        anchor_ix(
+            ids::pool(),
+            a::RegisterTrezMiner {
+                payer,
+                pool,
+                authority,
+                trez_miner_data: pda::trez_miner_data(&authority),
+                trez_program,
+                system_program: anchor_lang::system_program::ID,
+            },
+            i::RegisterTrezMiner {},
+        )
+    }
+
+    /// Index of the Round account in a `submit_solution` instruction's accounts (the audit and the stranded
+    /// commands find a pool's rounds from its transactions by it).
+    pub const SUBMIT_SOLUTION_ROUND_INDEX: usize = 7;
 
     /// `register_member(wallet)`: `payer` signs and pays rent.
     pub fn register_member(payer: Pubkey, pool: Pubkey, wallet: Pubkey) -> Instruction {
@@ -243,8 +297,10 @@ pub mod pool {
                 escrow: pda::escrow(&pool),
                 mint,
                 trez_state: pda::trez_state(),
-                trez_mint_authority: pda::trez_mint_authority(),
+                trez_miner_data: pda::trez_miner_data(&pda::authority(&pool)),
                 round: pda::round(&pool, block_count),
+                trez_distributor: pda::trez_distributor(),
+                trez_distributor_token: pda::trez_distributor_token(&mint),
                 trez_program,
                 token_program: ids::TOKEN,
                 system_program: anchor_lang::system_program::ID,

@@ -1,4 +1,6 @@
-//! Error codes. Append-only: codes are ABI (clients match on them).
+//! Error codes. Codes are ABI (clients match on them). 6004 `ReferrerAlreadySet` is the one code TREZ
+//! publishes ("subsequent attempts fail with ReferrerAlreadySet (e.g., code 6004)"); the others are ours and
+//! append-only from here on.
 use anchor_lang::prelude::*;
 
 #[error_code]
@@ -13,11 +15,11 @@ pub enum TrezError {
     #[msg("target block time must be positive seconds")]
     InvalidTargetTime,
     /// 6003
-    #[msg("mint authority of the TREZ mint must be the program's mint_authority PDA")]
-    InvalidMintAuthority,
-    /// 6004
-    #[msg("TREZ mint must have 6 decimals")]
-    InvalidDecimals,
+    #[msg("the TREZ mint must have no mint authority (a fixed supply)")]
+    MintNotFixed,
+    /// 6004 (published)
+    #[msg("referrer already set")]
+    ReferrerAlreadySet,
     /// 6005
     #[msg("arithmetic overflow")]
     Overflow,
@@ -25,9 +27,24 @@ pub enum TrezError {
     #[msg("signer is not the admin")]
     Unauthorized,
     /// 6007
-    #[msg("referrer token account belongs to the miner")]
+    #[msg("a miner cannot refer itself")]
     SelfReferral,
     /// 6008
     #[msg("mint is not the TREZ mint of the State")]
     InvalidMint,
+    /// 6009
+    #[msg("TREZ mint must have 6 decimals")]
+    InvalidDecimals,
+    /// 6010
+    #[msg("emission exhausted: the distributor cannot pay the reward and bonus")]
+    EmissionExhausted,
+    /// 6011
+    #[msg("referrer token account missing, unexpected, or not owned by the MinerData referrer")]
+    ReferrerMismatch,
+    /// 6012
+    #[msg("blocks per era must be positive")]
+    InvalidEraLength,
+    /// 6013
+    #[msg("the referrer must be a real key")]
+    InvalidReferrer,
 }

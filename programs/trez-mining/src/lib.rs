@@ -2,16 +2,21 @@
 //!
 //! The real TREZ program (`EUBkEwKJJnuenTnocaUHDZUaSegeWWZAFwBTqTRcQ1sJ`, mint
 //! `TREZuzaCxTVsg4U9c4MTe7dterWcLe5LA92PHG12Jez`, 6 decimals) has no published source or IDL. This replica keeps
-//! every interface fact the TREZ pool guide gives: the program id, the `State` PDA at seeds `["state"]` with
-//! `challenge_number`, `difficulty_high` (required zero bits) and `block_count`, `claim_reward(nonce)` signed
-//! by the miner, minting a base reward plus an optional referral bonus, and a retarget toward ~180 s blocks.
-//! Everything else (mint authority PDA, retarget rule, reward sizes, referrer account) is defined here and
-//! published in `idl/trez.json`; the pool program reaches TREZ only through that IDL.
+//! every fact TREZ publishes (the pool guide; treztoken.com "contract" and "reward-system", October 2025; the
+//! SolidProof listing): the program id; the `State` PDA `["state"]` with challenge, difficulty, block count,
+//! era and reward (`challenge_number`, `difficulty_high`, `block_count` by the guide's names); a per-miner
+//! `MinerData` PDA `["miner_data", user]` holding a referrer set once by `set_referrer` (a second attempt fails
+//! with `ReferrerAlreadySet`, 6004; no self-referral; the user signs); a `["distributor"]` PDA whose associated
+//! token account holds the supply and pays every reward (the owner cannot mint); `claim_reward(nonce)` signed by
+//! the miner paying the current block reward, plus 3 TREZ to the referrer or, without one, to the miner; and
+//! ~180 s blocks. Ours (documented in README and `idl/trez.json`): account order and layout, the retarget and
+//! halving rules, `register_miner`, `set_params`, the error codes other than 6004. The pool program reaches TREZ
+//! only through `idl/trez.json`.
 //!
 //! Proof of work (`crates/pow`): `SHA256(challenge || miner || block_count LE || SHA256(nonce LE))` must have
 //! at least `difficulty_high` leading zero bits of its little-endian u192 `digest[0..24]`.
 //!
-//! Layout: `lib.rs` dispatches; `instructions/` one file per instruction; `state/` the `State` account;
+//! Layout: `lib.rs` dispatches; `instructions/` one file per instruction; `state/` the `State` and `MinerData` accounts;
 //! `constants.rs` seeds and limits; `error.rs` the append-only error codes; `events.rs` one event per change.
 #![allow(unexpected_cfgs)]
 
@@ -31,18 +36,29 @@ declare_id!("EUBkEwKJJnuenTnocaUHDZUaSegeWWZAFwBTqTRcQ1sJ");
 pub mod trez_mining {
     use super::*;
 
-    /// Create the `State` PDA for an existing 6-decimal mint whose mint authority is the program's
-    /// `["mint_authority"]` PDA. See [`instructions::initialize`].
+    /// Create the `State` PDA for an existing fixed-supply 6-decimal mint whose supply for rewards sits in the
+    /// `["distributor"]` PDA's associated token account. See [`instructions::initialize`].
     pub fn initialize(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
         instructions::initialize::handle_initialize(ctx, args)
     }
 
-    /// Verify the miner's proof of work and mint the block reward. See [`instructions::claim_reward`].
+    /// Create a miner's `MinerData` (PDA `["miner_data", user]`). See [`instructions::register_miner`].
+    pub fn register_miner(ctx: Context<RegisterMiner>) -> Result<()> {
+        instructions::register_miner::handle_register_miner(ctx)
+    }
+
+    /// Lock the miner's referrer, once. See [`instructions::set_referrer`].
+    pub fn set_referrer(ctx: Context<SetReferrer>, referrer: Pubkey) -> Result<()> {
+        instructions::set_referrer::handle_set_referrer(ctx, referrer)
+    }
+
+    /// Verify the miner's proof of work and pay the block reward and referral bonus from the distributor.
+    /// See [`instructions::claim_reward`].
     pub fn claim_reward(ctx: Context<ClaimReward>, nonce: u64) -> Result<()> {
         instructions::claim_reward::handle_claim_reward(ctx, nonce)
     }
 
-    /// Admin: change difficulty, bounds, rewards and target block time. See [`instructions::set_params`].
+    /// Admin: change difficulty, bounds and target block time. See [`instructions::set_params`].
     pub fn set_params(ctx: Context<SetParams>, args: ParamsArgs) -> Result<()> {
         instructions::set_params::handle_set_params(ctx, args)
     }

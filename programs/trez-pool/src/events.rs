@@ -127,6 +127,8 @@ pub struct SolutionSubmitted {
     pub difficulty: u32,
     /// Escrow balance after minus before the CPI, base units.
     pub reward: u64,
+    /// Of `reward`, the TREZ referral bonus, base units.
+    pub bonus: u64,
     /// The pool's fee of the reward, base units.
     pub fee: u64,
     /// Who landed `submit_solution` (paid the Round's rent).

@@ -15,12 +15,12 @@
 //!   anyone (`mark_stranded`); the leaves of the pool's last credited round then claim it pro rata with merkle
 //!   proofs (`claim_stranded`), with no relayer and no admin.
 //!
-//! TREZ is reached only through its IDL (`idl/trez.json`, `declare_program!(trez)`): swapping in the real
-//! program's IDL is a one-file change.
+//! TREZ is reached only through its IDL (`idl/trez.json`, `declare_program!(trez)`); every CPI account list is
+//! in `trez_cpi.rs`, so swapping in the real program's IDL is a small, local change.
 //!
 //! Layout: `lib.rs` dispatches; `instructions/` one file per instruction; `state/` one file per account;
 //! `constants.rs` seeds and limits; `error.rs` append-only codes; `events.rs`; `escrow.rs` transfers out;
-//! `merkle.rs` the leaves tree; `math.rs` exact pro-rata arithmetic.
+//! `merkle.rs` the leaves tree; `math.rs` exact pro-rata arithmetic; `trez_cpi.rs` the calls into TREZ.
 #![allow(unexpected_cfgs)]
 
 use anchor_lang::prelude::*;
@@ -33,6 +33,7 @@ pub mod instructions;
 pub mod math;
 pub mod merkle;
 pub mod state;
+pub mod trez_cpi;
 
 pub use instructions::*;
 pub use state::RoundStatus;
@@ -50,6 +51,12 @@ pub mod trez_pool {
     /// `FeeAboveMax`, `MaxFeeTooHigh`, `InvalidTimelock`, `UnsupportedMintExtension`.
     pub fn initialize_pool(ctx: Context<InitializePool>, args: InitializePoolArgs) -> Result<()> {
         instructions::initialize_pool::handle_initialize_pool(ctx, args)
+    }
+
+    /// Create the TREZ `MinerData` of the pool's authority (permissionless; the payer pays its rent). Needed once
+    /// before the first `submit_solution`. See [`instructions::register_trez_miner`].
+    pub fn register_trez_miner(ctx: Context<RegisterTrezMiner>) -> Result<()> {
+        instructions::register_trez_miner::handle_register_trez_miner(ctx)
     }
 
     /// Create the Member account of `wallet` in this pool (anyone pays the rent). Errors: `AuthorityCannotBeMember`;

@@ -34,7 +34,10 @@ pub struct RoundVerdict {
     pub ok: bool,
     pub shares_checked: usize,
     pub leaf_count: u32,
+    /// Escrow delta of the claim, base units: TREZ's block reward plus `bonus`.
     pub reward: u64,
+    /// Of `reward`, the TREZ referral bonus, base units (published; checked against the on-chain Round).
+    pub bonus: u64,
     pub fee: u64,
     pub leaves_root: String,
     /// Window shares whose (challenge, block_count) the chain cannot vouch for here: a block_count the pool
@@ -66,13 +69,14 @@ impl std::fmt::Display for AuditReport {
         for r in &self.rounds {
             writeln!(
                 f,
-                "round {:>8}: {} ({} shares re-verified, {} with a challenge not anchored on-chain, {} leaves, reward {}, fee {}, root {})",
+                "round {:>8}: {} ({} shares re-verified, {} with a challenge not anchored on-chain, {} leaves, reward {} (bonus {}), fee {}, root {})",
                 r.block_count,
                 verdict(r.ok),
                 r.shares_checked,
                 r.challenges_unanchored,
                 r.leaf_count,
                 r.reward,
+                r.bonus,
                 r.fee,
                 r.leaves_root
             )?;
@@ -296,6 +300,9 @@ async fn audit_round(
                             if (r.reward, r.fee) != (rec.reward, rec.fee) {
                                 problems.push(format!("reward/fee on-chain {}/{} vs published {}/{}", r.reward, r.fee, rec.reward, rec.fee));
                             }
+                            if r.bonus != rec.bonus {
+                                problems.push(format!("bonus on-chain {} vs published {}", r.bonus, rec.bonus));
+                            }
                             if r.status != RoundStatus::Credited || r.credited != distributable {
                                 problems.push(format!("on-chain round {:?} with {} credited of {}", r.status, r.credited, distributable));
                             }
@@ -317,6 +324,7 @@ async fn audit_round(
         shares_checked: window.len(),
         leaf_count: leaves.len() as u32,
         reward: rec.reward,
+        bonus: rec.bonus,
         fee: rec.fee,
         leaves_root: rec.leaves_root.clone(),
         challenges_unanchored,

@@ -52,10 +52,8 @@ pub async fn pool_rounds(pc: &PoolChain) -> Result<Vec<Round>, CommandError> {
     let mut addresses = BTreeSet::new();
     for rec in history.iter().filter(|t| t.ok) {
         for (_, program, accounts, data) in rec.instructions() {
-            // Accounts of submit_solution: submitter, pool, authority, escrow, mint, trez_state,
-            // trez_mint_authority, round, ...
             if program == trez_sdk::ids::pool() && data.starts_with(trez_pool::instruction::SubmitSolution::DISCRIMINATOR) && accounts.get(1) == Some(&pc.pool) {
-                addresses.extend(accounts.get(7).copied());
+                addresses.extend(accounts.get(trez_sdk::pool::SUBMIT_SOLUTION_ROUND_INDEX).copied());
             }
         }
     }

@@ -72,6 +72,7 @@ pub(super) async fn pool(State(s): State<ApiState>) -> Result<Json<serde_json::V
     let escrow = s.pc.token_balance(&pda::escrow(&s.pc.pool)).await.map_err(internal)?;
     let owed = p.owed().map_err(|e| internal(format!("{e:?}")))?;
     let (work, miners) = s.ledger.recent_work(HASHRATE_WINDOW_SECS).await.map_err(internal)?;
+    let emission = s.pc.token_balance(&t.distributor_token).await.map(|d| crate::poolchain::Emission::of(&t, d)).map_err(internal)?;
     Ok(Json(json!({
         "pool": s.pc.pool.to_string(),
         "authority": s.pc.authority.to_string(),
@@ -83,6 +84,7 @@ pub(super) async fn pool(State(s): State<ApiState>) -> Result<Json<serde_json::V
         "share_difficulty_initial": s.shared.config.vardiff.initial_bits,
         "network_difficulty": t.difficulty_high,
         "block_count": t.block_count,
+        "trez": emission,
         "hashrate": work,
         "miners_online": miners,
         "connections": s.shared.stats.connections.load(Ordering::Relaxed),
@@ -132,6 +134,7 @@ pub(super) async fn rounds(State(s): State<ApiState>) -> Result<Json<serde_json:
         .map(|r| json!({
             "block_count": r.block_count,
             "reward": r.reward,
+            "bonus": r.bonus,
             "fee": r.fee,
             "network_bits": r.network_bits,
             "leaves_root": hex::encode(r.leaves_root),

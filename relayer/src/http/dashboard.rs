@@ -47,6 +47,7 @@ pub async fn index(State(s): State<ApiState>) -> Result<Html<String>, ApiError> 
 <tr><th>miner key (authority)</th><td><code>{auth}</code></td></tr>
 <tr><th>fee</th><td id="fee_bps">{fee}</td><td>bps (cap {cap})</td></tr>
 <tr><th>network difficulty</th><td id="network_difficulty">{diff}</td><td>bits, TREZ block {bc}</td></tr>
+<tr><th>TREZ block reward</th><td id="block_reward">{reward_t}</td><td>TREZ + {bonus_t} TREZ bonus, era {era}</td></tr>
 <tr><th>hashrate</th><td id="hashrate">{hr:.0}</td><td>H/s</td></tr>
 <tr><th>miners online</th><td id="miners_online">{miners}</td></tr>
 <tr><th>escrow</th><td id="escrow_balance">{escrow}</td><td>base units ({escrow_t} TREZ)</td></tr>
@@ -56,6 +57,9 @@ pub async fn index(State(s): State<ApiState>) -> Result<Html<String>, ApiError> 
 </table>
 <form action="/miner" method="get"><p>Miner: <input name="wallet" size="48"> <button>show</button></p></form>"#,
         pool = s.pc.pool,
+        reward_t = tokens(t.reward),
+        bonus_t = tokens(t.referral_bonus),
+        era = t.era,
         auth = s.pc.authority,
         fee = p.fee_bps,
         cap = p.max_fee_bps,

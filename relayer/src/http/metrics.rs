@@ -15,6 +15,7 @@
 //! | `trez_chain_up`, `trez_chain_outage_seconds`, `trez_pubsub_connected` | gauge | chain reachability |
 //! | `trez_relayer_leader`, `trez_relayers_live` | gauge | leader lease; relayers alive on the ledger |
 //! | `trez_relayer_sol_balance_lamports` | gauge | the relayer key's SOL |
+//! | `trez_era`, `trez_block_reward_base_units`, `trez_distributor_base_units`, `trez_emission_exhausted` | gauge | TREZ's emission (its State and distributor) |
 //! | `trez_credited_base_units`, `trez_paid_base_units`, `trez_escrow_base_units`, `trez_escrow_solvency_margin_base_units` | gauge | the pool's money |
 
 use std::sync::atomic::Ordering;
@@ -93,6 +94,12 @@ pub(super) async fn metrics(State(s): State<ApiState>) -> Response {
     if let Some(c) = health.pubsub_connected {
         gauge(&reg, "trez_pubsub_connected", "1 while the TREZ state subscription is connected (polling covers gaps)", c as i64);
         counter(&reg, "trez_pubsub_connects_total", "PubSub subscriptions established (reconnects included)", health.pubsub_connects);
+    }
+    if let Ok(e) = s.pc.trez_emission().await {
+        gauge(&reg, "trez_era", "TREZ era (the block reward halves each era)", e.era as i64);
+        gauge(&reg, "trez_block_reward_base_units", "TREZ block reward of the current era", e.block_reward as i64);
+        gauge(&reg, "trez_distributor_base_units", "What the TREZ distributor still holds for rewards", e.distributor_balance as i64);
+        gauge(&reg, "trez_emission_exhausted", "1 when the TREZ distributor cannot pay one more block", e.exhausted as i64);
     }
     if let Ok(p) = s.pc.pool_account().await {
         gauge(&reg, "trez_credited_base_units", "Pool lifetime credited", p.credited as i64);

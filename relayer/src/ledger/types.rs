@@ -200,6 +200,8 @@ pub struct RoundRow {
     pub leaves_root: [u8; 32],
     pub leaf_count: u32,
     pub status: RoundState,
+    /// Of `reward`, the TREZ referral bonus (the on-chain `Round.bonus`), base units.
+    pub bonus: u64,
 }
 
 /// A miner's activity in the ledger.

@@ -284,6 +284,7 @@ mod tests {
             leaves_root: [0; 32],
             leaf_count: leaves.len() as u32,
             status: RoundState::Computed,
+            bonus: 0,
         };
         assert!(ledger.store_round(row, leaves, vec![]).await.unwrap());
     }

@@ -76,6 +76,7 @@ pub async fn settle_round(pc: &PoolChain, ledger: &dyn Ledger, s: &Solution) -> 
                 leaves_root: root,
                 leaf_count: leaves.len() as u32,
                 status: RoundState::Computed,
+                bonus: round.bonus,
             };
             // Stored as computed, unless a concurrent run stored it first: then the stored one is the truth.
             if ledger.store_round(row.clone(), leaves.clone(), window).await? {

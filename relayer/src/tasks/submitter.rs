@@ -118,7 +118,16 @@ async fn submit(pc: &PoolChain, ledger: &dyn Ledger, s: &Solution, cancel: &Canc
                 // challenge moved. If neither, the nonce itself is bad.
                 if let Ok((None, state)) = round_and_state(pc, s.block_count).await {
                     if state.block_count == s.block_count {
-                        lost(pc, ledger, s, format!("rejected: {}", e.to_string().lines().next().unwrap_or(""))).await;
+                        // TREZ refuses every claim while its distributor cannot pay: say so, and do not retry.
+                        let reason = match pc.token_balance(&state.distributor_token).await.map(|d| crate::poolchain::Emission::of(&state, d)) {
+                            Ok(e) if e.exhausted => format!(
+                                "emission exhausted: the TREZ distributor holds {} base units, a block needs {}",
+                                e.distributor_balance,
+                                e.block_reward.saturating_add(e.referral_bonus)
+                            ),
+                            _ => format!("rejected: {}", e.to_string().lines().next().unwrap_or("")),
+                        };
+                        lost(pc, ledger, s, reason).await;
                         return;
                     }
                 }

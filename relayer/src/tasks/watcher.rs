@@ -24,6 +24,7 @@ pub async fn watch(pc: Arc<PoolChain>, jobs: JobSource, cancel: CancellationToke
         }
     };
     let mut poll = tokio::time::interval(Duration::from_millis(pc.opts.poll_interval_ms.max(50)));
+    let mut era = None;
     loop {
         let state = tokio::select! {
             _ = cancel.cancelled() => return,
@@ -33,6 +34,9 @@ pub async fn watch(pc: Arc<PoolChain>, jobs: JobSource, cancel: CancellationToke
             _ = poll.tick() => pc.trez_state().await.ok(),
         };
         if let Some(s) = state {
+            if era.replace(s.era) != Some(s.era) {
+                info!(era = s.era, block_reward = s.reward, referral_bonus = s.referral_bonus, "TREZ era");
+            }
             pc.last_template_ms.store(now_ms() as u64, Ordering::Relaxed);
             if jobs.publish(pc.template(&s)) {
                 info!(block_count = s.block_count, difficulty = s.difficulty_high, "new TREZ work");

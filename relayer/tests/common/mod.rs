@@ -34,7 +34,7 @@ pub async fn world(net_bits: u32) -> World {
     let relayer = Keypair::new();
     chain.airdrop(&admin.pubkey(), 10_000_000_000).await.unwrap();
     chain.airdrop(&relayer.pubkey(), 100_000_000_000).await.unwrap();
-    let g = setup::TrezGenesis { difficulty: net_bits, min_difficulty: net_bits, max_difficulty: net_bits, base_reward: 50_000_000, target_block_seconds: 60 };
+    let g = setup::TrezGenesis::new(net_bits, net_bits, net_bits, 50_000_000, 60);
     let mint = setup::init_trez(chain.as_ref(), &admin, g).await.unwrap();
     let args = pool_ix::InitializePoolArgs {
         relayer: relayer.pubkey(),

@@ -4,8 +4,10 @@ use anchor_lang::prelude::*;
 use crate::constants::MAX_DIFFICULTY_BITS;
 use crate::error::TrezError;
 
-/// Global mining state, PDA `["state"]`. The fields `challenge_number`, `difficulty_high` and `block_count`
-/// are the ones the TREZ pool guide reads; the rest are this replica's own.
+/// Global mining state, PDA `["state"]`. Published by TREZ: the PDA and that it holds the challenge, the
+/// difficulty, the block count, the era and the reward (the pool guide reads `challenge_number`,
+/// `difficulty_high` and `block_count` by these names). Field order, sizes and everything else are this
+/// replica's own.
 #[account]
 #[derive(InitSpace, Debug)]
 pub struct State {
@@ -15,14 +17,24 @@ pub struct State {
     pub difficulty_high: u32,
     /// Blocks mined so far; part of the preimage (u64 LE) and incremented by each claim.
     pub block_count: u64,
+    /// Current era: `block_count / blocks_per_era` (our halving rule, see [`State::reward_of_era`]).
+    pub era: u32,
+    /// Block reward of the current era, base units: paid to the miner by each claim.
+    pub reward: u64,
+    /// Block reward of era 0, base units.
+    pub initial_reward: u64,
+    /// Blocks per era (> 0). Ours: TREZ publishes that the reward changes by era, not the rule.
+    pub blocks_per_era: u64,
+    /// Referral bonus per block, base units (published: 3 TREZ): to the referrer when the miner has one,
+    /// else to the miner.
+    pub referral_bonus: u64,
     /// May call `set_params`.
     pub admin: Pubkey,
-    /// The TREZ mint (6 decimals) whose mint authority is the `["mint_authority"]` PDA.
+    /// The TREZ mint (6 decimals, no mint authority).
     pub mint: Pubkey,
-    /// Base reward minted to the miner per block, base units.
-    pub base_reward: u64,
-    /// Bonus minted to a referrer per block when one is given, base units.
-    pub referral_bonus: u64,
+    /// The distributor's TREZ token account (the associated token account of the `["distributor"]` PDA):
+    /// every reward and bonus is paid from it.
+    pub distributor_token: Pubkey,
     /// Retarget floor, bits.
     pub min_difficulty: u32,
     /// Retarget ceiling, bits (at most 192).
@@ -33,12 +45,12 @@ pub struct State {
     pub last_block_ts: i64,
     /// Slot of the last block (or of initialization).
     pub last_block_slot: u64,
-    /// Everything minted so far (rewards + bonuses), base units.
-    pub total_minted: u64,
+    /// Everything paid so far (rewards + bonuses), base units.
+    pub total_paid: u64,
     /// Bump of this PDA.
     pub bump: u8,
-    /// Bump of the `["mint_authority"]` PDA.
-    pub mint_authority_bump: u8,
+    /// Bump of the `["distributor"]` PDA.
+    pub distributor_bump: u8,
 }
 
 impl State {
@@ -56,7 +68,20 @@ impl State {
         next.clamp(self.min_difficulty, self.max_difficulty)
     }
 
-    /// `min <= difficulty <= max <= 192` and a positive target time.
+    /// Our halving rule (an assumption until TREZ publishes its own): the reward of era `e` is
+    /// `initial_reward >> e` base units (0 from era 64 on).
+    pub fn reward_of_era(initial_reward: u64, era: u32) -> u64 {
+        initial_reward.checked_shr(era).unwrap_or(0)
+    }
+
+    /// The era of `block_count`: `block_count / blocks_per_era` (saturating at `u32::MAX`).
+    pub fn era_of(block_count: u64, blocks_per_era: u64) -> Result<u32> {
+        let era = block_count.checked_div(blocks_per_era).ok_or(TrezError::InvalidEraLength)?;
+        Ok(u32::try_from(era).unwrap_or(u32::MAX))
+    }
+
+    /// `min <= difficulty <= max <= 192`, a positive target time and era length, and `era`/`reward` that
+    /// follow from `block_count`.
     pub fn invariant(&self) -> Result<()> {
         require!(
             self.min_difficulty <= self.difficulty_high
@@ -65,6 +90,9 @@ impl State {
             TrezError::InvalidDifficulty
         );
         require!(self.target_block_seconds > 0, TrezError::InvalidTargetTime);
+        require!(self.blocks_per_era > 0, TrezError::InvalidEraLength);
+        require!(self.era == Self::era_of(self.block_count, self.blocks_per_era)?, TrezError::InvalidEraLength);
+        require!(self.reward == Self::reward_of_era(self.initial_reward, self.era), TrezError::InvalidEraLength);
         Ok(())
     }
 }

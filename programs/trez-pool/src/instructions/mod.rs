@@ -9,6 +9,7 @@ pub mod initialize_pool;
 pub mod mark_stranded;
 pub mod payout;
 pub mod register_member;
+pub mod register_trez_miner;
 pub mod submit_solution;
 pub mod withdraw_fees;
 
@@ -21,5 +22,6 @@ pub use initialize_pool::*;
 pub use mark_stranded::*;
 pub use payout::*;
 pub use register_member::*;
+pub use register_trez_miner::*;
 pub use submit_solution::*;
 pub use withdraw_fees::*;

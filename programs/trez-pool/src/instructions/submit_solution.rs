@@ -6,7 +6,7 @@ use crate::constants::*;
 use crate::error::PoolError;
 use crate::events::SolutionSubmitted;
 use crate::state::{Pool, Round, RoundStatus};
-use crate::trez;
+use crate::{trez, trez_cpi};
 
 #[derive(Accounts)]
 pub struct SubmitSolution<'info> {
@@ -24,14 +24,15 @@ pub struct SubmitSolution<'info> {
     #[account(mut, address = pool.escrow)]
     pub escrow: Box<InterfaceAccount<'info, TokenAccount>>,
     /// The pool's mint (TREZ); `transfer_checked` reads its decimals.
-    #[account(mut)]
     pub mint: Box<InterfaceAccount<'info, Mint>>,
-    /// TREZ `State` (owner checked: the TREZ program). Its `block_count` keys the Round.
+    /// TREZ `State` (owner checked: the TREZ program). Its `block_count` keys the Round; its `reward` splits
+    /// the escrow delta into reward and bonus.
     #[account(mut)]
     pub trez_state: Box<Account<'info, trez::accounts::State>>,
-    /// TREZ's mint-authority PDA (passed through to `claim_reward`).
-    /// CHECK: TREZ mint authority PDA; TREZ verifies it by seeds in the CPI.
-    pub trez_mint_authority: UncheckedAccount<'info>,
+    /// TREZ `MinerData` of the authority (created by `register_trez_miner`).
+    /// CHECK: TREZ verifies it by seeds in the CPI.
+    #[account(mut)]
+    pub trez_miner_data: UncheckedAccount<'info>,
     /// PDA `["round", pool, block_count LE]`; `init` means one Round per TREZ block.
     #[account(
         init,
@@ -41,6 +42,13 @@ pub struct SubmitSolution<'info> {
         bump,
     )]
     pub round: Box<Account<'info, Round>>,
+    /// TREZ's distributor PDA `["distributor"]` (signs the reward transfer inside TREZ).
+    /// CHECK: TREZ verifies it by seeds in the CPI.
+    pub trez_distributor: UncheckedAccount<'info>,
+    /// TREZ's distributor token account: pays the reward and bonus.
+    /// CHECK: TREZ checks it is `State.distributor_token`.
+    #[account(mut)]
+    pub trez_distributor_token: UncheckedAccount<'info>,
     /// Must be the TREZ program (address from its IDL); anything else is an arbitrary CPI and is refused.
     pub trez_program: Program<'info, trez::program::TrezMining>,
     /// The mint's token program (SPL Token or Token-2022).
@@ -49,8 +57,8 @@ pub struct SubmitSolution<'info> {
     pub system_program: Program<'info, System>,
 }
 
-/// Effects: CPIs TREZ `claim_reward(nonce)` signed by the authority PDA; measures `reward` as the escrow balance
-/// after minus before; takes `fee = floor(reward × fee_bps / 10_000)`; adds to `received` and
+/// Effects: CPIs TREZ `claim_reward(nonce)` signed by the authority PDA (`trez_cpi::claim`); measures `reward`
+/// as the escrow balance after minus before, and `bonus` as `reward` minus TREZ `State.reward` read before; takes `fee = floor(reward × fee_bps / 10_000)`; adds to `received` and
 /// `fees_accrued`; creates the Round (`Submitted`); emits [`SolutionSubmitted`].
 ///
 /// Checks:
@@ -65,31 +73,30 @@ pub fn handle_submit_solution(ctx: Context<SubmitSolution>, nonce: u64) -> Resul
     let difficulty = ctx.accounts.trez_state.difficulty_high;
     let pool_key = ctx.accounts.pool.key();
 
-    let bump = [ctx.accounts.pool.authority_bump];
-    let seeds: &[&[u8]] = &[SEED_AUTHORITY, pool_key.as_ref(), &bump];
-    let signer = &[seeds];
-    trez::cpi::claim_reward(
-        CpiContext::new_with_signer(
-            ctx.accounts.trez_program.key(),
-            trez::cpi::accounts::ClaimReward {
-                miner: ctx.accounts.authority.to_account_info(),
-                state: ctx.accounts.trez_state.to_account_info(),
-                mint: ctx.accounts.mint.to_account_info(),
-                mint_authority: ctx.accounts.trez_mint_authority.to_account_info(),
-                miner_token: ctx.accounts.escrow.to_account_info(),
-                referrer_token: None,
-                token_program: ctx.accounts.token_program.to_account_info(),
-            },
-            signer,
-        )
-        // The absent optional `referrer_token` is encoded as the TREZ program id, so its account must be present.
-        .with_remaining_accounts(vec![ctx.accounts.trez_program.to_account_info()]),
+    let trez_reward = ctx.accounts.trez_state.reward;
+    let a = &ctx.accounts;
+    trez_cpi::claim(
+        trez_cpi::ClaimAccounts {
+            trez_program: &a.trez_program.to_account_info(),
+            authority: &a.authority.to_account_info(),
+            state: &a.trez_state.to_account_info(),
+            miner_data: &a.trez_miner_data.to_account_info(),
+            distributor: &a.trez_distributor.to_account_info(),
+            distributor_token: &a.trez_distributor_token.to_account_info(),
+            mint: &a.mint.to_account_info(),
+            escrow: &a.escrow.to_account_info(),
+            token_program: &a.token_program.to_account_info(),
+        },
+        &pool_key,
+        a.pool.authority_bump,
         nonce,
     )?;
 
     ctx.accounts.escrow.reload()?;
     let reward = ctx.accounts.escrow.amount.checked_sub(before).ok_or(PoolError::Overflow)?;
     require!(reward > 0, PoolError::NoReward);
+    // What TREZ paid beyond its block reward: the referral bonus (the authority has no referrer).
+    let bonus = reward.saturating_sub(trez_reward);
 
     let clock = Clock::get()?;
     let pool = &mut ctx.accounts.pool;
@@ -105,6 +112,7 @@ pub fn handle_submit_solution(ctx: Context<SubmitSolution>, nonce: u64) -> Resul
     round.nonce = nonce;
     round.difficulty = difficulty;
     round.reward = reward;
+    round.bonus = bonus;
     round.fee = fee;
     round.credited = 0;
     round.next_batch = 0;
@@ -130,6 +138,7 @@ pub fn handle_submit_solution(ctx: Context<SubmitSolution>, nonce: u64) -> Resul
         challenge,
         difficulty,
         reward,
+        bonus,
         fee,
         submitter: round.submitter,
         slot: clock.slot,

@@ -72,6 +72,9 @@ pub struct Round {
     /// `Stranded`: the rounding remainder `reward − fee − Σ claims` moved to the pool's fees when the last
     /// leaf claimed, base units (0 otherwise).
     pub dust: u64,
+    /// Of `reward`, the TREZ referral bonus: `reward` minus TREZ `State.reward` read before the claim, base
+    /// units (3 TREZ while the authority has no referrer, as it never does: see `trez_cpi`).
+    pub bonus: u64,
 }
 
 impl Round {
@@ -80,7 +83,7 @@ impl Round {
         self.reward.checked_sub(self.fee)
     }
 
-    /// The round invariant, checked last by every instruction that changes a Round: `fee <= reward`,
+    /// The round invariant, checked last by every instruction that changes a Round: `fee <= reward`, `bonus <= reward`,
     /// `credited + dust <= reward − fee`, `leaves_credited <= leaf_count`; `Submitted` has credited nothing
     /// (no batch, no leaf); `Credited` has credited exactly `reward − fee` over exactly `leaf_count` leaves;
     /// only a `Stranded` round has dust, and once all its leaves claimed, `credited + dust = reward − fee`.
@@ -91,6 +94,7 @@ impl Round {
         let allotted = self.credited.checked_add(self.dust).ok_or(PoolError::InvariantViolated)?;
         require!(allotted <= distributable, PoolError::InvariantViolated);
         require!(self.leaves_credited <= self.leaf_count, PoolError::InvariantViolated);
+        require!(self.bonus <= self.reward, PoolError::InvariantViolated);
         require!(self.dust == 0 || self.status == RoundStatus::Stranded, PoolError::InvariantViolated);
         match self.status {
             RoundStatus::Submitted => {
@@ -139,6 +143,7 @@ mod tests {
             fallback_block: 0,
             stranded_slot: 0,
             dust: 0,
+            bonus: 0,
         }
     }
 

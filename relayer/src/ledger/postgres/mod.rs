@@ -26,6 +26,7 @@ pub const MIGRATIONS: &[(i32, &str)] = &[
     (2, include_str!("../../../../migrations/postgres/0002_relayers.sql")),
     (3, include_str!("../../../../migrations/postgres/0003_lease_holder.sql")),
     (4, include_str!("../../../../migrations/postgres/0004_share_signature.sql")),
+    (5, include_str!("../../../../migrations/postgres/0005_round_bonus.sql")),
 ];
 
 /// A relayer heartbeat older than this (ms, by the database server's clock) no longer vouches for the lease

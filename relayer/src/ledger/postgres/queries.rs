@@ -71,7 +71,7 @@ fn solution_row(r: &Row) -> Result<Solution, LedgerError> {
     })
 }
 
-const ROUND_COLS: &str = "block_count, solution_id, share_seq, network_bits, pplns_factor, reward, fee, leaves_root, leaf_count, status";
+const ROUND_COLS: &str = "block_count, solution_id, share_seq, network_bits, pplns_factor, reward, fee, leaves_root, leaf_count, status, bonus";
 
 fn round_row(r: &Row) -> Result<RoundRow, LedgerError> {
     let bc = r.try_get::<_, i64>("block_count")? as u64;
@@ -86,6 +86,7 @@ fn round_row(r: &Row) -> Result<RoundRow, LedgerError> {
         leaves_root: blob32(r, "leaves_root", &bc)?,
         leaf_count: r.try_get::<_, i32>("leaf_count")? as u32,
         status: stored(r, "status", &bc, RoundState::parse)?,
+        bonus: r.try_get::<_, i64>("bonus")? as u64,
     })
 }
 
@@ -166,7 +167,7 @@ impl Ledger for Postgres {
         let bc = round.block_count as i64;
         let inserted = tx
             .execute(
-                &format!("INSERT INTO rounds ({ROUND_COLS}, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING"),
+                &format!("INSERT INTO rounds ({ROUND_COLS}, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING"),
                 &[
                     &bc,
                     &round.solution_id,
@@ -178,6 +179,7 @@ impl Ledger for Postgres {
                     &round.leaves_root.as_slice(),
                     &(round.leaf_count as i32),
                     &round.status.as_str(),
+                    &(round.bonus as i64),
                     &now_ms(),
                 ],
             )

@@ -29,6 +29,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../../../migrations/0004_share_time_index.sql")),
         M::up(include_str!("../../../../migrations/0005_round_share_index.sql")),
         M::up(include_str!("../../../../migrations/0006_share_signature.sql")),
+        M::up(include_str!("../../../../migrations/0007_round_bonus.sql")),
     ])
 }
 

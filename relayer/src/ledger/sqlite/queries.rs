@@ -98,7 +98,7 @@ impl Ledger for Sqlite {
         self.call(move |c| {
             let tx = c.transaction()?;
             let inserted = tx.execute(
-                &format!("INSERT OR IGNORE INTO rounds ({ROUND_COLS}, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
+                &format!("INSERT OR IGNORE INTO rounds ({ROUND_COLS}, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"),
                 params![
                     round.block_count as i64,
                     round.solution_id,
@@ -110,6 +110,7 @@ impl Ledger for Sqlite {
                     round.leaves_root.as_slice(),
                     round.leaf_count,
                     round.status.as_str(),
+                    round.bonus as i64,
                     now_ms()
                 ],
             )?;

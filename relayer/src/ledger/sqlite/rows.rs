@@ -94,11 +94,12 @@ pub(super) fn round_row(r: &rusqlite::Row) -> rusqlite::Result<RoundRow> {
         leaves_root: blob32(r, 7)?,
         leaf_count: r.get(8)?,
         status: stored(r, 9, RoundState::parse)?,
+        bonus: r.get::<_, i64>(10)? as u64,
     })
 }
 
 pub(super) const ROUND_COLS: &str =
-    "block_count, solution_id, share_seq, network_bits, pplns_factor, reward, fee, leaves_root, leaf_count, status";
+    "block_count, solution_id, share_seq, network_bits, pplns_factor, reward, fee, leaves_root, leaf_count, status, bonus";
 
 pub(super) fn leaf_row(r: &rusqlite::Row) -> rusqlite::Result<Leaf> {
     Ok(Leaf {
