@@ -4,12 +4,14 @@
 //! ```text
 //! cargo run --locked -p trez-bench -- all            # everything (about 2 minutes)
 //! cargo run --locked -p trez-bench -- miner|relayer|solution|onchain|attribution
+//! cargo run --locked -p trez-bench -- soak --minutes 60   # issue 22: memory, fds, threads, ledger over time
 //! ```
 
 mod attribution;
 mod miner;
 mod onchain;
 mod relayer;
+mod soak;
 mod solution;
 
 use std::path::PathBuf;
@@ -40,6 +42,10 @@ enum Cmd {
     Solution,
     /// Share signatures: miner sign and relayer verify per share vs the share's digest; record bytes.
     Attribution,
+    /// Run `trez-relayer run` and `trez-localnet` under load for `--minutes` and report the slopes per hour of
+    /// their memory, descriptors, threads, ledger and log after warm-up, then audit (needs both binaries built
+    /// in the same profile: `cargo build --locked --bins`).
+    Soak(soak::Args),
     /// Largest payout / credit_batch per transaction (legacy and v0 + lookup table); transactions per round.
     Onchain,
     /// (Child process) the relayer's share server on a synthetic template.
@@ -63,6 +69,8 @@ struct Results {
     onchain: Option<onchain::OnchainResults>,
     #[serde(skip_serializing_if = "Option::is_none")]
     attribution: Option<attribution::AttributionResults>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    soak: Option<Vec<trez_localnet::soak::SoakReport>>,
 }
 
 #[derive(Serialize, Default)]
@@ -106,6 +114,7 @@ fn main() -> Result<()> {
         Cmd::Solution => r.solution = Some(solution::run()?),
         Cmd::Onchain => r.onchain = Some(onchain::run()?),
         Cmd::Attribution => r.attribution = Some(attribution::run()?),
+        Cmd::Soak(args) => r.soak = Some(soak::run(&args)?),
         Cmd::ServeRelayer(_) | Cmd::ServeEcho => {}
     }
     if let Some(dir) = cli.json.parent() {

@@ -55,10 +55,52 @@ pub fn program_test() -> ProgramTest {
 
 /// Largest serialized transaction a node accepts (Solana's packet data size).
 const PACKET_BYTES: u64 = 1_232;
-/// Most transactions kept for history queries.
-const HISTORY_CAP: usize = 200_000;
+/// Most transactions kept for history queries (`getSignaturesForAddress`, `getTransaction`) and signature
+/// statuses: the served history window. About 2 KB each in memory; at localnet's default pace (5 s blocks,
+/// 3 miners) a few thousand transactions an hour, so days of history. Older ones are dropped 10 % at a time,
+/// with their statuses and token balances; an audit of a longer run needs the history a real archival node
+/// keeps.
+const HISTORY_CAP: usize = 100_000;
 /// Wall-clock duration of a slot.
 const SLOT: Duration = Duration::from_millis(400);
+/// Slots between [`compact`] runs (about 13 s).
+const COMPACT_EVERY_SLOTS: u64 = 32;
+/// Slots between refreshes of the pool's accounts (about 3.4 min), see [`compact`].
+const REFRESH_EVERY_SLOTS: u64 = 512;
+
+/// What a validator's accounts background service does, which program-test lacks: flush the accounts write
+/// cache of the rooted slots to storage, clean rooted account versions that newer ones replaced, and shrink
+/// the storages that cleaning emptied. Without it every slot's sysvar writes (SlotHistory alone is 128 KiB)
+/// stay in memory: about 150 KB per slot, 1.4 GB per hour (issue 22).
+///
+/// A storage file (one open file each) lives as long as one account version in it does, and an account the
+/// pool writes once (a Round, a token account) would keep its slot's file forever: one more file per block,
+/// until the process runs out of descriptors. A validator packs such old slots into "ancient" storages after
+/// an epoch; here `refresh` (the accounts landed transactions named) are stored again, unchanged, into the
+/// working bank, so older slots hold only dead versions and cleaning removes their files. Only accounts of
+/// the system, token and the two pool programs are refreshed (never programs or sysvars).
+///
+/// Runs under the warp lock, so no transaction executes meanwhile.
+fn compact(ctx: &ProgramTestContext, refresh: &[Pubkey]) {
+    use solana_sdk::account::ReadableAccount;
+    let forks = ctx.bank_forks();
+    let forks = forks.read().unwrap_or_else(|e| e.into_inner());
+    if !refresh.is_empty() {
+        let working = forks.working_bank();
+        let owners = [anchor_lang::system_program::ID, trez_sdk::ids::TOKEN, trez_sdk::ids::TOKEN_2022, trez_sdk::ids::pool(), trez_sdk::ids::trez()];
+        for key in refresh {
+            if let Some(account) = working.get_account(key) {
+                if !account.executable() && owners.contains(account.owner()) {
+                    working.store_account(key, &account);
+                }
+            }
+        }
+    }
+    let root = forks.root_bank();
+    root.force_flush_accounts_cache();
+    root.rc.accounts.accounts_db.clean_accounts(Some(root.slot().saturating_sub(1)), false, root.epoch_schedule());
+    root.shrink_candidate_slots();
+}
 
 #[derive(Default)]
 struct Records {
@@ -151,6 +193,10 @@ impl EmbeddedChain {
         let next = self.slot.load(Ordering::Acquire) + 1;
         if ctx.warp_to_slot(next).is_ok() {
             self.slot.store(next, Ordering::Release);
+            if next % COMPACT_EVERY_SLOTS == 0 {
+                let refresh = if next % REFRESH_EVERY_SLOTS == 0 { self.touched_accounts() } else { vec![] };
+                compact(&ctx, &refresh);
+            }
             if let Ok(mut clock) = ctx.banks_client.get_sysvar::<Clock>().await {
                 clock.unix_timestamp = clock.unix_timestamp.max(wall_unix());
                 ctx.set_sysvar(&clock);
@@ -279,6 +325,7 @@ impl EmbeddedChain {
             let gone: Vec<Signature> = r.history.drain(..HISTORY_CAP / 10).map(|t| t.signature).collect();
             for g in &gone {
                 r.token_balances.remove(g);
+                r.statuses.remove(g);
             }
         }
         r.history.push(TxRecord { signature: sig, slot, ok, transaction: tx.clone(), inner });

@@ -7,13 +7,15 @@
 //! - [`serve`]: that bank served as Solana JSON-RPC and PubSub, so outside tools, `trez-relayer run` and
 //!   `trez-relayer audit` reach it as they would a validator;
 //! - [`wallet_rpc`]: the JSON-RPC methods wallets and the money commands use (balances, airdrops, rent);
-//! - [`run`]: `trez-localnet`: TREZ, the pool, the relayer and in-process miners in one command.
+//! - [`run`]: `trez-localnet`: TREZ, the pool, the relayer and in-process miners in one command;
+//! - [`soak`]: run `trez-relayer run` or `trez-localnet` for a while under load and measure what must stay flat.
 
 mod args;
 pub mod embedded;
 mod finish;
 mod run;
 pub mod serve;
+pub mod soak;
 pub mod wallet_rpc;
 
 pub use args::{Finished, LocalnetArgs, RoundSummary, Summary};

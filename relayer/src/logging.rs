@@ -13,7 +13,7 @@ pub enum LogFormat {
 /// Install the global subscriber. Call once, first thing in `main`.
 pub fn init(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        "info,tarpc=error,solana_runtime=warn,solana_program_runtime=warn,solana_rbpf=warn,solana_metrics=warn".into()
+        "info,tarpc=error,solana_runtime=warn,solana_program_runtime=warn,solana_rbpf=warn,solana_metrics=warn,solana_accounts_db=warn".into()
     });
     let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     match format {

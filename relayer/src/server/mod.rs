@@ -126,8 +126,14 @@ impl Shared {
     }
 
     fn ban(&self, ip: IpAddr) {
-        let until = Instant::now() + Duration::from_secs(self.config.server.ban_secs);
-        self.bans.lock().unwrap_or_else(|e| e.into_inner()).insert(ip, until);
+        let now = Instant::now();
+        let until = now + Duration::from_secs(self.config.server.ban_secs);
+        let mut bans = self.bans.lock().unwrap_or_else(|e| e.into_inner());
+        // Expired bans of addresses that never came back go here (memory stays bounded by live bans).
+        if bans.len() >= 1_024 {
+            bans.retain(|_, u| *u > now);
+        }
+        bans.insert(ip, until);
     }
 
     /// Count a connection from `ip`; false when the per-IP cap is reached.
