@@ -469,30 +469,46 @@ pub fn chromium() -> Option<std::path::PathBuf> {
     None
 }
 
-/// Load `url` in headless Chromium and return the DOM it built (`--dump-dom`), with the flags a closed
-/// network needs (no background networking, sync, component updates or QUIC) and a fresh profile.
+/// Headless Chromium with the flags a closed network needs (no background networking, sync, component
+/// updates or QUIC) and the fresh profile `profile`.
+fn chromium_cmd(chromium: &std::path::Path, profile: &std::path::Path) -> tokio::process::Command {
+    let mut c = tokio::process::Command::new(chromium);
+    c.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+    ])
+    .arg(format!("--user-data-dir={}", profile.display()))
+    .kill_on_drop(true);
+    c
+}
+
+/// Load `url` in headless Chromium and return the DOM it built (`--dump-dom`).
 pub async fn render(chromium: &std::path::Path, url: &str) -> String {
     let profile = tempfile::tempdir().expect("profile dir");
-    let out = tokio::process::Command::new(chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-dev-shm-usage",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg("--dump-dom")
-        .arg(url)
-        .kill_on_drop(true)
-        .output();
+    let out = chromium_cmd(chromium, profile.path()).arg("--dump-dom").arg(url).output();
     let out = tokio::time::timeout(std::time::Duration::from_secs(60), out).await.expect("chromium finished").expect("chromium ran");
     assert!(out.status.success(), "chromium failed: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).expect("utf-8 DOM")
+}
+
+/// Save a PNG screenshot of `url` at `width`×`height` CSS pixels to `path`.
+pub async fn screenshot(chromium: &std::path::Path, url: &str, path: &std::path::Path, width: u32, height: u32) {
+    let profile = tempfile::tempdir().expect("profile dir");
+    let out = chromium_cmd(chromium, profile.path())
+        .arg(format!("--screenshot={}", path.display()))
+        .arg(format!("--window-size={width},{height}"))
+        .arg("--hide-scrollbars")
+        .arg(url)
+        .output();
+    let out = tokio::time::timeout(std::time::Duration::from_secs(60), out).await.expect("chromium finished").expect("chromium ran");
+    assert!(out.status.success() && path.exists(), "chromium screenshot failed: {}", String::from_utf8_lossy(&out.stderr));
 }
 
 /// A running pipeline for end-to-end tests: miner server, on-chain loop and HTTP API on ephemeral loopback

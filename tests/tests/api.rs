@@ -87,9 +87,15 @@ async fn api_endpoints_match_the_chain_and_the_export_audits() {
     assert!(!payouts.as_array().unwrap().is_empty());
 
     // The dashboard shows the same numbers as the API.
+    // A cell's number: its `data-base` (amounts in base units behind the TREZ figure) when it has one, else
+    // its text.
     let cell = |page: &str, id: &str| -> String {
-        let start = page.find(&format!("id=\"{id}\">")).unwrap_or_else(|| panic!("no #{id}")) + id.len() + 6;
-        page[start..].split('<').next().unwrap().to_string()
+        let start = page.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("no #{id}")) + id.len() + 5;
+        let tag = &page[start..page[start..].find('>').unwrap() + start];
+        match tag.find("data-base=\"") {
+            Some(i) => tag[i + 11..].split('"').next().unwrap().to_string(),
+            None => page[start + tag.len() + 1..].split('<').next().unwrap().to_string(),
+        }
     };
     // The pipeline is live (the crank may still pay): compare a page and an API read taken back to back, and
     // retry if a transaction landed in between.
@@ -118,6 +124,9 @@ async fn api_endpoints_match_the_chain_and_the_export_audits() {
         if pool_ids.iter().all(|id| cell(&html, id) == *pool_now[*id].to_string())
             && miner_ids.iter().all(|id| cell(&mine, id) == *me_now[*id].to_string())
         {
+            // People's units: TREZ beside each amount, hashrates with a unit, and a chart with points on both pages.
+            assert!(html.contains(" TREZ</td>") && html.contains("H/s</td>"), "units on the overview");
+            assert!(html.matches(r#"class="pt""#).count() >= 2 && mine.matches(r#"class="pt""#).count() >= 2, "charts with data points");
             assert!(html.contains("explorer.solana.com/tx/"), "payout explorer links");
             assert_eq!(cell(&mine, "workers"), "api-rig");
             // Rejects: the total and each non-zero reason, as the API counts them (one low_difficulty here).
@@ -134,6 +143,27 @@ async fn api_endpoints_match_the_chain_and_the_export_audits() {
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     assert!(same, "the dashboard shows the API's numbers");
+
+    // The charts' data: the wallet's shares per minute over the last hour add up to its shares (the test is
+    // younger than an hour), and the pool's include them; bad ranges and wallets are 400.
+    let mine: serde_json::Value = get(&format!("/api/series?range=1h&wallet={}", wallet.key())).await.json().await.unwrap();
+    assert_eq!(mine["bucket_secs"], 60);
+    let points = mine["points"].as_array().unwrap();
+    assert!(!points.is_empty() && points.iter().all(|p| p["t_ms"].as_i64().unwrap() % 60_000 == 0));
+    let me_now: serde_json::Value = get(&format!("/api/miners/{}", wallet.key())).await.json().await.unwrap();
+    assert_eq!(points.iter().map(|p| p["shares"].as_u64().unwrap()).sum::<u64>(), me_now["shares_accepted"].as_u64().unwrap());
+    let day: serde_json::Value = get("/api/series?range=24h").await.json().await.unwrap();
+    assert_eq!(day["bucket_secs"], 900);
+    assert!(day["points"].as_array().unwrap().iter().map(|p| p["shares"].as_u64().unwrap()).sum::<u64>() >= me_now["shares_accepted"].as_u64().unwrap());
+    assert_eq!(get("/api/series?range=7d").await.status(), 400);
+    assert_eq!(get("/api/series?wallet=nope").await.status(), 400);
+    if let Some(b) = &browser {
+        let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/tmp");
+        std::fs::create_dir_all(&out).unwrap();
+        trez_tests::screenshot(b, &format!("{base}/"), &out.join("dashboard-overview.png"), 1100, 1400).await;
+        trez_tests::screenshot(b, &format!("{base}/miner/{}", wallet.key()), &out.join("dashboard-miner.png"), 1100, 1000).await;
+        trez_tests::screenshot(b, &format!("{base}/"), &out.join("dashboard-overview-phone.png"), 390, 1400).await;
+    }
 
     // Bad input: coded 4xx, nothing else.
     assert_eq!(get("/api/miners/not-a-wallet").await.status(), 400);

@@ -181,3 +181,33 @@ pub(super) async fn payouts(State(s): State<ApiState>) -> Result<Json<Vec<export
 pub(super) async fn export_all(State(s): State<ApiState>) -> Result<Json<export::PoolExport>, ApiError> {
     Ok(Json(export::export(&*s.ledger, &s.pc.pool).await.map_err(internal)?))
 }
+
+/// `/api/series` ranges: (range seconds, bucket seconds).
+pub(super) const SERIES_1H: (i64, i64) = (3_600, 60);
+pub(super) const SERIES_24H: (i64, i64) = (86_400, 900);
+
+/// `GET /api/series?range=1h|24h[&wallet=W]`: the pool's (or one wallet's) accepted shares over the last hour
+/// in 60 s buckets, or the last 24 h in 900 s buckets: `{range, bucket_secs, points: [{t_ms, shares, work,
+/// hashrate}]}` with `t_ms` the bucket start (unix ms, a multiple of the bucket), `work` = Σ 2^share_bits
+/// (expected hashes) and `hashrate` = work ÷ bucket_secs (H/s; the newest bucket is partial, so its hashrate
+/// reads low). Buckets without shares are left out. 400 for another range or a malformed wallet.
+pub(super) async fn series(State(s): State<ApiState>, axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>) -> Result<Json<serde_json::Value>, ApiError> {
+    let range = q.get("range").map(String::as_str).unwrap_or("1h");
+    let (range_secs, bucket_secs) = match range {
+        "1h" => SERIES_1H,
+        "24h" => SERIES_24H,
+        other => return Err(ApiError(StatusCode::BAD_REQUEST, format!("range must be 1h or 24h, not {other:?}"))),
+    };
+    let wallet = match q.get("wallet") {
+        Some(w) => Some(w.parse::<Pubkey>().map_err(|_| ApiError(StatusCode::BAD_REQUEST, format!("not a wallet address: {w}")))?.to_bytes()),
+        None => None,
+    };
+    let since = crate::ledger::now_ms() - range_secs * 1000;
+    let bucket_ms = bucket_secs * 1000;
+    let points = s.ledger.share_series(wallet, since - since % bucket_ms, bucket_ms).await.map_err(internal)?;
+    Ok(Json(json!({
+        "range": range,
+        "bucket_secs": bucket_secs,
+        "points": points.iter().map(|p| json!({ "t_ms": p.t_ms, "shares": p.shares, "work": p.work, "hashrate": p.work / bucket_secs as f64 })).collect::<Vec<_>>(),
+    })))
+}

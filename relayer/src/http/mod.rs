@@ -8,8 +8,9 @@
 //! | `GET /api/rounds`, `GET /api/rounds/{n}` | settled rounds; one round with its leaves and window shares |
 //! | `GET /api/payouts` | payout transfers with signatures |
 //! | `GET /api/export` | the whole published record the `audit` command checks |
+//! | `GET /api/series?range=1h\|24h[&wallet=W]` | shares, work and hashrate per 60 s (1 h) or 900 s (24 h) bucket, pool or one wallet |
 //! | `GET /metrics` | Prometheus text |
-//! | `GET /`, `GET /miner/{wallet}` | the HTML dashboard ([`dashboard`]) |
+//! | `GET /`, `GET /miner/{wallet}` | the HTML dashboard ([`dashboard`]): amounts in TREZ (base units in `data-base`), hashrates with SI prefixes, the last hour as inline SVG charts |
 //!
 //! Amounts are base units; difficulties bits; hashrates hashes per second (share work of the last 10
 //! minutes over the seconds those shares cover).
@@ -18,6 +19,7 @@ mod api;
 mod dashboard;
 mod metrics;
 mod state;
+mod units;
 
 use axum::routing::get;
 use axum::Router;
@@ -35,6 +37,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/rounds/{n}/proof/{wallet}", get(api::round_proof))
         .route("/api/payouts", get(api::payouts))
         .route("/api/export", get(api::export_all))
+        .route("/api/series", get(api::series))
         .route("/metrics", get(metrics::metrics))
         .route("/", get(dashboard::index))
         .route("/miner", get(dashboard::miner_query))

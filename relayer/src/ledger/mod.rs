@@ -27,7 +27,8 @@ pub mod sqlite;
 pub mod types;
 
 pub use types::{
-    MinerActivity, NewShare, PayoutKind, PayoutRow, Recorded, RoundRow, RoundState, ShareRow, Solution, SolutionStatus, TxKind, TxRow,
+    MinerActivity, NewShare, PayoutKind, PayoutRow, Recorded, RoundRow, RoundState, SeriesPoint, ShareRow, Solution, SolutionStatus, TxKind,
+    TxRow,
 };
 
 /// Errors of the ledger.
@@ -145,6 +146,10 @@ pub trait Ledger: Send + Sync + 'static {
     /// Pool hashrate estimate over the last `window_secs` (Σ 2^bits per second of the span the shares
     /// cover, hashes/s) and the number of distinct wallets among those shares.
     async fn recent_work(&self, window_secs: i64) -> Result<(f64, u64), LedgerError>;
+    /// Shares since `since_ms` in buckets of `bucket_ms` (bucket start = `created_ms − created_ms mod
+    /// bucket_ms`), of one wallet or of the pool, oldest first; empty buckets left out. An indexed range read
+    /// (`shares_created`, `shares_wallet_created`), grouped in the database.
+    async fn share_series(&self, wallet: Option<[u8; 32]>, since_ms: i64, bucket_ms: i64) -> Result<Vec<SeriesPoint>, LedgerError>;
 
     // Retention.
 

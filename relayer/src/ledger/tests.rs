@@ -93,6 +93,7 @@ macro_rules! both {
 both!(
     corrupt_values_are_errors_naming_the_row_never_defaults,
     recent_work_is_per_covered_second,
+    share_series_buckets_by_time_and_wallet,
     pruning_keeps_the_published_record_and_unsettled_windows,
     a_nonce_is_accepted_once_across_relayers,
     solutions_rounds_and_payouts_keep_their_rules,
@@ -173,6 +174,27 @@ async fn recent_work_is_per_covered_second(u: Under) {
     let (work, wallets) = u.ledger.recent_work(600).await.unwrap();
     assert!(work > 0.0 && work <= 160.0, "{work}");
     assert_eq!(wallets, 1);
+}
+
+/// The dashboard's series: shares grouped into time buckets (multiples of the bucket), per wallet or pool-wide,
+/// with Σ 2^bits as work; nothing before `since`.
+async fn share_series_buckets_by_time_and_wallet(u: Under) {
+    for n in 0..5 {
+        u.ledger.record(share(n)).await.unwrap();
+    }
+    for n in 5..8 {
+        u.ledger.record(NewShare { wallet: [2; 32], bits: 6, ..share(n) }).await.unwrap();
+    }
+    let hour = 3_600_000;
+    let since = now_ms() - hour;
+    let pool = u.ledger.share_series(None, since - since % 60_000, 60_000).await.unwrap();
+    assert!(!pool.is_empty() && pool.iter().all(|p| p.t_ms % 60_000 == 0));
+    assert_eq!(pool.iter().map(|p| p.shares).sum::<u64>(), 8);
+    assert_eq!(pool.iter().map(|p| p.work).sum::<f64>(), 5.0 * 16.0 + 3.0 * 64.0);
+    let two = u.ledger.share_series(Some([2; 32]), since, 60_000).await.unwrap();
+    assert_eq!((two.iter().map(|p| p.shares).sum::<u64>(), two.iter().map(|p| p.work).sum::<f64>()), (3, 192.0));
+    assert!(u.ledger.share_series(Some([9; 32]), since, 60_000).await.unwrap().is_empty());
+    assert!(u.ledger.share_series(None, now_ms() + hour, 60_000).await.unwrap().is_empty(), "nothing after now");
 }
 
 /// Retention deletes old shares that no window holds, and keeps window shares, solution shares, and

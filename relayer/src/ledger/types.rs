@@ -204,6 +204,32 @@ pub struct RoundRow {
     pub bonus: u64,
 }
 
+/// One time bucket of [`super::Ledger::share_series`].
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct SeriesPoint {
+    /// Bucket start, unix ms.
+    pub t_ms: i64,
+    /// Accepted shares in the bucket.
+    pub shares: u64,
+    /// Σ 2^share_bits of those shares: expected hashes.
+    pub work: f64,
+}
+
+/// Fold `(bucket, bits, count)` rows (ordered by bucket) into points.
+pub fn fold_series(rows: impl IntoIterator<Item = (i64, u32, i64)>) -> Vec<SeriesPoint> {
+    let mut out: Vec<SeriesPoint> = vec![];
+    for (t, bits, n) in rows {
+        if out.last().map(|p| p.t_ms) != Some(t) {
+            out.push(SeriesPoint { t_ms: t, ..Default::default() });
+        }
+        if let Some(p) = out.last_mut() {
+            p.shares += n.max(0) as u64;
+            p.work += n.max(0) as f64 * 2f64.powi(bits as i32);
+        }
+    }
+    out
+}
+
 /// A miner's activity in the ledger.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct MinerActivity {

@@ -19,6 +19,7 @@ use super::{now_ms, LedgerError, NewShare, Recorded};
 
 pub mod cluster;
 mod queries;
+mod series;
 
 /// The schema migrations, in order: (version, SQL).
 pub const MIGRATIONS: &[(i32, &str)] = &[

@@ -357,6 +357,10 @@ impl Ledger for Postgres {
         Ok((work * 1000.0 / span_ms as f64, wallets as u64))
     }
 
+    async fn share_series(&self, wallet: Option<[u8; 32]>, since_ms: i64, bucket_ms: i64) -> Result<Vec<SeriesPoint>, LedgerError> {
+        super::series::share_series(self, wallet, since_ms, bucket_ms).await
+    }
+
     async fn lead(&self) -> Result<bool, LedgerError> {
         self.hold_lease().await
     }

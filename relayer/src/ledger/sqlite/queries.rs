@@ -290,6 +290,25 @@ impl Ledger for Sqlite {
         .await
     }
 
+    async fn share_series(&self, wallet: Option<[u8; 32]>, since_ms: i64, bucket_ms: i64) -> Result<Vec<SeriesPoint>, LedgerError> {
+        let b = bucket_ms.max(1);
+        self.read(move |c| {
+            let row = |r: &rusqlite::Row| Ok((r.get::<_, i64>(0)?, r.get::<_, u32>(1)?, r.get::<_, i64>(2)?));
+            let rows: Vec<(i64, u32, i64)> = match wallet {
+                Some(w) => c
+                    .prepare("SELECT created_ms - created_ms % ?2, bits, count(*) FROM shares WHERE wallet = ?3 AND created_ms >= ?1 GROUP BY 1, 2 ORDER BY 1")?
+                    .query_map(params![since_ms, b, w.as_slice()], row)?
+                    .collect::<Result<_, _>>()?,
+                None => c
+                    .prepare("SELECT created_ms - created_ms % ?2, bits, count(*) FROM shares WHERE created_ms >= ?1 GROUP BY 1, 2 ORDER BY 1")?
+                    .query_map(params![since_ms, b], row)?
+                    .collect::<Result<_, _>>()?,
+            };
+            Ok(fold_series(rows))
+        })
+        .await
+    }
+
     async fn prune_shares(&self, before_ms: i64) -> Result<u64, LedgerError> {
         self.call(move |c| {
             // Shares a window holds are the published record; a solution's share keys its row. While a solution
