@@ -10,6 +10,11 @@ use trez_localnet::soak::{soak_localnet, soak_relayer, SoakOptions};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_relayer_and_localnet_stay_flat_over_a_short_soak() {
+    if std::env::var_os("RUST_LOG").is_none() {
+        // program-test turns on the runtime's per-instruction debug log in this process unless told otherwise;
+        // 150 s of pool traffic would fill the test log with it.
+        std::env::set_var("RUST_LOG", "error");
+    }
     let bin_dir = Path::new(env!("CARGO_BIN_EXE_trez-localnet")).parent().unwrap().to_path_buf();
     assert!(
         bin_dir.join("trez-relayer").exists(),
