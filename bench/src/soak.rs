@@ -40,6 +40,7 @@ pub fn run(a: &Args) -> Result<Vec<SoakReport>> {
         sample_every: Duration::from_secs(a.sample_secs.max(1)),
         miners: a.miners,
         shares_per_sec: a.shares_per_sec,
+        net_bits: 16,
         bin_dir,
     };
     println!("soak: {} min per subject, {} miners, samples every {} s (binaries in {})", a.minutes, a.miners, a.sample_secs, o.bin_dir.display());

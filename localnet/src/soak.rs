@@ -2,9 +2,9 @@
 //!
 //! Two subjects, each its own OS process so its figures are its own:
 //! - **relayer**: `trez-relayer run` (the production binary) against an embedded chain served over JSON-RPC
-//!   and PubSub from this process (as the kill -9 test does), TREZ pinned at 16 bits, shares pinned at 8 bits,
-//!   `miners` scripted miners each submitting `shares_per_sec`: about one block every 256 shares, each credited
-//!   and paid. Its ledger is SQLite in a temporary directory; its log is its stderr at the binary's default filter.
+//!   and PubSub from this process (as the kill -9 test does), TREZ pinned at `net_bits` (16 in the bench),
+//!   shares pinned at 8 bits, `miners` scripted miners each submitting `shares_per_sec`: a block every
+//!   2^(net_bits − 8) shares, each credited and paid. Its ledger is SQLite in a temporary directory; its log is its stderr at the binary's default filter.
 //! - **localnet**: `trez-localnet` (no in-process miners), TREZ at 14 bits retargeting toward 3 s blocks, its
 //!   ledger and state in a temporary directory, and `miners` scripted miners from this process on its relayer,
 //!   so the load stops before the audit (a pool still mining moves on between the record read and the chain
@@ -38,6 +38,9 @@ pub struct SoakOptions {
     pub miners: usize,
     /// Per scripted miner.
     pub shares_per_sec: f64,
+    /// TREZ difficulty of the relayer subject, bits (pinned; shares are 8 bits, so a block every
+    /// 2^(bits − 8) shares).
+    pub net_bits: u32,
     /// The `trez-relayer` and `trez-localnet` binaries (same build profile as the caller, normally siblings).
     pub bin_dir: PathBuf,
 }
@@ -238,7 +241,7 @@ pub async fn soak_relayer(o: &SoakOptions) -> Result<SoakReport> {
     let (admin, relayer) = (Keypair::new(), Arc::new(Keypair::new()));
     chain.airdrop(&admin.pubkey(), 10_000_000_000).await?;
     chain.airdrop(&relayer.pubkey(), 1_000_000_000_000).await?;
-    let mint = trez_relayer::setup::init_trez(chain.as_ref(), &admin, trez_relayer::setup::TrezGenesis::new(16, 16, 16, 50_000_000, 60)).await?;
+    let mint = trez_relayer::setup::init_trez(chain.as_ref(), &admin, trez_relayer::setup::TrezGenesis::new(o.net_bits, o.net_bits, o.net_bits, 50_000_000, 60)).await?;
     let args = trez_sdk::pool::InitializePoolArgs { relayer: relayer.pubkey(), fee_bps: 100, max_fee_bps: 500, fee_timelock_seconds: 0, min_payout: 1, strand_timeout_slots: trez_pool::constants::DEFAULT_STRAND_TIMEOUT_SLOTS };
     let addrs = trez_relayer::setup::init_pool(chain.as_ref(), &admin, mint, args).await?;
     let dir = tempfile::tempdir()?;
@@ -263,11 +266,21 @@ pub async fn soak_relayer(o: &SoakOptions) -> Result<SoakReport> {
     let mut child = spawn(&o.bin_dir.join("trez-relayer"), &["run".into(), "--config".into(), config_path.display().to_string()], &log)?;
     let pid = child.id().context("relayer pid")?;
 
-    let url = format!("ws://127.0.0.1:{port}");
+    let (raw, seconds) = load_and_sample(o, &format!("ws://127.0.0.1:{port}"), pid, &db, &log).await?;
+    let (ok, problems, blocks) = audit(chain.clone(), relayer, addrs.pool.parse()?, &db).await?;
+    terminate(&mut child);
+    let _ = tokio::time::timeout(Duration::from_secs(30), child.wait()).await;
+    Ok(summarize("relayer", raw, seconds, blocks, (ok, problems)))
+}
+
+/// Run `o.miners` scripted miners on `url` while sampling `pid` for `o.duration`; stop them and give the last
+/// round 5 s to be credited. Returns the series and the seconds sampled; a process that died is an error
+/// with the tail of its `log`.
+async fn load_and_sample(o: &SoakOptions, url: &str, pid: u32, db: &Path, log: &Path) -> Result<(Vec<Series>, f64)> {
     let stop = CancellationToken::new();
-    let miners: Vec<_> = (0..o.miners).map(|i| tokio::spawn(scripted_miner(url.clone(), format!("soak-{i}"), o.shares_per_sec, stop.clone()))).collect();
+    let miners: Vec<_> = (0..o.miners).map(|i| tokio::spawn(scripted_miner(url.to_string(), format!("soak-{i}"), o.shares_per_sec, stop.clone()))).collect();
     let started = Instant::now();
-    let raw = sample(pid, &db, &log, o.sample_every, started + o.duration, started).await;
+    let raw = sample(pid, db, log, o.sample_every, started + o.duration, started).await;
     stop.cancel();
     for m in miners {
         let _ = m.await;
@@ -275,13 +288,10 @@ pub async fn soak_relayer(o: &SoakOptions) -> Result<SoakReport> {
     let seconds = started.elapsed().as_secs_f64();
     let raw = match raw {
         Ok(r) => r,
-        Err(e) => bail!("{e}; its log: {}", std::fs::read_to_string(&log).unwrap_or_default().lines().rev().take(20).collect::<Vec<_>>().join("\n")),
+        Err(e) => bail!("{e}; its log: {}", std::fs::read_to_string(log).unwrap_or_default().lines().rev().take(20).collect::<Vec<_>>().join("\n")),
     };
-    tokio::time::sleep(Duration::from_secs(3)).await; // the last round's credit lands
-    let (ok, problems, blocks) = audit(chain.clone(), relayer, addrs.pool.parse()?, &db).await?;
-    terminate(&mut child);
-    let _ = tokio::time::timeout(Duration::from_secs(30), child.wait()).await;
-    Ok(summarize("relayer", raw, seconds, blocks, (ok, problems)))
+    tokio::time::sleep(Duration::from_secs(5)).await; // the last round's credit lands
+    Ok((raw, seconds))
 }
 
 /// A miner that submits 8-bit shares at `rate` per second, reconnecting while `stop` is not fired.
@@ -334,17 +344,7 @@ pub async fn soak_localnet(o: &SoakOptions) -> Result<SoakReport> {
     }
     let info: serde_json::Value = serde_json::from_slice(&std::fs::read(&info_path)?)?;
     let url = info["relayers"][0].as_str().context("relayers")?.to_string();
-    let stop = CancellationToken::new();
-    let miners: Vec<_> = (0..o.miners).map(|i| tokio::spawn(scripted_miner(url.clone(), format!("soak-{i}"), o.shares_per_sec, stop.clone()))).collect();
-    let started = Instant::now();
-    let raw = sample(pid, &db, &log, o.sample_every, started + o.duration, started).await;
-    stop.cancel();
-    for m in miners {
-        let _ = m.await;
-    }
-    let raw = raw?;
-    let seconds = started.elapsed().as_secs_f64();
-    tokio::time::sleep(Duration::from_secs(5)).await; // the last round's credit lands
+    let (raw, seconds) = load_and_sample(o, &url, pid, &db, &log).await?;
     let rpc = info["rpc_url"].as_str().context("rpc_url")?.to_string();
     let pool = info["pool"]["pool"].as_str().context("pool")?.parse()?;
     let relayer_bytes: Vec<u8> = serde_json::from_slice(&std::fs::read(dir.path().join("relayer.json"))?)?;

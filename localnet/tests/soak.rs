@@ -21,7 +21,7 @@ async fn the_relayer_and_localnet_stay_flat_over_a_short_soak() {
         "{} missing: run through `cargo test --workspace` (or `cargo build --locked -p trez-relayer` first)",
         bin_dir.join("trez-relayer").display()
     );
-    let o = SoakOptions { duration: Duration::from_secs(150), sample_every: Duration::from_secs(5), miners: 2, shares_per_sec: 20.0, bin_dir };
+    let o = SoakOptions { duration: Duration::from_secs(150), sample_every: Duration::from_secs(5), miners: 2, shares_per_sec: 20.0, net_bits: 14, bin_dir };
     let (relayer, localnet) = tokio::join!(soak_relayer(&o), soak_localnet(&o));
     for report in [relayer.expect("relayer soak"), localnet.expect("localnet soak")] {
         eprintln!("{report}");
