@@ -28,7 +28,7 @@ pub mod types;
 
 pub use types::{
     MinerActivity, NewShare, PayoutKind, PayoutRow, Recorded, RoundRow, RoundState, SeriesPoint, ShareRow, Solution, SolutionStatus, TxKind,
-    TxRow,
+    TxRow, WalletCredit, WalletWork, WorkerSeries,
 };
 
 /// Errors of the ledger.
@@ -147,15 +147,25 @@ pub trait Ledger: Send + Sync + 'static {
     /// cover, hashes/s) and the number of distinct wallets among those shares.
     async fn recent_work(&self, window_secs: i64) -> Result<(f64, u64), LedgerError>;
     /// Shares since `since_ms` in buckets of `bucket_ms` (bucket start = `created_ms − created_ms mod
-    /// bucket_ms`), of one wallet or of the pool, oldest first; empty buckets left out. An indexed range read
-    /// (`shares_created`, `shares_wallet_created`), grouped in the database.
+    /// bucket_ms`; `bucket_ms` a multiple of 60 000 and `since_ms` of the bucket), of one wallet or of the
+    /// pool, oldest first; empty buckets left out. Read from the per-minute rollup `share_minutes` (migration
+    /// 0008 / PostgreSQL 0006), never from the shares.
     async fn share_series(&self, wallet: Option<[u8; 32]>, since_ms: i64, bucket_ms: i64) -> Result<Vec<SeriesPoint>, LedgerError>;
+    /// One wallet's shares since `since_ms` per worker, in buckets as [`Ledger::share_series`], workers by
+    /// name (at most 100), from the rollup.
+    async fn worker_series(&self, wallet: [u8; 32], since_ms: i64, bucket_ms: i64) -> Result<Vec<WorkerSeries>, LedgerError>;
+    /// Every wallet's shares and work since `since_ms` (whole minutes, from the rollup), most work first.
+    async fn work_by_wallet(&self, since_ms: i64) -> Result<Vec<WalletWork>, LedgerError>;
+    /// Every wallet's credits over the rounds marked credited (Σ leaf amounts), most credited first.
+    async fn credited_by_wallet(&self) -> Result<Vec<WalletCredit>, LedgerError>;
+    /// One wallet's leaves with their round's block_count, newest round first (index `round_leaves_wallet`).
+    async fn wallet_leaves(&self, wallet: [u8; 32]) -> Result<Vec<(u64, Leaf)>, LedgerError>;
 
     // Retention.
 
     /// Delete shares created before `before_ms` that no stored round's window holds and no unsettled
-    /// solution may still need (the published record keeps every window share). Returns how many were
-    /// deleted.
+    /// solution may still need (the published record keeps every window share), and the rollup's minutes
+    /// that end by `before_ms`. Returns how many shares were deleted.
     async fn prune_shares(&self, before_ms: i64) -> Result<u64, LedgerError>;
 
     // Several relayers.

@@ -90,6 +90,8 @@ macro_rules! both {
     )*};
 }
 
+mod dashboard;
+
 both!(
     corrupt_values_are_errors_naming_the_row_never_defaults,
     recent_work_is_per_covered_second,

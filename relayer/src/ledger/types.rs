@@ -163,6 +163,10 @@ pub struct Solution {
     pub reason: Option<String>,
     /// The `submit_solution` that landed it.
     pub signature: Option<String>,
+    /// When the share was accepted, unix ms.
+    pub found_ms: i64,
+    /// When its status last changed (landed, lost, stranded), unix ms; `found_ms` while pending.
+    pub settled_ms: i64,
 }
 
 /// One recorded transfer to a member (see `migrations/0003_payout_kind.sql`).
@@ -173,6 +177,8 @@ pub struct PayoutRow {
     /// Base units.
     pub amount: u64,
     pub kind: PayoutKind,
+    /// When the relayer recorded it, unix ms.
+    pub created_ms: i64,
 }
 
 /// A recorded landed transaction: signature, round (block_count) and batch index where they apply.
@@ -230,10 +236,81 @@ pub fn fold_series(rows: impl IntoIterator<Item = (i64, u32, i64)>) -> Vec<Serie
     out
 }
 
+/// Fold `(worker, bucket, bits, count, last_ms)` rows (ordered by worker, bucket) into series, at most 100
+/// workers.
+pub fn fold_workers(rows: impl IntoIterator<Item = (String, i64, u32, i64, i64)>) -> Vec<WorkerSeries> {
+    let mut out: Vec<WorkerSeries> = vec![];
+    let mut rows_of: Vec<(i64, u32, i64)> = vec![];
+    let flush = |out: &mut Vec<WorkerSeries>, rows_of: &mut Vec<(i64, u32, i64)>| {
+        if let Some(w) = out.last_mut() {
+            w.points = fold_series(rows_of.drain(..));
+        }
+    };
+    for (worker, t, bits, n, last) in rows {
+        if out.last().map(|w| &w.worker) != Some(&worker) {
+            flush(&mut out, &mut rows_of);
+            if out.len() == 100 {
+                return out;
+            }
+            out.push(WorkerSeries { worker, last_share_ms: last, points: vec![] });
+        }
+        if let Some(w) = out.last_mut() {
+            w.last_share_ms = w.last_share_ms.max(last);
+        }
+        rows_of.push((t, bits, n));
+    }
+    flush(&mut out, &mut rows_of);
+    out
+}
+
+/// Fold `(wallet, bits, count, last_ms)` rows into each wallet's work, most work first (then by wallet).
+pub fn fold_wallet_work(rows: impl IntoIterator<Item = ([u8; 32], u32, i64, i64)>) -> Vec<WalletWork> {
+    let mut by: std::collections::BTreeMap<[u8; 32], WalletWork> = Default::default();
+    for (wallet, bits, n, last) in rows {
+        let w = by.entry(wallet).or_insert_with(|| WalletWork { wallet, ..Default::default() });
+        w.shares += n.max(0) as u64;
+        w.work += n.max(0) as f64 * 2f64.powi(bits as i32);
+        w.last_share_ms = w.last_share_ms.max(last);
+    }
+    let mut out: Vec<WalletWork> = by.into_values().collect();
+    out.sort_by(|a, b| b.work.total_cmp(&a.work).then(a.wallet.cmp(&b.wallet)));
+    out
+}
+
+/// One worker's shares over time ([`super::Ledger::worker_series`]).
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct WorkerSeries {
+    pub worker: String,
+    /// Unix ms of the worker's newest share in the range.
+    pub last_share_ms: i64,
+    pub points: Vec<SeriesPoint>,
+}
+
+/// A wallet's work over a span ([`super::Ledger::work_by_wallet`]).
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct WalletWork {
+    pub wallet: [u8; 32],
+    pub shares: u64,
+    /// Σ 2^share_bits, expected hashes.
+    pub work: f64,
+    /// Unix ms of its newest share in the span.
+    pub last_share_ms: i64,
+}
+
+/// What a wallet was credited across credited rounds ([`super::Ledger::credited_by_wallet`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct WalletCredit {
+    pub wallet: [u8; 32],
+    /// Σ of its leaves' amounts in credited rounds, base units.
+    pub credited: u64,
+    /// Number of those rounds.
+    pub rounds: u64,
+}
+
 /// A miner's activity in the ledger.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct MinerActivity {
-    /// Accepted shares, all time.
+    /// Accepted shares still in the ledger (all time, up to `[ledger] retention_days`).
     pub shares: u64,
     /// Unix ms of the last accepted share.
     pub last_share_ms: Option<i64>,

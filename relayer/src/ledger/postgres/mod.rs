@@ -19,7 +19,7 @@ use super::{now_ms, LedgerError, NewShare, Recorded};
 
 pub mod cluster;
 mod queries;
-mod series;
+mod dashboard;
 
 /// The schema migrations, in order: (version, SQL).
 pub const MIGRATIONS: &[(i32, &str)] = &[
@@ -28,6 +28,7 @@ pub const MIGRATIONS: &[(i32, &str)] = &[
     (3, include_str!("../../../../migrations/postgres/0003_lease_holder.sql")),
     (4, include_str!("../../../../migrations/postgres/0004_share_signature.sql")),
     (5, include_str!("../../../../migrations/postgres/0005_round_bonus.sql")),
+    (6, include_str!("../../../../migrations/postgres/0006_share_minutes.sql")),
 ];
 
 /// A relayer heartbeat older than this (ms, by the database server's clock) no longer vouches for the lease

@@ -13,12 +13,12 @@ fn corrupt(key: &dyn std::fmt::Display, column: &str, what: String) -> LedgerErr
     LedgerError::Corrupt(format!("corrupt ledger row {key}, column {column}: {what}"))
 }
 
-fn blob32(r: &Row, column: &str, key: &dyn std::fmt::Display) -> Result<[u8; 32], LedgerError> {
+pub(super) fn blob32(r: &Row, column: &str, key: &dyn std::fmt::Display) -> Result<[u8; 32], LedgerError> {
     let v: Vec<u8> = r.try_get(column)?;
     <[u8; 32]>::try_from(v.as_slice()).map_err(|_| corrupt(key, column, format!("{} bytes where 32 are stored", v.len())))
 }
 
-fn weight(r: &Row, column: &str, key: &dyn std::fmt::Display) -> Result<u128, LedgerError> {
+pub(super) fn weight(r: &Row, column: &str, key: &dyn std::fmt::Display) -> Result<u128, LedgerError> {
     let text: String = r.try_get(column)?;
     text.parse().map_err(|_| corrupt(key, column, format!("weight {text:?} is not a decimal u128")))
 }
@@ -54,7 +54,7 @@ fn share_row(r: &Row) -> Result<ShareRow, LedgerError> {
     })
 }
 
-const SOLUTION_COLS: &str = "id, share_seq, wallet, challenge, block_count, nonce, status, reason, signature";
+const SOLUTION_COLS: &str = "id, share_seq, wallet, challenge, block_count, nonce, status, reason, signature, created_ms, updated_ms";
 
 fn solution_row(r: &Row) -> Result<Solution, LedgerError> {
     let id: i64 = r.try_get("id")?;
@@ -68,6 +68,8 @@ fn solution_row(r: &Row) -> Result<Solution, LedgerError> {
         status: stored(r, "status", &id, SolutionStatus::parse)?,
         reason: r.try_get("reason")?,
         signature: r.try_get("signature")?,
+        found_ms: r.try_get("created_ms")?,
+        settled_ms: r.try_get("updated_ms")?,
     })
 }
 
@@ -306,7 +308,7 @@ impl Ledger for Postgres {
 
     async fn payouts(&self) -> Result<Vec<PayoutRow>, LedgerError> {
         let c = self.pool.get().await?;
-        c.query("SELECT signature, wallet, amount, kind FROM payouts ORDER BY id", &[])
+        c.query("SELECT signature, wallet, amount, kind, created_ms FROM payouts ORDER BY id", &[])
             .await?
             .iter()
             .map(|r| {
@@ -315,6 +317,7 @@ impl Ledger for Postgres {
                     wallet: blob32(r, "wallet", &sig)?,
                     amount: r.try_get::<_, i64>("amount")? as u64,
                     kind: stored(r, "kind", &sig, PayoutKind::parse)?,
+                    created_ms: r.try_get("created_ms")?,
                     signature: sig,
                 })
             })
@@ -327,22 +330,7 @@ impl Ledger for Postgres {
     }
 
     async fn miner_activity(&self, wallet: [u8; 32], window_secs: i64) -> Result<MinerActivity, LedgerError> {
-        let c = self.pool.get().await?;
-        let w = wallet.as_slice();
-        let r = c.query_one("SELECT count(*), max(created_ms) FROM shares WHERE wallet = $1", &[&w]).await?;
-        let (shares, last): (i64, Option<i64>) = (r.get(0), r.get(1));
-        let workers: Vec<String> =
-            c.query("SELECT DISTINCT worker FROM shares WHERE wallet = $1 ORDER BY worker LIMIT 100", &[&w]).await?.iter().map(|r| r.get(0)).collect();
-        let now = now_ms();
-        let since = now - window_secs * 1000;
-        let (mut recent_work, mut oldest) = (0f64, i64::MAX);
-        for r in c.query("SELECT bits, created_ms FROM shares WHERE wallet = $1 AND created_ms >= $2", &[&w, &since]).await? {
-            recent_work += 2f64.powi(r.get::<_, i32>(0));
-            oldest = oldest.min(r.get(1));
-        }
-        // Work per second over the span actually covered.
-        let recent_secs = if oldest == i64::MAX { window_secs as f64 } else { ((now - oldest).max(1_000)) as f64 / 1000.0 };
-        Ok(MinerActivity { shares: shares as u64, last_share_ms: last, workers, recent_work, recent_secs })
+        super::dashboard::miner_activity(self, wallet, window_secs).await
     }
 
     async fn recent_work(&self, window_secs: i64) -> Result<(f64, u64), LedgerError> {
@@ -358,7 +346,23 @@ impl Ledger for Postgres {
     }
 
     async fn share_series(&self, wallet: Option<[u8; 32]>, since_ms: i64, bucket_ms: i64) -> Result<Vec<SeriesPoint>, LedgerError> {
-        super::series::share_series(self, wallet, since_ms, bucket_ms).await
+        super::dashboard::share_series(self, wallet, since_ms, bucket_ms).await
+    }
+
+    async fn worker_series(&self, wallet: [u8; 32], since_ms: i64, bucket_ms: i64) -> Result<Vec<WorkerSeries>, LedgerError> {
+        super::dashboard::worker_series(self, wallet, since_ms, bucket_ms).await
+    }
+
+    async fn work_by_wallet(&self, since_ms: i64) -> Result<Vec<WalletWork>, LedgerError> {
+        super::dashboard::work_by_wallet(self, since_ms).await
+    }
+
+    async fn credited_by_wallet(&self) -> Result<Vec<WalletCredit>, LedgerError> {
+        super::dashboard::credited_by_wallet(self).await
+    }
+
+    async fn wallet_leaves(&self, wallet: [u8; 32]) -> Result<Vec<(u64, Leaf)>, LedgerError> {
+        super::dashboard::wallet_leaves(self, wallet).await
     }
 
     async fn lead(&self) -> Result<bool, LedgerError> {
@@ -395,19 +399,6 @@ impl Ledger for Postgres {
     }
 
     async fn prune_shares(&self, before_ms: i64) -> Result<u64, LedgerError> {
-        let n = self
-            .pool
-            .get()
-            .await?
-            .execute(
-                "DELETE FROM shares WHERE created_ms < $1
-                   AND NOT EXISTS (SELECT 1 FROM round_shares w WHERE w.share_seq = shares.seq)
-                   AND NOT EXISTS (SELECT 1 FROM solutions s WHERE s.share_seq = shares.seq)
-                   AND NOT EXISTS (SELECT 1 FROM solutions s WHERE s.status = $2 OR (s.status = $3
-                         AND NOT EXISTS (SELECT 1 FROM rounds r WHERE r.block_count = s.block_count)))",
-                &[&before_ms, &SolutionStatus::Pending.as_str(), &SolutionStatus::Confirmed.as_str()],
-            )
-            .await?;
-        Ok(n)
+        super::dashboard::prune_shares(self, before_ms).await
     }
 }

@@ -17,6 +17,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::{now_ms, LedgerError, NewShare, Recorded};
 use crate::config::LedgerConfig;
 
+mod dashboard;
 mod queries;
 mod rows;
 
@@ -30,6 +31,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../../../migrations/0005_round_share_index.sql")),
         M::up(include_str!("../../../../migrations/0006_share_signature.sql")),
         M::up(include_str!("../../../../migrations/0007_round_bonus.sql")),
+        M::up(include_str!("../../../../migrations/0008_share_minutes.sql")),
     ])
 }
 

@@ -231,7 +231,7 @@ impl Ledger for Sqlite {
 
     async fn payouts(&self) -> Result<Vec<PayoutRow>, LedgerError> {
         self.read(|c| {
-            let mut st = c.prepare_cached("SELECT signature, wallet, amount, kind FROM payouts ORDER BY id")?;
+            let mut st = c.prepare_cached("SELECT signature, wallet, amount, kind, created_ms FROM payouts ORDER BY id")?;
             let rows = st
                 .query_map([], |r| {
                     Ok(PayoutRow {
@@ -239,6 +239,7 @@ impl Ledger for Sqlite {
                         wallet: blob32(r, 1)?,
                         amount: r.get::<_, i64>(2)? as u64,
                         kind: stored(r, 3, PayoutKind::parse)?,
+                        created_ms: r.get(4)?,
                     })
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
@@ -257,23 +258,7 @@ impl Ledger for Sqlite {
     }
 
     async fn miner_activity(&self, wallet: [u8; 32], window_secs: i64) -> Result<MinerActivity, LedgerError> {
-        self.read(move |c| {
-            let (shares, last): (i64, Option<i64>) =
-                c.query_row("SELECT count(*), max(created_ms) FROM shares WHERE wallet = ?1", [wallet.as_slice()], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            let mut st = c.prepare("SELECT DISTINCT worker FROM shares WHERE wallet = ?1 ORDER BY worker LIMIT 100")?;
-            let workers = st.query_map([wallet.as_slice()], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
-            let now = now_ms();
-            let since = now - window_secs * 1000;
-            let mut st = c.prepare("SELECT bits, created_ms FROM shares WHERE wallet = ?1 AND created_ms >= ?2")?;
-            let (recent_work, oldest) = st
-                .query_map(params![wallet.as_slice(), since], |r| Ok((r.get::<_, u32>(0)?, r.get::<_, i64>(1)?)))?
-                .try_fold((0f64, i64::MAX), |(work, oldest), row| row.map(|(b, t)| (work + 2f64.powi(b as i32), oldest.min(t))))?;
-            // Work per second over the span actually covered (a miner that started a minute ago has one
-            // minute of shares, not ten).
-            let recent_secs = if oldest == i64::MAX { window_secs as f64 } else { ((now - oldest).max(1_000)) as f64 / 1000.0 };
-            Ok(MinerActivity { shares: shares as u64, last_share_ms: last, workers, recent_work, recent_secs })
-        })
-        .await
+        self.read(move |c| super::dashboard::miner_activity(c, wallet, window_secs)).await
     }
 
     async fn recent_work(&self, window_secs: i64) -> Result<(f64, u64), LedgerError> {
@@ -291,22 +276,23 @@ impl Ledger for Sqlite {
     }
 
     async fn share_series(&self, wallet: Option<[u8; 32]>, since_ms: i64, bucket_ms: i64) -> Result<Vec<SeriesPoint>, LedgerError> {
-        let b = bucket_ms.max(1);
-        self.read(move |c| {
-            let row = |r: &rusqlite::Row| Ok((r.get::<_, i64>(0)?, r.get::<_, u32>(1)?, r.get::<_, i64>(2)?));
-            let rows: Vec<(i64, u32, i64)> = match wallet {
-                Some(w) => c
-                    .prepare("SELECT created_ms - created_ms % ?2, bits, count(*) FROM shares WHERE wallet = ?3 AND created_ms >= ?1 GROUP BY 1, 2 ORDER BY 1")?
-                    .query_map(params![since_ms, b, w.as_slice()], row)?
-                    .collect::<Result<_, _>>()?,
-                None => c
-                    .prepare("SELECT created_ms - created_ms % ?2, bits, count(*) FROM shares WHERE created_ms >= ?1 GROUP BY 1, 2 ORDER BY 1")?
-                    .query_map(params![since_ms, b], row)?
-                    .collect::<Result<_, _>>()?,
-            };
-            Ok(fold_series(rows))
-        })
-        .await
+        self.read(move |c| super::dashboard::share_series(c, wallet, since_ms, bucket_ms)).await
+    }
+
+    async fn worker_series(&self, wallet: [u8; 32], since_ms: i64, bucket_ms: i64) -> Result<Vec<WorkerSeries>, LedgerError> {
+        self.read(move |c| super::dashboard::worker_series(c, wallet, since_ms, bucket_ms)).await
+    }
+
+    async fn work_by_wallet(&self, since_ms: i64) -> Result<Vec<WalletWork>, LedgerError> {
+        self.read(move |c| super::dashboard::work_by_wallet(c, since_ms)).await
+    }
+
+    async fn credited_by_wallet(&self) -> Result<Vec<WalletCredit>, LedgerError> {
+        self.read(super::dashboard::credited_by_wallet).await
+    }
+
+    async fn wallet_leaves(&self, wallet: [u8; 32]) -> Result<Vec<(u64, Leaf)>, LedgerError> {
+        self.read(move |c| super::dashboard::wallet_leaves(c, wallet)).await
     }
 
     async fn prune_shares(&self, before_ms: i64) -> Result<u64, LedgerError> {
@@ -314,15 +300,16 @@ impl Ledger for Sqlite {
             // Shares a window holds are the published record; a solution's share keys its row. While a solution
             // is pending or confirmed without a stored round, its window is not cut yet and may reach back
             // anywhere: nothing is pruned then (that lasts seconds: until the settler stores the round).
-            c.execute(
+            let n = c.execute(
                 "DELETE FROM shares WHERE created_ms < ?1
                    AND NOT EXISTS (SELECT 1 FROM round_shares w WHERE w.share_seq = shares.seq)
                    AND NOT EXISTS (SELECT 1 FROM solutions s WHERE s.share_seq = shares.seq)
                    AND NOT EXISTS (SELECT 1 FROM solutions s WHERE s.status = ?2 OR (s.status = ?3
                          AND NOT EXISTS (SELECT 1 FROM rounds r WHERE r.block_count = s.block_count)))",
                 params![before_ms, SolutionStatus::Pending.as_str(), SolutionStatus::Confirmed.as_str()],
-            )
-            .map(|n| n as u64)
+            )?;
+            c.execute("DELETE FROM share_minutes WHERE minute_ms + 60000 <= ?1", [before_ms])?;
+            Ok(n as u64)
         })
         .await
     }

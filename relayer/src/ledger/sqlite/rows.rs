@@ -77,10 +77,12 @@ pub(super) fn solution_row(r: &rusqlite::Row) -> rusqlite::Result<Solution> {
         status: stored(r, 6, SolutionStatus::parse)?,
         reason: r.get(7)?,
         signature: r.get(8)?,
+        found_ms: r.get(9)?,
+        settled_ms: r.get(10)?,
     })
 }
 
-pub(super) const SOLUTION_COLS: &str = "id, share_seq, wallet, challenge, block_count, nonce, status, reason, signature";
+pub(super) const SOLUTION_COLS: &str = "id, share_seq, wallet, challenge, block_count, nonce, status, reason, signature, created_ms, updated_ms";
 
 pub(super) fn round_row(r: &rusqlite::Row) -> rusqlite::Result<RoundRow> {
     Ok(RoundRow {

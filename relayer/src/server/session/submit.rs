@@ -108,6 +108,8 @@ impl Session {
                     status: SolutionStatus::Pending,
                     reason: None,
                     signature: None,
+                    found_ms: crate::ledger::now_ms(),
+                    settled_ms: crate::ledger::now_ms(),
                 }),
                 _ => None,
             };
