@@ -144,6 +144,87 @@ async fn api_endpoints_match_the_chain_and_the_export_audits() {
     }
     assert!(same, "the dashboard shows the API's numbers");
 
+    // Every other page, against its API. The miner has stopped; wait until the last solutions it found are
+    // settled and their rounds credited, so ledger and chain stand still (the crank may still pay: payout-
+    // dependent numbers are read from the API right after the page).
+    for i in 0.. {
+        let blocks: serde_json::Value = get("/api/blocks").await.json().await.unwrap();
+        let rounds: Vec<serde_json::Value> = get("/api/rounds").await.json().await.unwrap();
+        let pending = blocks["blocks"].as_array().unwrap().iter().any(|b| b["status"] == "pending");
+        if !pending && rounds.iter().all(|r| r["status"] == "credited") {
+            break;
+        }
+        assert!(i < 120, "rounds still crediting after 60 s: {rounds:?}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let me_now: serde_json::Value = get(&format!("/api/miners/{}", wallet.key())).await.json().await.unwrap();
+    let mine = page(format!("/miner/{}", wallet.key())).await;
+    assert_eq!(cell(&mine, "claimable"), me_now["claimable"].to_string());
+    assert!(mine.contains("<time datetime=\"20"), "times as <time>");
+    if browser.is_some() {
+        // The inline script ran: each time is rewritten to local time and keeps UTC in its title.
+        assert!(mine.contains("data-ms=") && mine.contains(" title=\"20"), "local times");
+    }
+    let workers: serde_json::Value = get(&format!("/api/miners/{}/workers?range=24h", wallet.key())).await.json().await.unwrap();
+    assert_eq!((workers["bucket_secs"].as_u64(), workers["workers"][0]["worker"].as_str()), (Some(900), Some("api-rig")), "{workers}");
+    assert_eq!(workers["workers"][0]["shares"], me_now["shares_accepted"], "the rollup counts every accepted share");
+    assert!(mine.contains("<td>api-rig</td>") && mine.contains("api-rig hashrate"), "worker row and chart");
+    let credits: serde_json::Value = get(&format!("/api/miners/{}/rounds", wallet.key())).await.json().await.unwrap();
+    let credit_rows = credits["rounds"].as_array().unwrap();
+    assert!(!credit_rows.is_empty() && credits["total"].as_u64() == Some(credit_rows.len() as u64));
+    let table = |page: &str, id: &str| -> String {
+        let start = page.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("no table #{id}"));
+        page[start..start + page[start..].find("</table>").unwrap()].to_string()
+    };
+    assert_eq!(table(&mine, "credits").matches("<tr>").count() - 1, credit_rows.len(), "one row per round credited");
+    for c in credit_rows {
+        assert!(table(&mine, "credits").contains(&format!("data-base=\"{}\"", c["amount"])), "credit {c} on the page");
+    }
+    let onchain_member = pc.members(&[wallet.public.into()]).await.unwrap().pop().flatten().unwrap();
+    let credited_rounds: u64 = credit_rows.iter().filter(|c| c["round_status"] == "credited").map(|c| c["amount"].as_u64().unwrap()).sum();
+    assert_eq!(credited_rounds, onchain_member.credited, "credits per round add up to the on-chain Member.credited");
+
+    let board: serde_json::Value = get("/api/leaderboard").await.json().await.unwrap();
+    assert_eq!(board["by_credited"][0]["wallet"], wallet.key().to_string());
+    assert_eq!(board["by_credited"][0]["credited"].as_u64(), Some(onchain_member.credited));
+    assert_eq!(board["by_hashrate"][0]["shares"], me_now["shares_accepted"]);
+    let lb = page("/leaderboard".into()).await;
+    assert!(table(&lb, "by_credited").contains(&format!("data-base=\"{}\"", onchain_member.credited)));
+    assert!(table(&lb, "by_hashrate").contains(&format!("data-base=\"{}\"", board["by_hashrate"][0]["hashrate"])));
+
+    let blocks: serde_json::Value = get("/api/blocks").await.json().await.unwrap();
+    let bl = page("/blocks".into()).await;
+    assert_eq!(cell(&bl, "blocks_found"), blocks["total"].to_string());
+    let landed = blocks["blocks"].as_array().unwrap().iter().filter(|b| b["time_to_land_ms"].is_i64()).count();
+    assert!(landed >= 1 && cell(&bl, "blocks_landed") == landed.to_string());
+    assert!(table(&bl, "blocks").matches("<tr>").count() - 1 == blocks["blocks"].as_array().unwrap().len());
+    let per_hour: serde_json::Value = get("/api/blocks/series").await.json().await.unwrap();
+    assert_eq!(per_hour["points"].as_array().unwrap().iter().map(|p| p["landed"].as_u64().unwrap()).sum::<u64>(), landed as u64);
+    assert!(bl.matches(r#"class="pt""#).count() >= 2, "block charts with points");
+
+    let rr: serde_json::Value = get(&format!("/api/rounds/{n}")).await.json().await.unwrap();
+    let rp = page(format!("/round/{n}")).await;
+    for id in ["reward", "bonus", "fee"] {
+        assert_eq!(cell(&rp, id), rr[id].to_string(), "round {n}: {id}");
+    }
+    assert_eq!(cell(&rp, "leaves_root"), rr["leaves_root"].as_str().unwrap());
+    assert_eq!(cell(&rp, "leaf_count"), rr["leaves"].as_array().unwrap().len().to_string());
+    assert!(rp.contains(&format!("/api/rounds/{n}/proof/{}", wallet.key())), "a proof download per leaf");
+    assert!(table(&rp, "txs").matches("explorer.solana.com/tx/").count() >= 3, "submit, begin_credit and a batch");
+    let rounds_page = page("/rounds".into()).await;
+    assert!(rounds_page.contains(&format!("href=\"/round/{n}\"")));
+
+    // Bad input on pages: a coded status with the reason on the page, never a panic.
+    for (path, status) in [("/miner?wallet=nope", 400), ("/blocks?page=0", 400), ("/rounds?page=x", 400), ("/round/abc", 400), ("/round/999999", 404), (&*format!("/miner/{}?page=9", wallet.key()), 400)] {
+        let r = get(path).await;
+        assert_eq!(r.status().as_u16(), status, "{path}");
+        assert!(r.text().await.unwrap().contains("id=\"error\""), "{path}: the reason on a page");
+    }
+    assert_eq!(get("/api/blocks/series?range=7d").await.status(), 400);
+    assert_eq!(get("/api/miners/nope/workers").await.status(), 400);
+    let found = get(&format!("/miner?wallet={}", wallet.key())).await;
+    assert!(found.status().is_success() && found.url().path().starts_with("/miner/"), "the search box leads to the miner page");
+
     // The charts' data: the wallet's shares per minute over the last hour add up to its shares (the test is
     // younger than an hour), and the pool's include them; bad ranges and wallets are 400.
     let mine: serde_json::Value = get(&format!("/api/series?range=1h&wallet={}", wallet.key())).await.json().await.unwrap();
@@ -163,6 +244,8 @@ async fn api_endpoints_match_the_chain_and_the_export_audits() {
         trez_tests::screenshot(b, &format!("{base}/"), &out.join("dashboard-overview.png"), 1100, 1400).await;
         trez_tests::screenshot(b, &format!("{base}/miner/{}", wallet.key()), &out.join("dashboard-miner.png"), 1100, 1000).await;
         trez_tests::screenshot(b, &format!("{base}/"), &out.join("dashboard-overview-phone.png"), 390, 1400).await;
+        trez_tests::screenshot(b, &format!("{base}/leaderboard"), &out.join("dashboard-leaderboard.png"), 1100, 700).await;
+        trez_tests::screenshot(b, &format!("{base}/blocks"), &out.join("dashboard-blocks.png"), 1100, 1000).await;
     }
 
     // Bad input: coded 4xx, nothing else.

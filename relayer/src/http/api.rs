@@ -110,6 +110,7 @@ pub(super) async fn miner(State(s): State<ApiState>, Path(wallet): Path<String>)
     let w: Pubkey = wallet.parse().map_err(|_| ApiError(StatusCode::BAD_REQUEST, format!("not a wallet address: {wallet}")))?;
     let act = s.ledger.miner_activity(w.to_bytes(), HASHRATE_WINDOW_SECS).await.map_err(internal)?;
     let member = s.pc.members(&[w]).await.map_err(internal)?.pop().flatten();
+    let pending = member.as_ref().map(|m| m.pending()).transpose().map_err(|e| internal(format!("member account: {e}")))?.unwrap_or(0);
     let mine = s.shared.stats.rejected_for(&w.to_bytes());
     let rejected: serde_json::Map<String, serde_json::Value> =
         RejectReason::ALL.iter().map(|r| (r.as_str().to_string(), json!(mine[*r as usize]))).collect();
@@ -123,16 +124,19 @@ pub(super) async fn miner(State(s): State<ApiState>, Path(wallet): Path<String>)
         "registered": member.is_some(),
         "credited": member.as_ref().map(|m| m.credited).unwrap_or(0),
         "paid": member.as_ref().map(|m| m.paid).unwrap_or(0),
-        "pending": member.as_ref().map(|m| m.pending()).transpose().map_err(|e| internal(format!("member account: {e}")))?.unwrap_or(0),
+        "pending": pending,
+        "claimable": pending,
     })))
 }
 
 pub(super) async fn rounds(State(s): State<ApiState>) -> Result<Json<serde_json::Value>, ApiError> {
     let rows = s.ledger.rounds().await.map_err(internal)?;
+    let found: std::collections::HashMap<i64, i64> = s.ledger.all_solutions().await.map_err(internal)?.into_iter().map(|x| (x.id, x.found_ms)).collect();
     Ok(Json(json!(rows
         .iter()
         .map(|r| json!({
             "block_count": r.block_count,
+            "found_ms": found.get(&r.solution_id),
             "reward": r.reward,
             "bonus": r.bonus,
             "fee": r.fee,
@@ -192,12 +196,7 @@ pub(super) const SERIES_24H: (i64, i64) = (86_400, 900);
 /// (expected hashes) and `hashrate` = work ÷ bucket_secs (H/s; the newest bucket is partial, so its hashrate
 /// reads low). Buckets without shares are left out. 400 for another range or a malformed wallet.
 pub(super) async fn series(State(s): State<ApiState>, axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>) -> Result<Json<serde_json::Value>, ApiError> {
-    let range = q.get("range").map(String::as_str).unwrap_or("1h");
-    let (range_secs, bucket_secs) = match range {
-        "1h" => SERIES_1H,
-        "24h" => SERIES_24H,
-        other => return Err(ApiError(StatusCode::BAD_REQUEST, format!("range must be 1h or 24h, not {other:?}"))),
-    };
+    let (range, range_secs, bucket_secs) = super::activity::series_range(&q)?;
     let wallet = match q.get("wallet") {
         Some(w) => Some(w.parse::<Pubkey>().map_err(|_| ApiError(StatusCode::BAD_REQUEST, format!("not a wallet address: {w}")))?.to_bytes()),
         None => None,

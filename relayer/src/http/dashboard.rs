@@ -1,42 +1,20 @@
-//! The operator and miner dashboard: plain server-rendered HTML over the same data as the JSON API (no
-//! scripts). `/` shows the pool, recent rounds and payouts (with explorer links); `/miner/{wallet}` one
-//! miner. Every value that comes from a miner (worker names) is HTML-escaped.
+//! The overview (`/`) and the miner page (`/miner/{wallet}`): server-rendered HTML over the same data as the
+//! JSON API. Every value that comes from a miner (worker names) is HTML-escaped. Frame, times and pagination
+//! are in [`super::layout`]; the other pages in [`super::pages`].
 
-use axum::extract::{Path, State};
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
 use axum::response::Html;
 use solana_sdk::pubkey::Pubkey;
 use trez_sdk::pda;
 
+use super::activity::{self, PER_PAGE};
+use super::layout::{esc, page, page_number, pager, tokens, tx_link, wallet, when, PageError, DECIMALS};
+use super::pages;
 use super::state::{internal, ApiError, ApiState, HASHRATE_WINDOW_SECS};
 use super::units;
-
-/// Escape text for HTML.
-pub fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
-}
-
-/// A transaction link on the Solana explorer (cluster from `[server].explorer_cluster`).
-fn tx_link(sig: &str, cluster: &str) -> String {
-    let sig = esc(sig);
-    format!(r#"<a href="https://explorer.solana.com/tx/{sig}?cluster={}">{}…</a>"#, esc(cluster), &sig[..sig.len().min(12)])
-}
-
-fn page(title: &str, body: &str) -> Html<String> {
-    Html(format!(
-        r#"<!doctype html><html><head><meta charset="utf-8"><title>{t}</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>body{{font-family:system-ui,sans-serif;margin:1em;max-width:70em}}table{{border-collapse:collapse;max-width:100%}}td,th{{padding:.2em .8em;border-bottom:1px solid #ddd;text-align:left}}code{{font-size:.9em;word-break:break-all}}.chart svg{{width:100%;height:auto;border:1px solid #eee}}figure{{margin:1em 0}}.note{{color:#555;font-size:.9em}}</style>
-</head><body><h1>{t}</h1>{body}</body></html>"#,
-        t = esc(title)
-    ))
-}
-
-/// Decimals of the pool's mint (TREZ; the pool program refuses any other mint).
-const DECIMALS: u8 = trez_mining::constants::TREZ_DECIMALS;
-
-fn tokens(base_units: u64) -> String {
-    units::tokens(base_units, DECIMALS)
-}
+use crate::ledger::now_ms;
 
 /// A signed amount cell (the solvency margin may be negative).
 fn signed_cell(id: &str, base_units: i128) -> String {
@@ -45,24 +23,27 @@ fn signed_cell(id: &str, base_units: i128) -> String {
     format!(r#"<td id="{id}" data-base="{base_units}" title="{base_units} base units">{sign}{} TREZ</td>"#, tokens(abs))
 }
 
-/// The last hour of `wallet`'s (or the pool's) shares as two charts: hashrate and shares per minute.
-async fn charts(s: &ApiState, wallet: Option<[u8; 32]>, who: &str) -> Result<String, ApiError> {
-    let (range, bucket) = super::api::SERIES_1H;
-    let now = crate::ledger::now_ms();
+/// `wallet`'s (or the pool's) shares over the last hour (60 s buckets) or day (900 s buckets) as two charts:
+/// hashrate and shares per bucket.
+async fn charts(s: &ApiState, wallet: Option<[u8; 32]>, who: &str, day: bool) -> Result<String, ApiError> {
+    let ((range, bucket), name, per) = if day { (super::api::SERIES_24H, "24h", "15 min") } else { (super::api::SERIES_1H, "1h", "minute") };
+    let now = now_ms();
     let since = now - range * 1000;
+    let span = if day { "−24 h" } else { "−1 h" };
     let pts = s.ledger.share_series(wallet, since - since % (bucket * 1000), bucket * 1000).await.map_err(internal)?;
     let hr: Vec<(i64, f64)> = pts.iter().map(|p| (p.t_ms, p.work / bucket as f64)).collect();
     let shares: Vec<(i64, f64)> = pts.iter().map(|p| (p.t_ms, p.shares as f64)).collect();
     Ok(format!(
-        r#"<section id="charts"><h2>Last hour</h2>{}{}<p class="note">One point per minute (<a href="/api/series?range=1h{}">data</a>); the newest minute is partial.</p></section>"#,
-        units::line_chart(&format!("{who} hashrate"), &hr, units::hashrate),
-        units::line_chart(&format!("{who} shares per minute"), &shares, |v| format!("{v:.0} shares")),
+        r#"<section id="charts-{name}"><h2>Last {span}</h2><div class="charts">{}{}</div><p class="note">One point per {per} (<a href="/api/series?range={name}{}">data</a>); the newest is partial.</p></section>"#,
+        units::time_chart(&format!("{who} hashrate"), &hr, since, now, span, units::hashrate),
+        units::time_chart(&format!("{who} shares per {per}"), &shares, since, now, span, |v| format!("{v:.0} shares")),
         wallet.map(|w| format!("&wallet={}", Pubkey::new_from_array(w))).unwrap_or_default(),
+        span = if day { "24 hours" } else { "hour" },
     ))
 }
 
-/// `/`: pool overview, rounds, payouts.
-pub async fn index(State(s): State<ApiState>) -> Result<Html<String>, ApiError> {
+/// `/?page=N`: pool overview, charts, recent rounds, payouts (paginated).
+pub async fn index(State(s): State<ApiState>, Query(q): Query<HashMap<String, String>>) -> Result<Html<String>, PageError> {
     let cluster = s.shared.config.server.explorer_cluster.clone();
     let p = s.pc.pool_account().await.map_err(internal)?;
     let t = s.pc.trez_state().await.map_err(internal)?;
@@ -82,8 +63,8 @@ pub async fn index(State(s): State<ApiState>) -> Result<Html<String>, ApiError> 
 <tr><th>owed</th>{owed}</tr>
 <tr><th>solvency margin</th>{margin}</tr>
 <tr><th>credited / paid</th>{credited}{paid}</tr>
-</table>
-<form action="/miner" method="get"><p>Miner: <input name="wallet" size="48"> <button>show</button></p></form>"#,
+<tr><th>automatic payout from</th>{min_payout}</tr>
+</table>"#,
         pool = s.pc.pool,
         reward_t = tokens(t.reward),
         bonus_t = tokens(t.referral_bonus),
@@ -100,49 +81,49 @@ pub async fn index(State(s): State<ApiState>) -> Result<Html<String>, ApiError> 
         margin = signed_cell("solvency_margin", escrow as i128 - owed as i128),
         credited = units::amount_cell("credited", p.credited, DECIMALS),
         paid = units::amount_cell("paid", p.paid, DECIMALS),
+        min_payout = units::amount_cell("min_payout", p.min_payout, DECIMALS),
     );
-    body += &charts(&s, None, "Pool").await?;
-    body += "<h2>Rounds</h2><table id=\"rounds\"><tr><th>block</th><th>reward</th><th>fee</th><th>members</th><th>root</th><th>status</th></tr>";
-    for r in s.ledger.rounds().await.map_err(internal)?.iter().rev().take(50) {
+    body += &charts(&s, None, "Pool", false).await?;
+    body += &charts(&s, None, "Pool", true).await?;
+    let blocks = activity::blocks(&s).await?;
+    body += &pages::block_charts(&blocks);
+    let (rounds, total) = pages::rounds_table(&s, 1, 10).await?;
+    body += &format!(r#"<h2>Recent rounds</h2>{rounds}<p><a href="/rounds">all {total} rounds →</a> · <a href="/blocks">blocks, found and lost →</a></p>"#);
+    let transfers = activity::transfers(&s, None).await?;
+    let pn = page_number(&q, transfers.len(), PER_PAGE)?;
+    let now = now_ms();
+    body += r#"<h2 id="payouts-title">Payouts</h2><table id="payouts"><tr><th>when</th><th>transaction</th><th>wallet</th><th>amount</th><th>kind</th></tr>"#;
+    for (w, x) in transfers.iter().skip((pn - 1) * PER_PAGE).take(PER_PAGE) {
         body += &format!(
-            "<tr><td>{}</td><td title=\"{} base units, of which {} bonus\">{} TREZ</td><td title=\"{} base units\">{} TREZ</td><td>{}</td><td><code>{}…</code></td><td>{}</td></tr>",
-            r.block_count,
-            r.reward,
-            r.bonus,
-            tokens(r.reward),
-            r.fee,
-            tokens(r.fee),
-            r.leaf_count,
-            &hex::encode(r.leaves_root)[..16],
-            esc(r.status.as_str())
-        );
-    }
-    body += "</table><h2>Payouts</h2><table id=\"payouts\"><tr><th>transaction</th><th>wallet</th><th>amount</th><th>kind</th></tr>";
-    for p in s.ledger.payouts().await.map_err(internal)?.iter().rev().take(100) {
-        let w = Pubkey::new_from_array(p.wallet);
-        body += &format!(
-            r#"<tr><td>{}</td><td><a href="/miner/{w}"><code>{w}</code></a></td><td title="{} base units">{} TREZ</td><td>{}</td></tr>"#,
-            tx_link(&p.signature, &cluster),
-            p.amount,
-            tokens(p.amount),
-            p.kind.as_str()
+            r#"<tr><td>{}</td><td>{}</td><td><a href="/miner/{w}"><code>{w}</code></a></td><td data-base="{}" title="{} base units">{} TREZ</td><td>{}</td></tr>"#,
+            when(x.created_ms, now),
+            tx_link(&x.signature, &cluster),
+            x.amount,
+            x.amount,
+            tokens(x.amount),
+            x.kind.as_str()
         );
     }
     body += "</table>";
+    body += &pager("/", pn, transfers.len(), PER_PAGE);
     Ok(page("TREZ pool", &body))
 }
 
-/// `/miner?wallet=…` redirects to `/miner/{wallet}`.
-pub async fn miner_query(axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>) -> axum::response::Redirect {
-    let w = q.get("wallet").map(|w| w.trim().to_string()).unwrap_or_default();
-    axum::response::Redirect::to(&format!("/miner/{}", esc(&w)))
+/// `/miner?wallet=…` (the search box): redirects to `/miner/{wallet}`; 400 with the reason for an input that
+/// is not a wallet address.
+pub async fn miner_query(Query(q): Query<HashMap<String, String>>) -> Result<axum::response::Redirect, PageError> {
+    let w = wallet(q.get("wallet").map(String::as_str).unwrap_or(""))?;
+    Ok(axum::response::Redirect::to(&format!("/miner/{w}")))
 }
 
-/// `/miner/{wallet}`: one miner.
-pub async fn miner(State(s): State<ApiState>, Path(wallet): Path<String>) -> Result<Html<String>, ApiError> {
-    let w: Pubkey = wallet.parse().map_err(|_| ApiError(axum::http::StatusCode::BAD_REQUEST, format!("not a wallet address: {wallet}")))?;
+/// `/miner/{wallet}?page=N`: one miner: balance, hashrate, workers, charts, credits per round (paginated),
+/// payouts.
+pub async fn miner(State(s): State<ApiState>, Path(w): Path<String>, Query(q): Query<HashMap<String, String>>) -> Result<Html<String>, PageError> {
+    let w = wallet(&w)?;
+    let cluster = s.shared.config.server.explorer_cluster.clone();
     let act = s.ledger.miner_activity(w.to_bytes(), HASHRATE_WINDOW_SECS).await.map_err(internal)?;
     let m = s.pc.members(&[w]).await.map_err(internal)?.pop().flatten();
+    let pool = s.pc.pool_account().await.map_err(internal)?;
     let workers: Vec<String> = act.workers.iter().map(|x| esc(x)).collect();
     // Rejects by reason since the relayer started (in memory, as `/api/miners/{wallet}`).
     let rejected = s.shared.stats.rejected_for(&w.to_bytes());
@@ -151,37 +132,87 @@ pub async fn miner(State(s): State<ApiState>, Path(wallet): Path<String>) -> Res
         .filter(|r| rejected[**r as usize] > 0)
         .map(|r| format!("{}: {}", r.as_str(), rejected[*r as usize]))
         .collect();
-    let body = format!(
-        r#"<p><a href="/">← pool</a></p><table id="miner">
+    let pending = m.as_ref().map(|m| m.pending()).transpose().map_err(|e| internal(format!("member account: {e}")))?.unwrap_or(0);
+    let now = now_ms();
+    let mut body = format!(
+        r#"<table id="miner">
 <tr><th>wallet</th><td><code>{w}</code></td></tr>
 <tr><th>hashrate</th><td id="hashrate" data-base="{hr_raw}" title="{hr_raw:.0} H/s">{hr}</td><td>shares of the last 10 min{span}</td></tr>
 <tr><th>shares accepted</th><td id="shares_accepted">{shares}</td></tr>
+<tr><th>last share</th><td id="last_share">{last}</td></tr>
 <tr><th>shares rejected</th><td id="shares_rejected">{rejected_total}</td><td id="rejected_reasons">{reasons}</td></tr>
 <tr><th>credited</th>{credited}</tr>
 <tr><th>paid</th>{paid}</tr>
 <tr><th>pending</th>{pending}</tr>
+<tr><th>claimable now</th>{claimable}<td>any amount, with <code>trez-miner claim</code>; paid automatically from {min} TREZ</td></tr>
 <tr><th>workers</th><td id="workers">{workers}</td></tr>
 </table>"#,
         hr_raw = act.recent_work / act.recent_secs,
         hr = units::hashrate(act.recent_work / act.recent_secs),
         span = if act.recent_secs < HASHRATE_WINDOW_SECS as f64 { format!(" (the {} they cover)", units::duration(act.recent_secs as u64)) } else { String::new() },
         shares = act.shares,
+        last = act.last_share_ms.map(|ms| when(ms, now)).unwrap_or_else(|| "never".into()),
         rejected_total = rejected.iter().sum::<u64>(),
         reasons = esc(&reasons.join(", ")),
         credited = units::amount_cell("credited", m.as_ref().map(|m| m.credited).unwrap_or(0), DECIMALS),
         paid = units::amount_cell("paid", m.as_ref().map(|m| m.paid).unwrap_or(0), DECIMALS),
-        pending = units::amount_cell("pending", m.as_ref().map(|m| m.pending()).transpose().map_err(|e| internal(format!("member account: {e}")))?.unwrap_or(0), DECIMALS),
+        pending = units::amount_cell("pending", pending, DECIMALS),
+        claimable = units::amount_cell("claimable", pending, DECIMALS),
+        min = tokens(pool.min_payout),
         workers = workers.join(", "),
     );
-    let body = body + &charts(&s, Some(w.to_bytes()), "Miner").await?;
-    Ok(page("TREZ pool: miner", &body))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn escapes_markup() {
-        assert_eq!(super::esc(r#"<script>alert('x')</script>&"#), "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;");
-        assert_eq!(super::tokens(1_234_567), "1.234567");
+    body += &charts(&s, Some(w.to_bytes()), "Miner", false).await?;
+    // Workers over the last 24 h: a row and a hashrate chart each (the first 8 charted).
+    let (_, range_secs, bucket) = activity::series_range(&[("range".to_string(), "24h".to_string())].into_iter().collect())?;
+    let since = now - range_secs * 1000;
+    let ws = s.ledger.worker_series(w.to_bytes(), since - since % (bucket * 1000), bucket * 1000).await.map_err(internal)?;
+    body += r#"<h2>Workers, last 24 h</h2><table id="worker_table"><tr><th>worker</th><th>hashrate (24 h average)</th><th>shares</th><th>last share</th></tr>"#;
+    let mut worker_charts = String::new();
+    for (i, x) in ws.iter().enumerate() {
+        let work: f64 = x.points.iter().map(|p| p.work).sum();
+        let hr = work / range_secs as f64;
+        body += &format!(
+            r#"<tr><td>{}</td><td data-base="{hr}">{}</td><td>{}</td><td>{}</td></tr>"#,
+            esc(&x.worker),
+            units::hashrate(hr),
+            x.points.iter().map(|p| p.shares).sum::<u64>(),
+            when(x.last_share_ms, now)
+        );
+        if i < 8 {
+            let pts: Vec<(i64, f64)> = x.points.iter().map(|p| (p.t_ms, p.work / bucket as f64)).collect();
+            worker_charts += &units::time_chart(&format!("{} hashrate", x.worker), &pts, since, now, "−24 h", units::hashrate);
+        }
     }
+    body += &format!(r#"</table><div class="charts">{worker_charts}</div><p class="note">One point per 15 min (<a href="/api/miners/{w}/workers?range=24h">data</a>).</p>"#);
+    // Credits per round: a chart of the newest 100 and a paginated table.
+    let credits = activity::credits(&s, &w).await?;
+    let pts: Vec<(i64, f64)> = credits.iter().take(100).rev().map(|c| (c.block_count as i64, c.amount as f64 / 10f64.powi(DECIMALS as i32))).collect();
+    body += &format!(r#"<h2>Credits per round</h2>{}"#, units::line_chart("TREZ credited per round (by block)", &pts, |v| format!("{v:.2} TREZ")));
+    let pn = page_number(&q, credits.len(), PER_PAGE)?;
+    body += r#"<table id="credits"><tr><th>block</th><th>shares</th><th>amount</th><th>round</th><th>proof</th></tr>"#;
+    for c in credits.iter().skip((pn - 1) * PER_PAGE).take(PER_PAGE) {
+        body += &format!(
+            r#"<tr><td><a href="/round/{bc}">{bc}</a></td><td>{}</td><td data-base="{a}" title="{a} base units">{} TREZ</td><td>{}</td><td><a href="/api/rounds/{bc}/proof/{w}" download="round-{bc}-{w}.json">proof</a></td></tr>"#,
+            c.shares,
+            tokens(c.amount),
+            c.round_status.map(|r| r.to_string()).unwrap_or_default(),
+            bc = c.block_count,
+            a = c.amount,
+        );
+    }
+    body += "</table>";
+    body += &pager(&format!("/miner/{w}"), pn, credits.len(), PER_PAGE);
+    body += r#"<h2>Payouts</h2><table id="miner_payouts"><tr><th>when</th><th>transaction</th><th>amount</th><th>kind</th></tr>"#;
+    for (_, x) in activity::transfers(&s, Some(&w)).await?.iter().take(100) {
+        body += &format!(
+            r#"<tr><td>{}</td><td>{}</td><td data-base="{a}" title="{a} base units">{} TREZ</td><td>{}</td></tr>"#,
+            when(x.created_ms, now),
+            tx_link(&x.signature, &cluster),
+            tokens(x.amount),
+            x.kind.as_str(),
+            a = x.amount,
+        );
+    }
+    body += &format!(r#"</table><p class="note">The newest 100 (<a href="/api/miners/{w}/payouts">all</a>).</p>"#);
+    Ok(page("Miner", &body))
 }

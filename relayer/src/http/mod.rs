@@ -9,15 +9,19 @@
 //! | `GET /api/payouts` | payout transfers with signatures |
 //! | `GET /api/export` | the whole published record the `audit` command checks |
 //! | `GET /api/series?range=1h\|24h[&wallet=W]` | shares, work and hashrate per 60 s (1 h) or 900 s (24 h) bucket, pool or one wallet |
+//! | `GET /api/blocks`, `/api/blocks/series`, `/api/leaderboard`, `/api/miners/{wallet}/workers\|rounds\|payouts` | the dashboard's views ([`activity`]) |
 //! | `GET /metrics` | Prometheus text |
-//! | `GET /`, `GET /miner/{wallet}` | the HTML dashboard ([`dashboard`]): amounts in TREZ (base units in `data-base`), hashrates with SI prefixes, the last hour as inline SVG charts |
+//! | `GET /`, `/miner/{wallet}`, `/rounds`, `/round/{n}`, `/blocks`, `/leaderboard` | the HTML dashboard ([`dashboard`], [`pages`]): amounts in TREZ (base units in `data-base`), hashrates with SI prefixes, times in UTC and "ago", inline SVG charts, 50 rows a page (`?page=N`) |
 //!
 //! Amounts are base units; difficulties bits; hashrates hashes per second (share work of the last 10
 //! minutes over the seconds those shares cover).
 
+mod activity;
 mod api;
 mod dashboard;
+mod layout;
 mod metrics;
+mod pages;
 mod state;
 mod units;
 
@@ -38,9 +42,19 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/payouts", get(api::payouts))
         .route("/api/export", get(api::export_all))
         .route("/api/series", get(api::series))
+        .route("/api/blocks", get(activity::blocks_json))
+        .route("/api/blocks/series", get(activity::blocks_series))
+        .route("/api/leaderboard", get(activity::leaderboard_json))
+        .route("/api/miners/{wallet}/workers", get(activity::workers_json))
+        .route("/api/miners/{wallet}/rounds", get(activity::credits_json))
+        .route("/api/miners/{wallet}/payouts", get(activity::transfers_json))
         .route("/metrics", get(metrics::metrics))
         .route("/", get(dashboard::index))
         .route("/miner", get(dashboard::miner_query))
         .route("/miner/{wallet}", get(dashboard::miner))
+        .route("/rounds", get(pages::rounds))
+        .route("/round/{n}", get(pages::round))
+        .route("/blocks", get(pages::blocks))
+        .route("/leaderboard", get(pages::leaderboard))
         .with_state(state)
 }

@@ -2,7 +2,7 @@
 //! in a `data-base` attribute and the tooltip), hashrates with SI prefixes, durations, and charts as inline
 //! SVG (no scripts, no external assets).
 
-use super::dashboard::esc;
+use super::layout::esc;
 
 /// `base_units` with `decimals` decimals, trailing zeros trimmed: (50_000_000, 6) → "50", (1_500_000, 6) →
 /// "1.5", (7, 6) → "0.000007".
@@ -57,35 +57,53 @@ pub fn amount_cell(id: &str, base_units: u64, decimals: u8) -> String {
     format!(r#"<td id="{id}" data-base="{base_units}" title="{base_units} base units">{} TREZ</td>"#, tokens(base_units, decimals))
 }
 
-/// A line chart of `points` (x: unix ms, y: value) as inline SVG, `fmt` labelling the y axis maximum. Each
-/// point is a `<circle class="pt">` carrying its values in `data-t` and `data-v`, so a test (or a screen
-/// reader, through the title) can read the data back. An empty series draws "no data yet".
+/// A line chart of `points` (x: unix ms or another ordinal, y: value) over the points' own x range, `fmt`
+/// labelling the y axis maximum. See [`chart`].
 pub fn line_chart(title: &str, points: &[(i64, f64)], fmt: impl Fn(f64) -> String) -> String {
+    let t0 = points.iter().map(|p| p.0).min().unwrap_or(0);
+    let t1 = points.iter().map(|p| p.0).max().unwrap_or(0);
+    chart(title, points, (t0, t1), ("", ""), fmt)
+}
+
+/// A chart of the time span `from_ms..to_ms` (the x axis labelled "−1 h" … "now" by `span`), so a young
+/// series sits at its place in time rather than across the whole width.
+pub fn time_chart(title: &str, points: &[(i64, f64)], from_ms: i64, to_ms: i64, span: &str, fmt: impl Fn(f64) -> String) -> String {
+    chart(title, points, (from_ms, to_ms), (span, "now"), fmt)
+}
+
+/// A line chart as inline SVG over the x `domain`, with `x_labels` under its two ends. Each point is a
+/// `<circle class="pt">` carrying its values in `data-t` and `data-v`, so a test (or a screen reader, through
+/// the title) can read the data back. An empty series draws "no data yet".
+pub fn chart(title: &str, points: &[(i64, f64)], domain: (i64, i64), x_labels: (&str, &str), fmt: impl Fn(f64) -> String) -> String {
     const W: f64 = 640.0;
-    const H: f64 = 160.0;
+    const H: f64 = 170.0;
     const PAD: f64 = 28.0;
     let label = esc(title);
     if points.is_empty() {
         return format!(r#"<figure class="chart"><figcaption>{label}</figcaption><p>no data yet</p></figure>"#);
     }
-    let (t0, t1) = (points.iter().map(|p| p.0).min().unwrap_or(0), points.iter().map(|p| p.0).max().unwrap_or(0));
+    let (t0, t1) = domain;
     let vmax = points.iter().map(|p| p.1).fold(0.0, f64::max).max(f64::MIN_POSITIVE);
-    let x = |t: i64| PAD + (W - 2.0 * PAD) * if t1 > t0 { (t - t0) as f64 / (t1 - t0) as f64 } else { 0.5 };
+    let x = |t: i64| PAD + (W - 2.0 * PAD) * if t1 > t0 { ((t - t0) as f64 / (t1 - t0) as f64).clamp(0.0, 1.0) } else { 0.5 };
     let y = |v: f64| H - PAD - (H - 2.0 * PAD) * (v / vmax);
     let line: Vec<String> = points.iter().map(|(t, v)| format!("{:.1},{:.1}", x(*t), y(*v))).collect();
     let dots: String = points
         .iter()
-        .map(|(t, v)| format!(r#"<circle class="pt" cx="{:.1}" cy="{:.1}" r="2.5" data-t="{t}" data-v="{v}"><title>{}</title></circle>"#, x(*t), y(*v), esc(&fmt(*v))))
+        .map(|(t, v)| format!(r#"<circle class="pt" cx="{:.1}" cy="{:.1}" r="3" data-t="{t}" data-v="{v}"><title>{}</title></circle>"#, x(*t), y(*v), esc(&fmt(*v))))
         .collect();
     format!(
         r##"<figure class="chart"><figcaption>{label}</figcaption><svg viewBox="0 0 {W} {H}" role="img" aria-label="{label}: {n} points, up to {max}">
-<line x1="{PAD}" y1="{b}" x2="{r}" y2="{b}" stroke="#999"/><text x="2" y="{top}" font-size="11">{max}</text><text x="2" y="{b}" font-size="11">0</text>
+<line x1="{PAD}" y1="{b}" x2="{r}" y2="{b}" stroke="#999"/><line x1="{PAD}" y1="{PAD}" x2="{r}" y2="{PAD}" stroke="#eee"/><text x="2" y="{top}" font-size="12">{max}</text><text x="2" y="{b}" font-size="12">0</text>
+<text x="{PAD}" y="{xl}" font-size="12">{l0}</text><text x="{r}" y="{xl}" font-size="12" text-anchor="end">{l1}</text>
 <polyline fill="none" stroke="#2a6fdb" stroke-width="2" points="{line}"/>{dots}</svg></figure>"##,
         n = points.len(),
         max = esc(&fmt(vmax)),
         b = H - PAD,
         r = W - PAD,
-        top = PAD,
+        top = PAD - 4.0,
+        xl = H - 8.0,
+        l0 = esc(x_labels.0),
+        l1 = esc(x_labels.1),
         line = line.join(" "),
     )
 }
@@ -118,5 +136,8 @@ mod tests {
         assert!(svg.contains("a&lt;b") && !svg.contains("a<b"));
         assert!(svg.contains(r#"data-v="3""#));
         assert!(line_chart("x", &[], hashrate).contains("no data yet"));
+        // On a time axis a point sits at its time: the newest at the right end, one of the first minute left.
+        let svg = time_chart("t", &[(3_540_000, 1.0)], 0, 3_600_000, "−1 h", hashrate);
+        assert!(svg.contains(r#"cx="602.3""#) && svg.contains("−1 h") && svg.contains(">now<"), "{svg}");
     }
 }
