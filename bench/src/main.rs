@@ -5,9 +5,11 @@
 //! cargo run --locked -p trez-bench -- all            # everything (about 2 minutes)
 //! cargo run --locked -p trez-bench -- miner|relayer|solution|onchain|attribution
 //! cargo run --locked -p trez-bench -- soak --minutes 60   # issue 22: memory, fds, threads, ledger over time
+//! cargo run --locked -p trez-bench -- dashboard           # issue 21: page times with 1 000 000 shares
 //! ```
 
 mod attribution;
+mod dashboard;
 mod miner;
 mod onchain;
 mod relayer;
@@ -46,6 +48,8 @@ enum Cmd {
     /// their memory, descriptors, threads, ledger and log after warm-up, then audit (needs both binaries built
     /// in the same profile: `cargo build --locked --bins`).
     Soak(soak::Args),
+    /// Dashboard page times with a ledger of a million shares vs a small ledger (issue 21).
+    Dashboard(dashboard::Args),
     /// Largest payout / credit_batch per transaction (legacy and v0 + lookup table); transactions per round.
     Onchain,
     /// (Child process) the relayer's share server on a synthetic template.
@@ -71,6 +75,8 @@ struct Results {
     attribution: Option<attribution::AttributionResults>,
     #[serde(skip_serializing_if = "Option::is_none")]
     soak: Option<Vec<trez_localnet::soak::SoakReport>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dashboard: Option<dashboard::DashboardResults>,
 }
 
 #[derive(Serialize, Default)]
@@ -115,6 +121,7 @@ fn main() -> Result<()> {
         Cmd::Onchain => r.onchain = Some(onchain::run()?),
         Cmd::Attribution => r.attribution = Some(attribution::run()?),
         Cmd::Soak(args) => r.soak = Some(soak::run(&args)?),
+        Cmd::Dashboard(args) => r.dashboard = Some(dashboard::run(&args)?),
         Cmd::ServeRelayer(_) | Cmd::ServeEcho => {}
     }
     if let Some(dir) = cli.json.parent() {

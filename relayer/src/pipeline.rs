@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::jobs::JobSource;
 use crate::ledger::Ledger;
 use crate::poolchain::PoolChain;
-use crate::tasks::{leader, payouts, retention, settler, submitter, watcher};
+use crate::tasks::{leader, payouts, retention, rollup, settler, submitter, watcher};
 use crate::server::{self, Shared};
 
 /// A running relayer.
@@ -52,6 +52,7 @@ impl Pipeline {
             tokio::spawn(settler::settle(pc.clone(), ledger.clone(), lead.clone(), cancel.clone())),
             tokio::spawn(payouts::payouts(pc.clone(), ledger.clone(), lead.clone(), cancel.clone())),
             tokio::spawn(retention::retain(ledger.clone(), lead.clone(), retention_days, cancel.clone())),
+            tokio::spawn(rollup::roll(ledger.clone(), lead.clone(), cancel.clone())),
         ];
         let api_addr = match api {
             Some(l) => {

@@ -6,7 +6,7 @@
 //! |---|---|---|
 //! | `GET /api/blocks?page=N` | solutions newest first, 50 a page: found, landed or lost (reason), time to land, time since the previous landed block, network bits, reward | one row per solution |
 //! | `GET /api/blocks/series?range=24h` | solutions found per hour: landed and lost | 3 600 s |
-//! | `GET /api/leaderboard` | top 25 wallets by 24 h average hashrate (rollup) and by credited (credited rounds) | 24 h |
+//! | `GET /api/leaderboard` | top 25 wallets by average hashrate since the start of the hour 24 h ago (rollup `wallet_hours`) and by credited (credited rounds) | 3 600 s |
 //! | `GET /api/miners/{wallet}/workers?range=1h\|24h` | each worker's shares, work and hashrate, last share | 60 s / 900 s |
 //! | `GET /api/miners/{wallet}/rounds?page=N` | the wallet's leaf in each round, newest first, 50 a page | one row per round |
 //! | `GET /api/miners/{wallet}/payouts` | transfers to the wallet, newest first | one row per transfer |
@@ -118,7 +118,8 @@ pub(super) async fn blocks_series(State(s): State<ApiState>, Query(q): Query<Has
 #[derive(Clone, Debug, Serialize)]
 pub struct ByHashrate {
     pub wallet: String,
-    /// Average over the 24 h (work ÷ 86 400 s), H/s.
+    /// Average over the span read: work since the start of the hour 24 h ago ÷ the seconds from then to now
+    /// (24 to 25 h), H/s.
     pub hashrate: f64,
     pub shares: u64,
     pub last_share_ms: i64,
@@ -142,15 +143,18 @@ pub struct Leaderboard {
 }
 
 pub async fn leaderboard(s: &ApiState) -> Result<Leaderboard, ApiError> {
-    let since = now_ms() - 86_400_000;
-    let work = s.ledger.work_by_wallet(since - since % 60_000).await.map_err(internal)?;
+    let now = now_ms();
+    let since = now - 86_400_000;
+    let since = since - since % 3_600_000;
+    let secs = (now - since) as f64 / 1000.0;
+    let work = s.ledger.work_by_wallet(since).await.map_err(internal)?;
     let credits = s.ledger.credited_by_wallet().await.map_err(internal)?;
     Ok(Leaderboard {
         range: "24h",
         by_hashrate: work
             .into_iter()
             .take(TOP)
-            .map(|w| ByHashrate { wallet: Pubkey::new_from_array(w.wallet).to_string(), hashrate: w.work / 86_400.0, shares: w.shares, last_share_ms: w.last_share_ms })
+            .map(|w| ByHashrate { wallet: Pubkey::new_from_array(w.wallet).to_string(), hashrate: w.work / secs, shares: w.shares, last_share_ms: w.last_share_ms })
             .collect(),
         by_credited: credits.into_iter().take(TOP).map(|c| ByCredited { wallet: Pubkey::new_from_array(c.wallet).to_string(), credited: c.credited, rounds: c.rounds }).collect(),
     })

@@ -191,7 +191,7 @@ pub async fn blocks(State(s): State<ApiState>, Query(q): Query<HashMap<String, S
 pub async fn leaderboard(State(s): State<ApiState>) -> Result<Html<String>, PageError> {
     let b = activity::leaderboard(&s).await?;
     let now = now_ms();
-    let mut body = String::from(r#"<h2>By hashrate, last 24 h</h2><p class="note">Average over 24 h: Σ 2^share_bits ÷ 86 400 s (<a href="/api/leaderboard">data</a>).</p><table id="by_hashrate"><tr><th>#</th><th>miner</th><th>hashrate</th><th>shares</th><th>last share</th></tr>"#);
+    let mut body = String::from(r#"<h2>By hashrate, last 24 h</h2><p class="note">Average since the start of the hour 24 h ago: Σ 2^share_bits ÷ the seconds since then (<a href="/api/leaderboard">data</a>).</p><table id="by_hashrate"><tr><th>#</th><th>miner</th><th>hashrate</th><th>shares</th><th>last share</th></tr>"#);
     for (i, r) in b.by_hashrate.iter().enumerate() {
         let key: Pubkey = r.wallet.parse().unwrap_or_default();
         body += &format!(

@@ -146,15 +146,21 @@ pub trait Ledger: Send + Sync + 'static {
     /// Pool hashrate estimate over the last `window_secs` (Σ 2^bits per second of the span the shares
     /// cover, hashes/s) and the number of distinct wallets among those shares.
     async fn recent_work(&self, window_secs: i64) -> Result<(f64, u64), LedgerError>;
+    /// Fold the shares accepted before `until_ms` (rounded down to the minute) that are not folded yet into
+    /// the rollups (`share_minutes`, `pool_minutes`, `wallet_hours`) and move the watermark there, in one
+    /// transaction: each share is counted once. Idempotent; a watermark already past `until_ms` changes
+    /// nothing.
+    async fn roll_up(&self, until_ms: i64) -> Result<(), LedgerError>;
     /// Shares since `since_ms` in buckets of `bucket_ms` (bucket start = `created_ms − created_ms mod
     /// bucket_ms`; `bucket_ms` a multiple of 60 000 and `since_ms` of the bucket), of one wallet or of the
-    /// pool, oldest first; empty buckets left out. Read from the per-minute rollup `share_minutes` (migration
-    /// 0008 / PostgreSQL 0006), never from the shares.
+    /// pool, oldest first; empty buckets left out. Read from the rollups plus the shares not folded yet (the
+    /// `*_live` views of migration 0008 / PostgreSQL 0006), never by scanning the shares.
     async fn share_series(&self, wallet: Option<[u8; 32]>, since_ms: i64, bucket_ms: i64) -> Result<Vec<SeriesPoint>, LedgerError>;
     /// One wallet's shares since `since_ms` per worker, in buckets as [`Ledger::share_series`], workers by
     /// name (at most 100), from the rollup.
     async fn worker_series(&self, wallet: [u8; 32], since_ms: i64, bucket_ms: i64) -> Result<Vec<WorkerSeries>, LedgerError>;
-    /// Every wallet's shares and work since `since_ms` (whole minutes, from the rollup), most work first.
+    /// Every wallet's shares and work since `since_ms` (whole hours from `since_ms`, a multiple of 3 600 000:
+    /// the rollup `wallet_hours`), most work first.
     async fn work_by_wallet(&self, since_ms: i64) -> Result<Vec<WalletWork>, LedgerError>;
     /// Every wallet's credits over the rounds marked credited (Σ leaf amounts), most credited first.
     async fn credited_by_wallet(&self) -> Result<Vec<WalletCredit>, LedgerError>;
@@ -165,7 +171,7 @@ pub trait Ledger: Send + Sync + 'static {
 
     /// Delete shares created before `before_ms` that no stored round's window holds and no unsettled
     /// solution may still need (the published record keeps every window share), and the rollup's minutes
-    /// that end by `before_ms`. Returns how many shares were deleted.
+    /// and hours that end by `before_ms`. Returns how many shares were deleted.
     async fn prune_shares(&self, before_ms: i64) -> Result<u64, LedgerError>;
 
     // Several relayers.

@@ -5,11 +5,13 @@
 //! - [`settler`]: PPLNS settlement of confirmed rounds (`begin_credit`, `credit_batch`), exactly once;
 //! - [`payouts`]: the payout crank and the import of landed transfers to members;
 //! - [`retention`]: hourly pruning of shares past `[ledger] retention_days` (window shares are kept);
-//! - [`leader`]: the leader lease; settler, payouts and retention run only on the relayer that leads.
+//! - [`rollup`]: every 30 s, the dashboard's per-minute and per-hour share rollups;
+//! - [`leader`]: the leader lease; settler, payouts, retention and rollups run only on the relayer that leads.
 
 pub mod leader;
 pub mod payouts;
 pub mod retention;
+pub mod rollup;
 pub mod settler;
 pub mod submitter;
 pub mod watcher;

@@ -1,5 +1,5 @@
 //! The dashboard's reads on PostgreSQL ([`crate::ledger::Ledger`]'s activity methods) and retention: the
-//! per-minute rollup `share_minutes` (migration 0006) for everything over time, the shares themselves only
+//! rollups (migration 0006: `share_minutes`, `pool_minutes`, `wallet_hours`) for everything over time, the shares themselves only
 //! for the last minutes' hashrate. Grouped in the database.
 
 use super::queries::{blob32, weight};
@@ -11,10 +11,10 @@ use crate::pplns::Leaf;
 pub(super) async fn miner_activity(db: &Postgres, wallet: [u8; 32], window_secs: i64) -> Result<MinerActivity, LedgerError> {
     let c = db.pool.get().await?;
     let w = wallet.as_slice();
-    let r = c.query_one("SELECT sum(shares)::BIGINT, max(last_ms) FROM share_minutes WHERE wallet = $1", &[&w]).await?;
+    let r = c.query_one("SELECT sum(shares)::BIGINT, max(last_ms) FROM share_minutes_live WHERE wallet = $1", &[&w]).await?;
     let (shares, last): (Option<i64>, Option<i64>) = (r.get(0), r.get(1));
     let workers: Vec<String> =
-        c.query("SELECT DISTINCT worker FROM share_minutes WHERE wallet = $1 ORDER BY worker LIMIT 100", &[&w]).await?.iter().map(|r| r.get(0)).collect();
+        c.query("SELECT DISTINCT worker FROM share_minutes_live WHERE wallet = $1 ORDER BY worker LIMIT 100", &[&w]).await?.iter().map(|r| r.get(0)).collect();
     let now = now_ms();
     let since = now - window_secs * 1000;
     let (mut recent_work, mut oldest) = (0f64, i64::MAX);
@@ -33,12 +33,12 @@ pub(super) async fn share_series(db: &Postgres, wallet: Option<[u8; 32]>, since_
     let rows = match wallet {
         Some(w) => {
             c.query(
-                "SELECT minute_ms - minute_ms % $2, bits, sum(shares)::BIGINT FROM share_minutes WHERE wallet = $3 AND minute_ms >= $1 GROUP BY 1, 2 ORDER BY 1",
+                "SELECT minute_ms - minute_ms % $2, bits, sum(shares)::BIGINT FROM share_minutes_live WHERE wallet = $3 AND minute_ms >= $1 GROUP BY 1, 2 ORDER BY 1",
                 &[&since_ms, &b, &w.as_slice()],
             )
             .await?
         }
-        None => c.query("SELECT minute_ms - minute_ms % $2, bits, sum(shares)::BIGINT FROM share_minutes WHERE minute_ms >= $1 GROUP BY 1, 2 ORDER BY 1", &[&since_ms, &b]).await?,
+        None => c.query("SELECT minute_ms - minute_ms % $2, bits, sum(shares)::BIGINT FROM pool_minutes_live WHERE minute_ms >= $1 GROUP BY 1, 2 ORDER BY 1", &[&since_ms, &b]).await?,
     };
     Ok(fold_series(rows.iter().map(|r| (r.get::<_, i64>(0), r.get::<_, i32>(1) as u32, r.get::<_, i64>(2)))))
 }
@@ -48,7 +48,7 @@ pub(super) async fn worker_series(db: &Postgres, wallet: [u8; 32], since_ms: i64
     let b = bucket_ms.max(60_000);
     let rows = c
         .query(
-            "SELECT worker, minute_ms - minute_ms % $2, bits, sum(shares)::BIGINT, max(last_ms) FROM share_minutes
+            "SELECT worker, minute_ms - minute_ms % $2, bits, sum(shares)::BIGINT, max(last_ms) FROM share_minutes_live
               WHERE wallet = $3 AND minute_ms >= $1 GROUP BY 1, 2, 3 ORDER BY 1, 2",
             &[&since_ms, &b, &wallet.as_slice()],
         )
@@ -58,7 +58,7 @@ pub(super) async fn worker_series(db: &Postgres, wallet: [u8; 32], since_ms: i64
 
 pub(super) async fn work_by_wallet(db: &Postgres, since_ms: i64) -> Result<Vec<WalletWork>, LedgerError> {
     let c = db.pool.get().await?;
-    let rows = c.query("SELECT wallet, bits, sum(shares)::BIGINT, max(last_ms) FROM share_minutes WHERE minute_ms >= $1 GROUP BY 1, 2", &[&since_ms]).await?;
+    let rows = c.query("SELECT wallet, bits, sum(shares)::BIGINT, max(last_ms) FROM wallet_hours_live WHERE hour_ms >= $1 GROUP BY 1, 2", &[&since_ms]).await?;
     let rows = rows.iter().map(|r| Ok((blob32(r, "wallet", &"share_minutes")?, r.get::<_, i32>(1) as u32, r.get(2), r.get(3)))).collect::<Result<Vec<_>, LedgerError>>()?;
     Ok(fold_wallet_work(rows))
 }
@@ -103,5 +103,25 @@ pub(super) async fn prune_shares(db: &Postgres, before_ms: i64) -> Result<u64, L
         )
         .await?;
     c.execute("DELETE FROM share_minutes WHERE minute_ms + 60000 <= $1", &[&before_ms]).await?;
+    c.execute("DELETE FROM pool_minutes WHERE minute_ms + 60000 <= $1", &[&before_ms]).await?;
+    c.execute("DELETE FROM wallet_hours WHERE hour_ms + 3600000 <= $1", &[&before_ms]).await?;
     Ok(n)
+}
+
+/// See [`crate::ledger::Ledger::roll_up`]: the same statements as SQLite's, under a lock on the watermark row
+/// (two relayers rolling up at once take turns; the second finds nothing left).
+pub(super) async fn roll_up(db: &Postgres, until_ms: i64) -> Result<(), LedgerError> {
+    let to = until_ms - until_ms.rem_euclid(60_000);
+    let mut c = db.pool.get().await?;
+    let tx = c.transaction().await?;
+    let from: i64 = tx.query_opt("SELECT upto_ms FROM rollup_state WHERE id = 1 FOR UPDATE", &[]).await?.map(|r| r.get(0)).unwrap_or(0);
+    if to > from {
+        for sql in crate::ledger::sqlite::ROLL_UP {
+            let sql = sql.replace("?1", "$1").replace("?2", "$2").replace("= max(", "= greatest(");
+            tx.execute(&sql, &[&from, &to]).await?;
+        }
+        tx.execute("UPDATE rollup_state SET upto_ms = $1 WHERE id = 1", &[&to]).await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }

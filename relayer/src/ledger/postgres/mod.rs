@@ -28,7 +28,7 @@ pub const MIGRATIONS: &[(i32, &str)] = &[
     (3, include_str!("../../../../migrations/postgres/0003_lease_holder.sql")),
     (4, include_str!("../../../../migrations/postgres/0004_share_signature.sql")),
     (5, include_str!("../../../../migrations/postgres/0005_round_bonus.sql")),
-    (6, include_str!("../../../../migrations/postgres/0006_share_minutes.sql")),
+    (6, include_str!("../../../../migrations/postgres/0006_share_rollups.sql")),
 ];
 
 /// A relayer heartbeat older than this (ms, by the database server's clock) no longer vouches for the lease
@@ -46,7 +46,11 @@ const LEASE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
 
 impl From<tokio_postgres::Error> for LedgerError {
     fn from(e: tokio_postgres::Error) -> LedgerError {
-        LedgerError::Backend(e.to_string())
+        // The server's own message and SQLSTATE when there is one (`Display` alone says "db error").
+        LedgerError::Backend(match e.as_db_error() {
+            Some(d) => format!("{} (SQLSTATE {})", d.message(), d.code().code()),
+            None => e.to_string(),
+        })
     }
 }
 

@@ -345,6 +345,10 @@ impl Ledger for Postgres {
         Ok((work * 1000.0 / span_ms as f64, wallets as u64))
     }
 
+    async fn roll_up(&self, until_ms: i64) -> Result<(), LedgerError> {
+        super::dashboard::roll_up(self, until_ms).await
+    }
+
     async fn share_series(&self, wallet: Option<[u8; 32]>, since_ms: i64, bucket_ms: i64) -> Result<Vec<SeriesPoint>, LedgerError> {
         super::dashboard::share_series(self, wallet, since_ms, bucket_ms).await
     }

@@ -18,6 +18,7 @@ use super::{now_ms, LedgerError, NewShare, Recorded};
 use crate::config::LedgerConfig;
 
 mod dashboard;
+pub(crate) use dashboard::ROLL_UP;
 mod queries;
 mod rows;
 
@@ -31,7 +32,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../../../migrations/0005_round_share_index.sql")),
         M::up(include_str!("../../../../migrations/0006_share_signature.sql")),
         M::up(include_str!("../../../../migrations/0007_round_bonus.sql")),
-        M::up(include_str!("../../../../migrations/0008_share_minutes.sql")),
+        M::up(include_str!("../../../../migrations/0008_share_rollups.sql")),
     ])
 }
 

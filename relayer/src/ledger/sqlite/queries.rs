@@ -275,6 +275,10 @@ impl Ledger for Sqlite {
         .await
     }
 
+    async fn roll_up(&self, until_ms: i64) -> Result<(), LedgerError> {
+        self.call(move |c| super::dashboard::roll_up(c, until_ms)).await
+    }
+
     async fn share_series(&self, wallet: Option<[u8; 32]>, since_ms: i64, bucket_ms: i64) -> Result<Vec<SeriesPoint>, LedgerError> {
         self.read(move |c| super::dashboard::share_series(c, wallet, since_ms, bucket_ms)).await
     }
@@ -309,6 +313,8 @@ impl Ledger for Sqlite {
                 params![before_ms, SolutionStatus::Pending.as_str(), SolutionStatus::Confirmed.as_str()],
             )?;
             c.execute("DELETE FROM share_minutes WHERE minute_ms + 60000 <= ?1", [before_ms])?;
+            c.execute("DELETE FROM pool_minutes WHERE minute_ms + 60000 <= ?1", [before_ms])?;
+            c.execute("DELETE FROM wallet_hours WHERE hour_ms + 3600000 <= ?1", [before_ms])?;
             Ok(n as u64)
         })
         .await
