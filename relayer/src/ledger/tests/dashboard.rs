@@ -51,7 +51,7 @@ async fn the_rollup_feeds_series_workers_leaderboard_and_credits(u: Under) {
 
     // Fold them (twice, and from the other relayer's handle: idempotent, each share counted once): every read
     // is unchanged, now from the rollup tables. A share recorded after the watermark adds to them.
-    let until = now_ms() - crate::tasks::rollup::GRACE_MS;
+    let until = now_ms() - 120_000; // what the rollup job passes (tasks::rollup::GRACE_MS)
     l.roll_up(until).await.unwrap();
     u.second.roll_up(until).await.unwrap();
     l.roll_up(until - 60_000).await.unwrap();
