@@ -205,6 +205,14 @@ async fn api_endpoints_match_the_chain_and_the_export_audits() {
     let per_hour: serde_json::Value = get("/api/blocks/series").await.json().await.unwrap();
     assert_eq!(per_hour["points"].as_array().unwrap().iter().map(|p| p["landed"].as_u64().unwrap()).sum::<u64>(), landed as u64);
     assert!(bl.matches(r#"class="pt""#).count() >= 2, "block charts with points");
+    // Every chart on every page has data points (none says "no data yet"): the overview's 1 h and 24 h pool
+    // charts and its 3 block charts, the miner's hour, its worker and its credits per round, the blocks page's 3.
+    let overview = page("/".into()).await;
+    for (name, html, charts) in [("overview", &overview, 7), ("miner", &mine, 4), ("blocks", &bl, 3)] {
+        let figures = html.matches(r#"<figure class="chart">"#).count();
+        let drawn = html.split(r#"<figure class="chart">"#).skip(1).filter(|f| f.split("</figure>").next().unwrap().contains(r#"class="pt""#)).count();
+        assert_eq!((figures, drawn), (charts, charts), "{name}: every chart drawn with points");
+    }
 
     let rr: serde_json::Value = get(&format!("/api/rounds/{n}")).await.json().await.unwrap();
     let rp = page(format!("/round/{n}")).await;
