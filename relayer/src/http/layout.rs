@@ -37,10 +37,16 @@ pub fn account_link(key: &str, cluster: &str) -> String {
     format!(r#"<a href="https://explorer.solana.com/address/{key}?cluster={}"><code>{key}</code></a>"#, esc(cluster))
 }
 
-/// A wallet linking to its miner page, shortened for tables.
-pub fn miner_link(wallet: &[u8; 32]) -> String {
-    let w = solana_sdk::pubkey::Pubkey::new_from_array(*wallet).to_string();
-    format!(r#"<a href="/miner/{w}"><code title="{w}">{}…{}</code></a>"#, &w[..6], &w[w.len() - 4..])
+/// A wallet (base58) linking to its miner page, shortened for tables.
+pub fn miner_link(wallet: &str) -> String {
+    let w = esc(wallet);
+    let short = if w.len() > 12 && w.is_ascii() { format!("{}…{}", &w[..6], &w[w.len() - 4..]) } else { w.clone() };
+    format!(r#"<a href="/miner/{w}"><code title="{w}">{short}</code></a>"#)
+}
+
+/// [`miner_link`] for a wallet's bytes.
+pub fn miner_link_bytes(wallet: &[u8; 32]) -> String {
+    miner_link(&solana_sdk::pubkey::Pubkey::new_from_array(*wallet).to_string())
 }
 
 /// "3 min ago" for an age in seconds.
@@ -148,5 +154,8 @@ mod tests {
         assert!(p.contains(r#"href="/blocks?page=1""#) && p.contains(r#"href="/blocks?page=3""#) && p.contains("page 2 of 3"));
         assert!(esc("<a href='x'>").starts_with("&lt;a href=&#39;x&#39;&gt;"));
         assert!(wallet("nope").is_err() && wallet(" 11111111111111111111111111111111 ").is_ok());
+        assert!(miner_link("11111111111111111111111111111111").contains(r#"href="/miner/11111111111111111111111111111111""#));
+        assert!(miner_link("11111111111111111111111111111111").contains(">111111…1111</code>"));
+        assert!(miner_link("<b>").contains("&lt;b&gt;") && !miner_link("<b>").contains("<b>"));
     }
 }

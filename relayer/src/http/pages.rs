@@ -11,7 +11,7 @@ use solana_sdk::pubkey::Pubkey;
 use trez_sdk::pda;
 
 use super::activity::{self, Block, PER_PAGE};
-use super::layout::{account_link, esc, miner_link, page, page_number, pager, tokens, tx_link, when, PageError, DECIMALS};
+use super::layout::{account_link, esc, miner_link, miner_link_bytes, page, page_number, pager, tokens, tx_link, when, PageError, DECIMALS};
 use super::state::{internal, ApiError, ApiState};
 use super::units;
 use crate::ledger::{now_ms, SolutionStatus, TxKind};
@@ -87,7 +87,7 @@ pub async fn round(State(s): State<ApiState>, Path(n): Path<String>, Query(q): Q
 <tr><th>credited on-chain</th>{credited}</tr>
 </table>"#,
         found = sol.as_ref().map(|x| when(x.found_ms, now)).unwrap_or_default(),
-        finder = sol.as_ref().map(|x| miner_link(&x.wallet)).unwrap_or_default(),
+        finder = sol.as_ref().map(|x| miner_link_bytes(&x.wallet)).unwrap_or_default(),
         landed = sol.as_ref().filter(|x| x.status != SolutionStatus::Pending).map(|x| millis(x.settled_ms - x.found_ms)).unwrap_or_default(),
         reward = units::amount_cell("reward", row.reward, DECIMALS),
         bonus = units::amount_cell("bonus", row.bonus, DECIMALS),
@@ -118,7 +118,7 @@ pub async fn round(State(s): State<ApiState>, Path(n): Path<String>, Query(q): Q
         let w = Pubkey::new_from_array(l.wallet);
         body += &format!(
             r#"<tr><td>{i}</td><td>{}</td><td>{}</td><td>{}</td>{}<td><a href="/api/rounds/{n}/proof/{w}" download="round-{n}-{w}.json">proof</a></td></tr>"#,
-            miner_link(&l.wallet),
+            miner_link_bytes(&l.wallet),
             l.shares,
             l.weight,
             amount(l.amount)
@@ -139,7 +139,6 @@ pub fn blocks_table(blocks: &[Block], cluster: &str) -> String {
             (SolutionStatus::Lost, Some(r)) => format!(r#"<span class="lost">lost</span>: {}"#, esc(r)),
             (st, _) => st.to_string(),
         };
-        let key: Pubkey = b.wallet.parse().unwrap_or_default();
         t += &format!(
             "<tr><td>{link}</td><td>{status}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>{}<td>{}</td><td>{}</td></tr>",
             when(b.found_ms, now),
@@ -147,7 +146,7 @@ pub fn blocks_table(blocks: &[Block], cluster: &str) -> String {
             b.since_previous_ms.map(millis).unwrap_or_default(),
             b.network_bits.map(|x| x.to_string()).unwrap_or_default(),
             b.reward.map(amount).unwrap_or_else(|| "<td></td>".into()),
-            miner_link(&key.to_bytes()),
+            miner_link(&b.wallet),
             b.signature.as_deref().map(|sig| tx_link(sig, cluster)).unwrap_or_default(),
         );
     }
@@ -193,11 +192,10 @@ pub async fn leaderboard(State(s): State<ApiState>) -> Result<Html<String>, Page
     let now = now_ms();
     let mut body = String::from(r#"<h2>By hashrate, last 24 h</h2><p class="note">Average since the start of the hour 24 h ago: Σ 2^share_bits ÷ the seconds since then (<a href="/api/leaderboard">data</a>).</p><table id="by_hashrate"><tr><th>#</th><th>miner</th><th>hashrate</th><th>shares</th><th>last share</th></tr>"#);
     for (i, r) in b.by_hashrate.iter().enumerate() {
-        let key: Pubkey = r.wallet.parse().unwrap_or_default();
         body += &format!(
             r#"<tr><td>{}</td><td>{}</td><td data-base="{}">{}</td><td>{}</td><td>{}</td></tr>"#,
             i + 1,
-            miner_link(&key.to_bytes()),
+            miner_link(&r.wallet),
             r.hashrate,
             units::hashrate(r.hashrate),
             r.shares,
@@ -206,8 +204,7 @@ pub async fn leaderboard(State(s): State<ApiState>) -> Result<Html<String>, Page
     }
     body += r#"</table><h2>By credited</h2><table id="by_credited"><tr><th>#</th><th>miner</th><th>credited</th><th>rounds</th></tr>"#;
     for (i, r) in b.by_credited.iter().enumerate() {
-        let key: Pubkey = r.wallet.parse().unwrap_or_default();
-        body += &format!("<tr><td>{}</td><td>{}</td>{}<td>{}</td></tr>", i + 1, miner_link(&key.to_bytes()), amount(r.credited), r.rounds);
+        body += &format!("<tr><td>{}</td><td>{}</td>{}<td>{}</td></tr>", i + 1, miner_link(&r.wallet), amount(r.credited), r.rounds);
     }
     Ok(page("Leaderboard", &(body + "</table>")))
 }
