@@ -18,7 +18,6 @@ use trez_relayer::config::ChainOptions;
 use trez_relayer::ledger::RoundState;
 use trez_relayer::pipeline::Pipeline;
 use trez_relayer::poolchain::PoolChain;
-use trez_relayer::setup;
 
 #[derive(ClapArgs, Debug, Clone)]
 pub struct Args {
@@ -108,14 +107,8 @@ pub fn run(a: &Args) -> Result<DashboardResults> {
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {
         let chain = EmbeddedChain::start().await;
-        let admin = Keypair::new();
-        let relayer = Arc::new(Keypair::new());
-        chain.airdrop(&admin.pubkey(), 10_000_000_000).await?;
-        chain.airdrop(&relayer.pubkey(), 100_000_000_000).await?;
         // Network difficulty 12 bits, shares at 8: one share in 16 is a block.
-        let mint = setup::init_trez(chain.as_ref(), &admin, setup::TrezGenesis::new(12, 12, 12, 50_000_000, 60)).await?;
-        let args = trez_sdk::pool::InitializePoolArgs { relayer: relayer.pubkey(), fee_bps: 100, max_fee_bps: 500, fee_timelock_seconds: 0, min_payout: 1, strand_timeout_slots: trez_pool::constants::DEFAULT_STRAND_TIMEOUT_SLOTS };
-        let addrs = setup::init_pool(chain.as_ref(), &admin, mint, args).await?;
+        let (relayer, addrs) = crate::solution::bench_pool(&chain).await?;
         let opts = ChainOptions { poll_interval_ms: 100, payout_interval_secs: 1, ..ChainOptions::default() };
         let pc = PoolChain::connect(chain.clone() as Arc<dyn ChainClient>, relayer, addrs.pool.parse()?, opts).await?;
         let dir = tempfile::tempdir()?;

@@ -82,20 +82,24 @@ impl ChainClient for Stamping {
 
 const BLOCKS: usize = 20;
 
+/// A TREZ replica at network difficulty 12 bits and a pool on `chain` (fee 1%, payouts from 1 base unit): the
+/// relayer key (funded) and the pool's addresses. Shares at 8 bits make one share in 16 a block.
+pub async fn bench_pool(chain: &EmbeddedChain) -> Result<(Arc<Keypair>, setup::PoolAddresses)> {
+    let admin = Keypair::new();
+    let relayer = Arc::new(Keypair::new());
+    chain.airdrop(&admin.pubkey(), 10_000_000_000).await?;
+    chain.airdrop(&relayer.pubkey(), 100_000_000_000).await?;
+    let mint = setup::init_trez(chain, &admin, setup::TrezGenesis::new(12, 12, 12, 50_000_000, 60)).await?;
+    let args = trez_sdk::pool::InitializePoolArgs { relayer: relayer.pubkey(), fee_bps: 100, max_fee_bps: 500, fee_timelock_seconds: 0, min_payout: 1, strand_timeout_slots: trez_pool::constants::DEFAULT_STRAND_TIMEOUT_SLOTS };
+    Ok((relayer.clone(), setup::init_pool(chain, &admin, mint, args).await?))
+}
+
 pub fn run() -> Result<SolutionResults> {
     println!("\n== solution path (block share sent → submit_solution handed to the chain client) ==");
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {
         let chain = EmbeddedChain::start().await;
-        let admin = Keypair::new();
-        let relayer = Arc::new(Keypair::new());
-        chain.airdrop(&admin.pubkey(), 10_000_000_000).await?;
-        chain.airdrop(&relayer.pubkey(), 100_000_000_000).await?;
-        // Network difficulty 12 bits, shares at 8: one share in 16 is a block.
-        let g = setup::TrezGenesis::new(12, 12, 12, 50_000_000, 60);
-        let mint = setup::init_trez(chain.as_ref(), &admin, g).await?;
-        let args = trez_sdk::pool::InitializePoolArgs { relayer: relayer.pubkey(), fee_bps: 100, max_fee_bps: 500, fee_timelock_seconds: 0, min_payout: 1, strand_timeout_slots: trez_pool::constants::DEFAULT_STRAND_TIMEOUT_SLOTS };
-        let addrs = setup::init_pool(chain.as_ref(), &admin, mint, args).await?;
+        let (relayer, addrs) = bench_pool(&chain).await?;
         let stamping = Arc::new(Stamping { inner: chain.clone(), sent: Mutex::default() });
         let opts = ChainOptions { poll_interval_ms: 100, payout_interval_secs: 3_600, ..ChainOptions::default() };
         let pc = PoolChain::connect(stamping.clone() as Arc<dyn ChainClient>, relayer, addrs.pool.parse()?, opts).await?;
