@@ -222,8 +222,15 @@ fn spawn(bin: &Path, args: &[String], log: &Path) -> Result<tokio::process::Chil
         bail!("{} is missing: build it first (cargo build --locked --bins, same profile)", bin.display());
     }
     let log_file = std::fs::File::create(log)?;
-    tokio::process::Command::new(bin)
-        .args(args)
+    let mut cmd = tokio::process::Command::new(bin);
+    // The child gets SIGTERM when the thread that spawned it (a runtime worker, alive as long as the harness)
+    // goes, so a harness that is killed (a cancelled test run: `kill_on_drop` never runs then) leaves no
+    // relayer or localnet behind hashing a core.
+    // SAFETY: runs in the forked child before exec and only calls prctl(2), which is async-signal-safe.
+    unsafe {
+        cmd.pre_exec(|| rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::TERM)).map_err(std::io::Error::from));
+    }
+    cmd.args(args)
         .env_remove("RUST_LOG") // the binaries' default filter: what an operator gets
         .env("NO_COLOR", "1")
         .stdin(std::process::Stdio::null())
