@@ -53,31 +53,53 @@ pub struct Block {
     pub signature: Option<String>,
 }
 
+/// What the block and round views read: every stored round and every solution (oldest first), one read each.
+pub struct Record {
+    pub rounds: Vec<crate::ledger::RoundRow>,
+    pub solutions: Vec<crate::ledger::Solution>,
+}
+
+impl Record {
+    pub async fn read(s: &ApiState) -> Result<Record, ApiError> {
+        Ok(Record { rounds: s.ledger.rounds().await.map_err(internal)?, solutions: s.ledger.all_solutions().await.map_err(internal)? })
+    }
+
+    /// When each round's solution was found: solution id → unix ms.
+    pub fn found_ms(&self) -> HashMap<i64, i64> {
+        self.solutions.iter().map(|x| (x.id, x.found_ms)).collect()
+    }
+
+    /// Every solution, newest first.
+    pub fn blocks(&self) -> Vec<Block> {
+        let rounds: HashMap<u64, &crate::ledger::RoundRow> = self.rounds.iter().map(|r| (r.block_count, r)).collect();
+        let mut previous: Option<i64> = None;
+        let mut out = vec![];
+        for x in &self.solutions {
+            let landed = matches!(x.status, SolutionStatus::Confirmed | SolutionStatus::Stranded);
+            let round = rounds.get(&x.block_count).filter(|r| r.solution_id == x.id);
+            out.push(Block {
+                block_count: x.block_count,
+                status: x.status,
+                reason: x.reason.clone(),
+                wallet: Pubkey::new_from_array(x.wallet).to_string(),
+                nonce: x.nonce,
+                found_ms: x.found_ms,
+                settled_ms: (x.status != SolutionStatus::Pending).then_some(x.settled_ms),
+                time_to_land_ms: landed.then(|| x.settled_ms - x.found_ms),
+                since_previous_ms: if landed { previous.replace(x.found_ms).map(|p| x.found_ms - p) } else { None },
+                network_bits: round.map(|r| r.network_bits),
+                reward: round.map(|r| r.reward),
+                signature: x.signature.clone(),
+            });
+        }
+        out.reverse();
+        out
+    }
+}
+
 /// Every solution, newest first.
 pub async fn blocks(s: &ApiState) -> Result<Vec<Block>, ApiError> {
-    let rounds: HashMap<u64, crate::ledger::RoundRow> = s.ledger.rounds().await.map_err(internal)?.into_iter().map(|r| (r.block_count, r)).collect();
-    let mut previous: Option<i64> = None;
-    let mut out = vec![];
-    for x in s.ledger.all_solutions().await.map_err(internal)? {
-        let landed = matches!(x.status, SolutionStatus::Confirmed | SolutionStatus::Stranded);
-        let round = rounds.get(&x.block_count).filter(|r| r.solution_id == x.id);
-        out.push(Block {
-            block_count: x.block_count,
-            status: x.status,
-            reason: x.reason,
-            wallet: Pubkey::new_from_array(x.wallet).to_string(),
-            nonce: x.nonce,
-            found_ms: x.found_ms,
-            settled_ms: (x.status != SolutionStatus::Pending).then_some(x.settled_ms),
-            time_to_land_ms: landed.then(|| x.settled_ms - x.found_ms),
-            since_previous_ms: if landed { previous.replace(x.found_ms).map(|p| x.found_ms - p) } else { None },
-            network_bits: round.map(|r| r.network_bits),
-            reward: round.map(|r| r.reward),
-            signature: x.signature,
-        });
-    }
-    out.reverse();
-    Ok(out)
+    Ok(Record::read(s).await?.blocks())
 }
 
 /// `GET /api/blocks?page=N`.
@@ -164,35 +186,67 @@ pub(super) async fn leaderboard_json(State(s): State<ApiState>) -> Result<Json<L
     Ok(Json(leaderboard(&s).await?))
 }
 
-/// The `range` of a series query: (name, range s, bucket s); 400 for another.
-pub fn series_range(q: &HashMap<String, String>) -> Result<(&'static str, i64, i64), ApiError> {
-    match q.get("range").map(String::as_str).unwrap_or("1h") {
+/// A series range by name (`1h` when absent): (name, range s, bucket s); 400 for another.
+pub fn series_range(name: Option<&str>) -> Result<(&'static str, i64, i64), ApiError> {
+    match name.unwrap_or("1h") {
         "1h" => Ok(("1h", super::api::SERIES_1H.0, super::api::SERIES_1H.1)),
         "24h" => Ok(("24h", super::api::SERIES_24H.0, super::api::SERIES_24H.1)),
         other => Err(ApiError(StatusCode::BAD_REQUEST, format!("range must be 1h or 24h, not {other:?}"))),
     }
 }
 
-/// `GET /api/miners/{wallet}/workers?range=1h|24h`.
-pub(super) async fn workers_json(State(s): State<ApiState>, Path(w): Path<String>, Query(q): Query<HashMap<String, String>>) -> Result<Json<serde_json::Value>, ApiError> {
-    let w = wallet(&w)?;
-    let (range, range_secs, bucket_secs) = series_range(&q)?;
-    let since = now_ms() - range_secs * 1000;
-    let workers = s.ledger.worker_series(w.to_bytes(), since - since % (bucket_secs * 1000), bucket_secs * 1000).await.map_err(internal)?;
-    let rows: Vec<_> = workers
-        .iter()
-        .map(|x| {
-            let work: f64 = x.points.iter().map(|p| p.work).sum();
-            serde_json::json!({
-                "worker": x.worker,
-                "last_share_ms": x.last_share_ms,
-                "shares": x.points.iter().map(|p| p.shares).sum::<u64>(),
-                "hashrate": work / range_secs as f64,
-                "points": x.points.iter().map(|p| serde_json::json!({ "t_ms": p.t_ms, "shares": p.shares, "work": p.work, "hashrate": p.work / bucket_secs as f64 })).collect::<Vec<_>>(),
-            })
+/// Where a series of `range_secs` in buckets of `bucket_secs` ending `now` starts: the start of the bucket
+/// holding `now − range`, unix ms.
+pub fn series_start(now_ms: i64, range_secs: i64, bucket_secs: i64) -> i64 {
+    let since = now_ms - range_secs * 1000;
+    since - since.rem_euclid(bucket_secs * 1000)
+}
+
+/// One worker's shares over a range.
+#[derive(Clone, Debug, Serialize)]
+pub struct WorkerView {
+    pub worker: String,
+    pub last_share_ms: i64,
+    pub shares: u64,
+    /// Work over the range ÷ the range's seconds, H/s.
+    pub hashrate: f64,
+    pub points: Vec<RatePoint>,
+}
+
+/// One bucket of a series.
+#[derive(Clone, Debug, Serialize)]
+pub struct RatePoint {
+    /// Bucket start, unix ms.
+    pub t_ms: i64,
+    pub shares: u64,
+    /// Σ 2^share_bits, expected hashes.
+    pub work: f64,
+    /// work ÷ bucket seconds, H/s.
+    pub hashrate: f64,
+}
+
+/// A wallet's workers over `range` (`1h` or `24h`): (range name, range s, bucket s, workers).
+pub async fn workers(s: &ApiState, w: &Pubkey, range: Option<&str>) -> Result<(&'static str, i64, i64, Vec<WorkerView>), ApiError> {
+    let (range, range_secs, bucket_secs) = series_range(range)?;
+    let since = series_start(now_ms(), range_secs, bucket_secs);
+    let series = s.ledger.worker_series(w.to_bytes(), since, bucket_secs * 1000).await.map_err(internal)?;
+    let views = series
+        .into_iter()
+        .map(|x| WorkerView {
+            shares: x.points.iter().map(|p| p.shares).sum(),
+            hashrate: x.points.iter().map(|p| p.work).sum::<f64>() / range_secs as f64,
+            points: x.points.iter().map(|p| RatePoint { t_ms: p.t_ms, shares: p.shares, work: p.work, hashrate: p.work / bucket_secs as f64 }).collect(),
+            worker: x.worker,
+            last_share_ms: x.last_share_ms,
         })
         .collect();
-    Ok(Json(serde_json::json!({ "range": range, "bucket_secs": bucket_secs, "workers": rows })))
+    Ok((range, range_secs, bucket_secs, views))
+}
+
+/// `GET /api/miners/{wallet}/workers?range=1h|24h`.
+pub(super) async fn workers_json(State(s): State<ApiState>, Path(w): Path<String>, Query(q): Query<HashMap<String, String>>) -> Result<Json<serde_json::Value>, ApiError> {
+    let (range, _, bucket_secs, workers) = workers(&s, &wallet(&w)?, q.get("range").map(String::as_str)).await?;
+    Ok(Json(serde_json::json!({ "range": range, "bucket_secs": bucket_secs, "workers": workers })))
 }
 
 /// One round's credit to a wallet.

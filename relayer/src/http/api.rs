@@ -130,9 +130,10 @@ pub(super) async fn miner(State(s): State<ApiState>, Path(wallet): Path<String>)
 }
 
 pub(super) async fn rounds(State(s): State<ApiState>) -> Result<Json<serde_json::Value>, ApiError> {
-    let rows = s.ledger.rounds().await.map_err(internal)?;
-    let found: std::collections::HashMap<i64, i64> = s.ledger.all_solutions().await.map_err(internal)?.into_iter().map(|x| (x.id, x.found_ms)).collect();
-    Ok(Json(json!(rows
+    let record = super::activity::Record::read(&s).await?;
+    let found = record.found_ms();
+    Ok(Json(json!(record
+        .rounds
         .iter()
         .map(|r| json!({
             "block_count": r.block_count,
@@ -196,14 +197,13 @@ pub(super) const SERIES_24H: (i64, i64) = (86_400, 900);
 /// (expected hashes) and `hashrate` = work ÷ bucket_secs (H/s; the newest bucket is partial, so its hashrate
 /// reads low). Buckets without shares are left out. 400 for another range or a malformed wallet.
 pub(super) async fn series(State(s): State<ApiState>, axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>) -> Result<Json<serde_json::Value>, ApiError> {
-    let (range, range_secs, bucket_secs) = super::activity::series_range(&q)?;
+    let (range, range_secs, bucket_secs) = super::activity::series_range(q.get("range").map(String::as_str))?;
     let wallet = match q.get("wallet") {
         Some(w) => Some(w.parse::<Pubkey>().map_err(|_| ApiError(StatusCode::BAD_REQUEST, format!("not a wallet address: {w}")))?.to_bytes()),
         None => None,
     };
-    let since = crate::ledger::now_ms() - range_secs * 1000;
-    let bucket_ms = bucket_secs * 1000;
-    let points = s.ledger.share_series(wallet, since - since % bucket_ms, bucket_ms).await.map_err(internal)?;
+    let since = super::activity::series_start(crate::ledger::now_ms(), range_secs, bucket_secs);
+    let points = s.ledger.share_series(wallet, since, bucket_secs * 1000).await.map_err(internal)?;
     Ok(Json(json!({
         "range": range,
         "bucket_secs": bucket_secs,

@@ -28,9 +28,9 @@ fn signed_cell(id: &str, base_units: i128) -> String {
 async fn charts(s: &ApiState, wallet: Option<[u8; 32]>, who: &str, day: bool) -> Result<String, ApiError> {
     let ((range, bucket), name, per) = if day { (super::api::SERIES_24H, "24h", "15 min") } else { (super::api::SERIES_1H, "1h", "minute") };
     let now = now_ms();
-    let since = now - range * 1000;
+    let since = activity::series_start(now, range, bucket);
     let span = if day { "−24 h" } else { "−1 h" };
-    let pts = s.ledger.share_series(wallet, since - since % (bucket * 1000), bucket * 1000).await.map_err(internal)?;
+    let pts = s.ledger.share_series(wallet, since, bucket * 1000).await.map_err(internal)?;
     let hr: Vec<(i64, f64)> = pts.iter().map(|p| (p.t_ms, p.work / bucket as f64)).collect();
     let shares: Vec<(i64, f64)> = pts.iter().map(|p| (p.t_ms, p.shares as f64)).collect();
     Ok(format!(
@@ -85,10 +85,13 @@ pub async fn index(State(s): State<ApiState>, Query(q): Query<HashMap<String, St
     );
     body += &charts(&s, None, "Pool", false).await?;
     body += &charts(&s, None, "Pool", true).await?;
-    let blocks = activity::blocks(&s).await?;
-    body += &pages::block_charts(&blocks);
-    let (rounds, total) = pages::rounds_table(&s, 1, 10).await?;
-    body += &format!(r#"<h2>Recent rounds</h2>{rounds}<p><a href="/rounds">all {total} rounds →</a> · <a href="/blocks">blocks, found and lost →</a></p>"#);
+    let record = activity::Record::read(&s).await?;
+    body += &pages::block_charts(&record.blocks());
+    body += &format!(
+        r#"<h2>Recent rounds</h2>{}<p><a href="/rounds">all {} rounds →</a> · <a href="/blocks">blocks, found and lost →</a></p>"#,
+        pages::rounds_table(&record, 1, 10),
+        record.rounds.len()
+    );
     let transfers = activity::transfers(&s, None).await?;
     let pn = page_number(&q, transfers.len(), PER_PAGE)?;
     let now = now_ms();
@@ -162,24 +165,23 @@ pub async fn miner(State(s): State<ApiState>, Path(w): Path<String>, Query(q): Q
         workers = workers.join(", "),
     );
     body += &charts(&s, Some(w.to_bytes()), "Miner", false).await?;
-    // Workers over the last 24 h: a row and a hashrate chart each (the first 8 charted).
-    let (_, range_secs, bucket) = activity::series_range(&[("range".to_string(), "24h".to_string())].into_iter().collect())?;
-    let since = now - range_secs * 1000;
-    let ws = s.ledger.worker_series(w.to_bytes(), since - since % (bucket * 1000), bucket * 1000).await.map_err(internal)?;
+    // Workers over the last 24 h (as `/api/miners/{wallet}/workers?range=24h`): a row and a hashrate chart each
+    // (the first 8 charted).
+    let (_, range_secs, bucket, ws) = activity::workers(&s, &w, Some("24h")).await?;
+    let since = activity::series_start(now, range_secs, bucket);
     body += r#"<h2>Workers, last 24 h</h2><table id="worker_table"><tr><th>worker</th><th>hashrate (24 h average)</th><th>shares</th><th>last share</th></tr>"#;
     let mut worker_charts = String::new();
     for (i, x) in ws.iter().enumerate() {
-        let work: f64 = x.points.iter().map(|p| p.work).sum();
-        let hr = work / range_secs as f64;
         body += &format!(
-            r#"<tr><td>{}</td><td data-base="{hr}">{}</td><td>{}</td><td>{}</td></tr>"#,
+            r#"<tr><td>{}</td><td data-base="{}">{}</td><td>{}</td><td>{}</td></tr>"#,
             esc(&x.worker),
-            units::hashrate(hr),
-            x.points.iter().map(|p| p.shares).sum::<u64>(),
+            x.hashrate,
+            units::hashrate(x.hashrate),
+            x.shares,
             when(x.last_share_ms, now)
         );
         if i < 8 {
-            let pts: Vec<(i64, f64)> = x.points.iter().map(|p| (p.t_ms, p.work / bucket as f64)).collect();
+            let pts: Vec<(i64, f64)> = x.points.iter().map(|p| (p.t_ms, p.hashrate)).collect();
             worker_charts += &units::time_chart(&format!("{} hashrate", x.worker), &pts, since, now, "−24 h", units::hashrate);
         }
     }

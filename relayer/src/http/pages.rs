@@ -29,13 +29,12 @@ fn amount(base_units: u64) -> String {
     format!(r#"<td data-base="{base_units}" title="{base_units} base units">{} TREZ</td>"#, tokens(base_units))
 }
 
-/// The rounds table (newest first) for the overview and `/rounds`.
-pub async fn rounds_table(s: &ApiState, page_no: usize, per_page: usize) -> Result<(String, usize), ApiError> {
-    let found: HashMap<i64, i64> = s.ledger.all_solutions().await.map_err(internal)?.into_iter().map(|x| (x.id, x.found_ms)).collect();
-    let rounds = s.ledger.rounds().await.map_err(internal)?;
+/// The rounds table (newest first), one page of it, for the overview and `/rounds`.
+pub fn rounds_table(record: &activity::Record, page_no: usize, per_page: usize) -> String {
+    let found = record.found_ms();
     let now = now_ms();
     let mut t = String::from(r#"<table id="rounds"><tr><th>block</th><th>found</th><th>reward</th><th>of which bonus</th><th>fee</th><th>members</th><th>root</th><th>status</th></tr>"#);
-    for r in rounds.iter().rev().skip((page_no - 1) * per_page).take(per_page) {
+    for r in record.rounds.iter().rev().skip((page_no - 1) * per_page).take(per_page) {
         t += &format!(
             r#"<tr><td><a href="/round/{bc}">{bc}</a></td><td>{}</td>{}{}{}<td>{}</td><td><code>{}…</code></td><td>{}</td></tr>"#,
             found.get(&r.solution_id).map(|ms| when(*ms, now)).unwrap_or_default(),
@@ -48,14 +47,15 @@ pub async fn rounds_table(s: &ApiState, page_no: usize, per_page: usize) -> Resu
             bc = r.block_count,
         );
     }
-    Ok((t + "</table>", rounds.len()))
+    t + "</table>"
 }
 
 /// `/rounds?page=N`.
 pub async fn rounds(State(s): State<ApiState>, Query(q): Query<HashMap<String, String>>) -> Result<Html<String>, PageError> {
-    let total = s.ledger.rounds().await.map_err(internal)?.len();
+    let record = activity::Record::read(&s).await?;
+    let total = record.rounds.len();
     let p = page_number(&q, total, PER_PAGE)?;
-    let (table, total) = rounds_table(&s, p, PER_PAGE).await?;
+    let table = rounds_table(&record, p, PER_PAGE);
     Ok(page("Rounds", &format!(r#"<p class="note">Rounds the pool landed and split (<a href="/api/rounds">data</a>).</p>{table}{}"#, pager("/rounds", p, total, PER_PAGE))))
 }
 
@@ -68,7 +68,9 @@ pub async fn round(State(s): State<ApiState>, Path(n): Path<String>, Query(q): Q
     let sol = s.ledger.all_solutions().await.map_err(internal)?.into_iter().find(|x| x.id == row.solution_id);
     let window = s.ledger.round_window(n).await.map_err(internal)?;
     let now = now_ms();
-    let window_n = (row.pplns_factor as u128).saturating_mul(1u128.checked_shl(row.network_bits).unwrap_or(0));
+    // N = factor × 2^bits in weight units; a u128 holds any real difficulty, so "beyond u128" is only ever a
+    // corrupt row, shown as such rather than as a number.
+    let window_n = 1u128.checked_shl(row.network_bits).and_then(|w| w.checked_mul(row.pplns_factor as u128)).map_or_else(|| "beyond u128".to_string(), |n| n.to_string());
     let mut body = format!(
         r#"<table id="round">
 <tr><th>block</th><td id="block_count">{n}</td></tr>
@@ -100,7 +102,7 @@ pub async fn round(State(s): State<ApiState>, Path(n): Path<String>, Query(q): Q
         status = row.status,
         round_acc = account_link(&pda::round(&s.pc.pool, n).to_string(), &cluster),
         onchain_status = onchain.as_ref().map(|r| format!("{:?}", r.status)).unwrap_or_else(|| "not found".into()),
-        credited = units::amount_cell("onchain_credited", onchain.as_ref().map(|r| r.credited).unwrap_or(0), DECIMALS),
+        credited = onchain.as_ref().map_or_else(|| r#"<td id="onchain_credited">no Round account</td>"#.to_string(), |r| units::amount_cell("onchain_credited", r.credited, DECIMALS)),
     );
     body += "<h2>Transactions</h2><table id=\"txs\"><tr><th>what</th><th>transaction</th></tr>";
     if let Some(sig) = sol.as_ref().and_then(|x| x.signature.as_deref()) {
@@ -159,7 +161,7 @@ pub fn block_charts(blocks: &[Block]) -> String {
     let per_hour = activity::blocks_per_hour(blocks, now);
     let day = now - 86_400_000;
     let landed: Vec<&Block> = blocks.iter().rev().filter(|b| b.found_ms >= day && b.network_bits.is_some()).collect();
-    let bits: Vec<(i64, f64)> = landed.iter().map(|b| (b.found_ms, b.network_bits.unwrap_or(0) as f64)).collect();
+    let bits: Vec<(i64, f64)> = landed.iter().filter_map(|b| b.network_bits.map(|n| (b.found_ms, n as f64))).collect();
     let gaps: Vec<(i64, f64)> = landed.iter().filter_map(|b| b.since_previous_ms.map(|g| (b.found_ms, g as f64 / 1000.0))).collect();
     format!(
         r#"<section id="block-charts"><h2>Blocks, last 24 h</h2><div class="charts">{}{}{}</div><p class="note">Blocks per hour: 3 600 s buckets (<a href="/api/blocks/series?range=24h">data</a>); difficulty and block times: one point per landed block (<a href="/api/blocks">data</a>).</p></section>"#,
@@ -171,7 +173,7 @@ pub fn block_charts(blocks: &[Block]) -> String {
 
 /// `/blocks?page=N`.
 pub async fn blocks(State(s): State<ApiState>, Query(q): Query<HashMap<String, String>>) -> Result<Html<String>, PageError> {
-    let all = activity::blocks(&s).await?;
+    let all = activity::Record::read(&s).await?.blocks();
     let p = page_number(&q, all.len(), PER_PAGE)?;
     let rows: Vec<Block> = all.iter().skip((p - 1) * PER_PAGE).take(PER_PAGE).cloned().collect();
     let landed = all.iter().filter(|b| b.time_to_land_ms.is_some()).count();

@@ -60,9 +60,8 @@ pub fn amount_cell(id: &str, base_units: u64, decimals: u8) -> String {
 /// A line chart of `points` (x: unix ms or another ordinal, y: value) over the points' own x range, `fmt`
 /// labelling the y axis maximum. See [`chart`].
 pub fn line_chart(title: &str, points: &[(i64, f64)], fmt: impl Fn(f64) -> String) -> String {
-    let t0 = points.iter().map(|p| p.0).min().unwrap_or(0);
-    let t1 = points.iter().map(|p| p.0).max().unwrap_or(0);
-    chart(title, points, (t0, t1), ("", ""), fmt)
+    let domain = points.iter().fold((i64::MAX, i64::MIN), |(lo, hi), p| (lo.min(p.0), hi.max(p.0)));
+    chart(title, points, domain, ("", ""), fmt)
 }
 
 /// A chart of the time span `from_ms..to_ms` (the x axis labelled "−1 h" … "now" by `span`), so a young

@@ -2,7 +2,7 @@
 //! rollups (migration 0006: `share_minutes`, `pool_minutes`, `wallet_hours`) for everything over time, the shares themselves only
 //! for the last minutes' hashrate. Grouped in the database.
 
-use super::queries::{blob32, weight};
+use super::queries::{blob32, unsigned, weight};
 use super::Postgres;
 use crate::ledger::types::*;
 use crate::ledger::{now_ms, LedgerError};
@@ -11,8 +11,8 @@ use crate::pplns::Leaf;
 pub(super) async fn miner_activity(db: &Postgres, wallet: [u8; 32], window_secs: i64) -> Result<MinerActivity, LedgerError> {
     let c = db.pool.get().await?;
     let w = wallet.as_slice();
-    let r = c.query_one("SELECT sum(shares)::BIGINT, max(last_ms) FROM share_minutes_live WHERE wallet = $1", &[&w]).await?;
-    let (shares, last): (Option<i64>, Option<i64>) = (r.get(0), r.get(1));
+    let r = c.query_one("SELECT coalesce(sum(shares), 0)::BIGINT AS shares, max(last_ms) FROM share_minutes_live WHERE wallet = $1", &[&w]).await?;
+    let (shares, last): (u64, Option<i64>) = (unsigned(&r, "shares", &"share_minutes")?, r.get(1));
     let workers: Vec<String> =
         c.query("SELECT DISTINCT worker FROM share_minutes_live WHERE wallet = $1 ORDER BY worker LIMIT 100", &[&w]).await?.iter().map(|r| r.get(0)).collect();
     let now = now_ms();
@@ -24,7 +24,7 @@ pub(super) async fn miner_activity(db: &Postgres, wallet: [u8; 32], window_secs:
     }
     // Work per second over the span actually covered.
     let recent_secs = if oldest == i64::MAX { window_secs as f64 } else { ((now - oldest).max(1_000)) as f64 / 1000.0 };
-    Ok(MinerActivity { shares: shares.unwrap_or(0).max(0) as u64, last_share_ms: last, workers, recent_work, recent_secs })
+    Ok(MinerActivity { shares, last_share_ms: last, workers, recent_work, recent_secs })
 }
 
 pub(super) async fn share_series(db: &Postgres, wallet: Option<[u8; 32]>, since_ms: i64, bucket_ms: i64) -> Result<Vec<SeriesPoint>, LedgerError> {
@@ -114,7 +114,11 @@ pub(super) async fn roll_up(db: &Postgres, until_ms: i64) -> Result<(), LedgerEr
     let to = until_ms - until_ms.rem_euclid(60_000);
     let mut c = db.pool.get().await?;
     let tx = c.transaction().await?;
-    let from: i64 = tx.query_opt("SELECT upto_ms FROM rollup_state WHERE id = 1 FOR UPDATE", &[]).await?.map(|r| r.get(0)).unwrap_or(0);
+    // The migration writes the row; without it the shares already folded would be folded again.
+    let Some(row) = tx.query_opt("SELECT upto_ms FROM rollup_state WHERE id = 1 FOR UPDATE", &[]).await? else {
+        return Err(LedgerError::Corrupt("corrupt ledger: rollup_state has no row (the rollup watermark)".into()));
+    };
+    let from: i64 = row.get(0);
     if to > from {
         for sql in crate::ledger::sqlite::ROLL_UP {
             let sql = sql.replace("?1", "$1").replace("?2", "$2").replace("= max(", "= greatest(");

@@ -28,7 +28,7 @@ fn stored<T>(r: &Row, column: &str, key: &dyn std::fmt::Display, parse: fn(&str)
     parse(&text).ok_or_else(|| corrupt(key, column, format!("unknown state {text:?}")))
 }
 
-fn unsigned(r: &Row, column: &str, key: &dyn std::fmt::Display) -> Result<u64, LedgerError> {
+pub(super) fn unsigned(r: &Row, column: &str, key: &dyn std::fmt::Display) -> Result<u64, LedgerError> {
     let v: i64 = r.try_get(column)?;
     u64::try_from(v).map_err(|_| corrupt(key, column, format!("negative value {v}")))
 }

@@ -4,15 +4,15 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::rows::{blob32, leaf_row};
+use super::rows::{blob32, leaf_row, u64_at};
 use crate::ledger::now_ms;
 use crate::ledger::types::*;
 use crate::pplns::Leaf;
 
 /// One wallet's activity; see [`crate::ledger::Ledger::miner_activity`].
 pub(super) fn miner_activity(c: &Connection, wallet: [u8; 32], window_secs: i64) -> rusqlite::Result<MinerActivity> {
-    let (shares, last): (Option<i64>, Option<i64>) =
-        c.query_row("SELECT sum(shares), max(last_ms) FROM share_minutes_live WHERE wallet = ?1", [wallet.as_slice()], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let (shares, last): (u64, Option<i64>) =
+        c.query_row("SELECT coalesce(sum(shares), 0), max(last_ms) FROM share_minutes_live WHERE wallet = ?1", [wallet.as_slice()], |r| Ok((u64_at(r, 0)?, r.get(1)?)))?;
     let mut st = c.prepare_cached("SELECT DISTINCT worker FROM share_minutes_live WHERE wallet = ?1 ORDER BY worker LIMIT 100")?;
     let workers = st.query_map([wallet.as_slice()], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
     let now = now_ms();
@@ -24,7 +24,7 @@ pub(super) fn miner_activity(c: &Connection, wallet: [u8; 32], window_secs: i64)
     // Work per second over the span actually covered (a miner that started a minute ago has one minute of
     // shares, not ten).
     let recent_secs = if oldest == i64::MAX { window_secs as f64 } else { ((now - oldest).max(1_000)) as f64 / 1000.0 };
-    Ok(MinerActivity { shares: shares.unwrap_or(0).max(0) as u64, last_share_ms: last, workers, recent_work, recent_secs })
+    Ok(MinerActivity { shares, last_share_ms: last, workers, recent_work, recent_secs })
 }
 
 pub(super) fn share_series(c: &Connection, wallet: Option<[u8; 32]>, since_ms: i64, bucket_ms: i64) -> rusqlite::Result<Vec<SeriesPoint>> {
@@ -100,7 +100,10 @@ pub(crate) const ROLL_UP: [&str; 3] = [
 pub(super) fn roll_up(c: &mut Connection, until_ms: i64) -> rusqlite::Result<()> {
     let to = until_ms - until_ms.rem_euclid(60_000);
     let tx = c.transaction()?;
-    let from: i64 = tx.query_row("SELECT upto_ms FROM rollup_state WHERE id = 1", [], |r| r.get(0)).optional()?.unwrap_or(0);
+    // The migration writes the row; without it the shares already folded would be folded again.
+    let from: i64 = tx.query_row("SELECT upto_ms FROM rollup_state WHERE id = 1", [], |r| r.get(0)).optional()?.ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Null, "corrupt ledger: rollup_state has no row (the rollup watermark)".into())
+    })?;
     if to > from {
         for sql in ROLL_UP {
             tx.execute(sql, params![from, to])?;

@@ -88,6 +88,11 @@ async fn the_rollup_feeds_series_workers_leaderboard_and_credits(u: Under) {
     l.prune_shares(now_ms() - 86_400_000 * 30).await.unwrap();
     assert!(l.work_by_wallet(0).await.unwrap().iter().all(|w| w.wallet != [2; 32]), "old hours pruned");
     assert!(l.work_by_wallet(0).await.unwrap().iter().any(|w| w.wallet == [1; 32]), "recent hours kept");
+
+    // Without its watermark row the job refuses (folding again would count shares twice) and says why.
+    u.exec("DELETE FROM rollup_state").await;
+    let e = l.roll_up(now_ms()).await.unwrap_err();
+    assert!(matches!(&e, LedgerError::Corrupt(m) if m.contains("rollup_state")), "{e:?}");
 }
 
 async fn solutions_and_payouts_carry_their_times(u: Under) {

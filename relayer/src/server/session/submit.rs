@@ -108,6 +108,7 @@ impl Session {
                     status: SolutionStatus::Pending,
                     reason: None,
                     signature: None,
+                    // Pending: settled = found (the ledger's row carries its own stamps).
                     found_ms: crate::ledger::now_ms(),
                     settled_ms: crate::ledger::now_ms(),
                 }),
