@@ -132,7 +132,12 @@ impl Env {
 
     /// As [`Env::new`] with `supply` base units in the distributor.
     pub async fn with_supply(params: mining::InitializeArgs, supply: u64) -> Env {
-        let ctx = program_test().start_with_context().await;
+        Env::start(program_test(), params, supply).await
+    }
+
+    /// As [`Env::with_supply`] on the bank `pt` builds (tests/tests/sbpf.rs: both programs as SBPF bytecode).
+    pub async fn start(pt: solana_program_test::ProgramTest, params: mining::InitializeArgs, supply: u64) -> Env {
+        let ctx = pt.start_with_context().await;
         let mut env = Env {
             ctx,
             trez_admin: Keypair::new(),

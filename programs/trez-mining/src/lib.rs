@@ -22,6 +22,10 @@
 
 use anchor_lang::prelude::*;
 
+// The upstream-LLVM SBPF build (scripts/sbf.sh) links std's `sys_*` symbols and compiler builtins from here.
+#[cfg(target_os = "zkvm")]
+use trez_sbf_shim as _;
+
 pub mod constants;
 pub mod error;
 pub mod events;
