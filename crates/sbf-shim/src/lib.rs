@@ -3,30 +3,22 @@
 //!
 //! A Solana program reaches none of them on a success path: its heap, panic handler and logging are the
 //! Solana entrypoint's. Each maps to the nearest Solana syscall (`sol_log_`) or to `abort`, so a path that
-//! does reach one stops the program instead of running on. On every target other than `zkvm` this crate is
-//! empty.
+//! does reach one stops the program instead of running on.
+//!
+//! It also holds the 128-bit multiply and divide routines LLVM calls ([`mul128`], [`udivmod128`]; the
+//! `__multi3`-family symbols exist only on `zkvm`). The arithmetic is plain Rust on every target, so the host
+//! tests check it against native `u128`/`i128`; everything else is compiled only for `zkvm`.
 #![no_std]
-#![cfg(target_os = "zkvm")]
-#![feature(abi_unadjusted)]
+#![cfg_attr(target_os = "zkvm", feature(abi_unadjusted))]
+#![cfg_attr(target_os = "zkvm", allow(internal_features))]
 
-extern crate solana_compiler_builtins;
+#[cfg(target_os = "zkvm")]
+mod zkvm;
 
-use solana_define_syscall::define_syscall;
-use solana_define_syscall::definitions::sol_log_;
-
-define_syscall!(fn abort());
-
-/// 128-bit multiply, low 128 bits (`a * b mod 2^128`), for the calls LLVM emits for `i128`/`u128` `*`.
-///
-/// LLVM 23's BPF backend calls `__multi3` with `a` in r1:r2, `b` in r3:r4 (low, high) and takes the product
-/// from r0:r2, LLVM's own convention for an `i128` signature. A Rust `fn(i128, i128) -> i128` built by rustc
-/// for this target returns through a hidden pointer in r1 instead (the version `solana-compiler-builtins`
-/// ships), so the call wrote its result through the caller's low half of `a` as an address. `"unadjusted"`
-/// keeps the plain LLVM `i128 (i128, i128)` signature, which matches the call. Only 64-bit multiplies inside ([`mul32`]).
-#[no_mangle]
-pub extern "unadjusted" fn __multi3(a: i128, b: i128) -> i128 {
-    let (a_lo, a_hi) = (a as u64, (a as u128 >> 64) as u64);
-    let (b_lo, b_hi) = (b as u64, (b as u128 >> 64) as u64);
+/// `a * b mod 2^128` with 64-bit multiplies only (a `u128` `*` would call `__multi3`, i.e. itself).
+pub fn mul128(a: u128, b: u128) -> u128 {
+    let (a_hi, a_lo) = split(a);
+    let (b_hi, b_lo) = split(b);
     const M: u64 = 0xffff_ffff;
     let (a0, a1, b0, b1) = (a_lo & M, a_lo >> 32, b_lo & M, b_lo >> 32);
     let (p00, p01, p10, p11) = (mul32(a0, b0), mul32(a0, b1), mul32(a1, b0), mul32(a1, b1));
@@ -34,41 +26,23 @@ pub extern "unadjusted" fn __multi3(a: i128, b: i128) -> i128 {
     let lo = a_lo.wrapping_mul(b_lo);
     let hi = p11 + (p10 >> 32) + (p01 >> 32) + (mid >> 32);
     let hi = hi.wrapping_add(a_hi.wrapping_mul(b_lo)).wrapping_add(a_lo.wrapping_mul(b_hi));
-    (((hi as u128) << 64) | lo as u128) as i128
+    join((hi, lo))
 }
 
-/// `n / d`, unsigned 128-bit (the calls LLVM emits for `u128` `/`), in LLVM's convention like [`__multi3`].
-#[no_mangle]
-pub extern "unadjusted" fn __udivti3(n: u128, d: u128) -> u128 {
-    join(udivmod(split(n), split(d)).0)
+/// `(n / d, n % d)` with 64-bit operations only; `d = 0` gives `(0, n)` (Rust checks divisors before it
+/// divides, so no call from Rust code divides by zero).
+pub fn udivmod128(n: u128, d: u128) -> (u128, u128) {
+    let (q, r) = udivmod(split(n), split(d));
+    (join(q), join(r))
 }
 
-/// `n % d`, unsigned 128-bit.
-#[no_mangle]
-pub extern "unadjusted" fn __umodti3(n: u128, d: u128) -> u128 {
-    join(udivmod(split(n), split(d)).1)
-}
-
-/// `n / d`, signed 128-bit, rounding towards zero.
-#[no_mangle]
-pub extern "unadjusted" fn __divti3(n: i128, d: i128) -> i128 {
-    let q = join(udivmod(split(n.unsigned_abs()), split(d.unsigned_abs())).0) as i128;
-    if (n < 0) != (d < 0) {
-        q.wrapping_neg()
-    } else {
-        q
-    }
-}
-
-/// `n % d`, signed 128-bit; the remainder takes the sign of `n`.
-#[no_mangle]
-pub extern "unadjusted" fn __modti3(n: i128, d: i128) -> i128 {
-    let r = join(udivmod(split(n.unsigned_abs()), split(d.unsigned_abs())).1) as i128;
-    if n < 0 {
-        r.wrapping_neg()
-    } else {
-        r
-    }
+/// `(n / d, n % d)` for signed operands: the quotient rounds towards zero, the remainder takes `n`'s sign
+/// (Rust's `/` and `%`); wrapping like them at `i128::MIN / -1`.
+pub fn idivmod128(n: i128, d: i128) -> (i128, i128) {
+    let (q, r) = udivmod128(n.unsigned_abs(), d.unsigned_abs());
+    let q = if (n < 0) != (d < 0) { (q as i128).wrapping_neg() } else { q as i128 };
+    let r = if n < 0 { (r as i128).wrapping_neg() } else { r as i128 };
+    (q, r)
 }
 
 /// (high, low) halves.
@@ -94,10 +68,12 @@ fn udivmod(n: (u64, u64), d: (u64, u64)) -> ((u64, u64), (u64, u64)) {
     let (mut q, mut r) = ((0u64, 0u64), (0u64, 0u64));
     for i in (0..bits).rev() {
         let bit = if i >= 64 { (n.0 >> (i - 64)) & 1 } else { (n.1 >> i) & 1 };
+        // r < d before the shift; a bit shifted out of r's top means r now exceeds any 128-bit d.
+        let carry = r.0 >> 63;
         r = ((r.0 << 1) | (r.1 >> 63), (r.1 << 1) | bit);
-        if r.0 > d.0 || (r.0 == d.0 && r.1 >= d.1) {
+        if carry == 1 || r.0 > d.0 || (r.0 == d.0 && r.1 >= d.1) {
             let (lo, borrow) = r.1.overflowing_sub(d.1);
-            r = (r.0 - d.0 - borrow as u64, lo);
+            r = (r.0.wrapping_sub(d.0).wrapping_sub(borrow as u64), lo);
             if i >= 64 {
                 q.0 |= 1 << (i - 64);
             } else {
@@ -108,81 +84,53 @@ fn udivmod(n: (u64, u64), d: (u64, u64)) -> ((u64, u64), (u64, u64)) {
     (q, r)
 }
 
-/// `a * b` for `a, b < 2^32`. Out of line on purpose: inlined, LLVM recognises the four partial products above
-/// as a 64 × 64 → 128-bit multiply and calls `__multi3` from inside `__multi3`.
+/// `a * b` for `a, b < 2^32`. Out of line on purpose: inlined, LLVM recognises the four partial products of
+/// [`mul128`] as a 64 × 64 → 128-bit multiply and calls `__multi3` from inside `__multi3`.
 #[inline(never)]
 fn mul32(a: u64, b: u64) -> u64 {
     a * b
 }
 
-#[no_mangle]
-pub extern "C" fn sys_halt() {
-    unsafe { abort() }
-}
-#[no_mangle]
-pub extern "C" fn sys_output(_id: u32, _v: u32) {}
-#[no_mangle]
-pub extern "C" fn sys_sha_compress(_a: *mut u32, _b: *const u32, _c: *const u32, _d: *const u32) {
-    unsafe { abort() }
-}
-#[no_mangle]
-pub extern "C" fn sys_sha_buffer(_a: *mut u32, _b: *const u32, _c: *const u8, _d: u32) {
-    unsafe { abort() }
-}
-#[no_mangle]
-pub extern "C" fn sys_rand(_buf: *mut u32, _w: usize) {
-    unsafe { abort() }
-}
-/// # Safety
-/// `p..p+n` must be readable.
-#[no_mangle]
-pub unsafe extern "C" fn sys_panic(p: *const u8, n: usize) -> ! {
-    unsafe {
-        sol_log_(p, n as u64);
-        abort();
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Operands spread over every magnitude, from 0 to the top bit (one random number would almost always be
+    /// near 2^128).
+    fn wide() -> impl Strategy<Value = u128> {
+        (any::<u128>(), 0u32..=128).prop_map(|(x, bits)| if bits == 128 { x } else { x & ((1u128 << bits) - 1) })
     }
-    #[allow(clippy::empty_loop)]
-    loop {}
-}
-/// # Safety
-/// `p..p+n` must be readable.
-#[no_mangle]
-pub unsafe extern "C" fn sys_log(p: *const u8, n: usize) {
-    unsafe { sol_log_(p, n as u64) }
-}
-#[no_mangle]
-pub extern "C" fn sys_cycle_count() -> usize {
-    0
-}
-#[no_mangle]
-pub extern "C" fn sys_read(_fd: u32, _b: *mut u8, _n: usize) -> usize {
-    0
-}
-/// # Safety
-/// `p..p+n` must be readable.
-#[no_mangle]
-pub unsafe extern "C" fn sys_write(_fd: u32, p: *const u8, n: usize) {
-    unsafe { sol_log_(p, n as u64) }
-}
-#[no_mangle]
-pub extern "C" fn sys_getenv(_a: *mut u32, _b: usize, _c: *const u8, _d: usize) -> usize {
-    usize::MAX
-}
-#[no_mangle]
-pub extern "C" fn sys_argc() -> usize {
-    0
-}
-#[no_mangle]
-pub extern "C" fn sys_argv(_a: *mut u32, _b: usize, _c: usize) -> usize {
-    0
-}
-#[no_mangle]
-pub extern "C" fn sys_alloc_words(_n: usize) -> *mut u32 {
-    unsafe { abort() };
-    core::ptr::null_mut()
-}
-#[no_mangle]
-pub extern "C" fn sys_alloc_aligned(_n: usize, _a: usize) -> *mut u8 {
-    unsafe { abort() };
-    core::ptr::null_mut()
+
+    #[test]
+    fn edges_match_native() {
+        let edges = [0, 1, 2, 3, u64::MAX as u128, 1u128 << 64, (1u128 << 64) + 1, 1u128 << 127, u128::MAX - 1, u128::MAX];
+        for &a in &edges {
+            for &b in &edges {
+                assert_eq!(mul128(a, b), a.wrapping_mul(b), "{a} * {b}");
+                if b != 0 {
+                    assert_eq!(udivmod128(a, b), (a / b, a % b), "{a} / {b}");
+                    let (x, y) = (a as i128, b as i128);
+                    assert_eq!(idivmod128(x, y), (x.wrapping_div(y), x.wrapping_rem(y)), "{x} / {y}");
+                }
+            }
+        }
+        assert_eq!(udivmod128(7, 0), (0, 7), "a zero divisor is documented as (0, n)");
+    }
+
+    proptest! {
+        #[test]
+        fn mul_matches_native(a in wide(), b in wide()) {
+            prop_assert_eq!(mul128(a, b), a.wrapping_mul(b));
+        }
+
+        #[test]
+        fn div_matches_native(n in wide(), d in wide()) {
+            prop_assume!(d != 0);
+            prop_assert_eq!(udivmod128(n, d), (n / d, n % d));
+            let (x, y) = (n as i128, d as i128);
+            prop_assert_eq!(idivmod128(x, y), (x.wrapping_div(y), x.wrapping_rem(y)));
+        }
+    }
 }
