@@ -155,12 +155,13 @@ async fn lookup_table(env: &mut Env, addresses: Vec<Pubkey>) -> AddressLookupTab
     AddressLookupTableAccount { key, addresses }
 }
 
-/// Largest stack offset (bytes below r10) any instruction of the ELF's `.text` uses for locals: the deepest
-/// frame in use of the 4,096 bytes an SBPF v0 frame has. The bottom [`ARG_AREA`] bytes of a frame are where a
-/// callee finds its sixth and later arguments (sbpf-linker places them there), so they are not counted; the
-/// linker refuses a function whose locals reach them. Reads the section headers (ELF64, little-endian).
+/// Bytes at the bottom of a frame where a callee finds its sixth and later arguments (sbpf-linker places them
+/// there, and refuses a function whose locals reach them).
 const ARG_AREA: u32 = 64;
 
+/// Largest stack offset (bytes below r10) any instruction of the ELF's `.text` uses for locals: the deepest
+/// frame in use of the 4,096 bytes an SBPF v0 frame has, [`ARG_AREA`] not counted. Reads the section headers
+/// (ELF64, little-endian).
 fn deepest_frame(elf: &[u8]) -> u32 {
     let u16_at = |o: usize| u16::from_le_bytes([elf[o], elf[o + 1]]) as usize;
     let u32_at = |o: usize| u32::from_le_bytes(elf[o..o + 4].try_into().unwrap()) as usize;
@@ -230,12 +231,10 @@ async fn every_instruction_runs_as_sbpf_bytecode_within_its_compute_budget() {
     m.run("register_member", pool_id, &[pool::register_member(relayer.pubkey(), pk, keys[0])], &[&relayer], false).await;
     for (i, chunk) in keys[1..].chunks(8).enumerate() {
         let ixs: Vec<Instruction> = chunk.iter().map(|w| pool::register_member(relayer.pubkey(), pk, *w)).collect();
-        let what = format!("register_member x{}", ixs.len());
-        let cu = m.run(&what, pool_id, &ixs, &[&relayer], true).await;
-        if i > 0 {
-            m.rows.pop(); // one row for the 8-a-transaction case is enough
+        if i == 0 {
+            m.run("register_member x8", pool_id, &ixs, &[&relayer], true).await;
         } else {
-            assert!(cu > 0);
+            m.env.send(&ixs, &[&relayer]).await.expect("register_member");
         }
     }
     let mut atas = vec![];
