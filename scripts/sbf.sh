@@ -15,6 +15,8 @@
 #   DEBIAN_MIRROR   default http://deb.debian.org/debian
 #   ARCH            v0 (default) or v3
 #   PROGRAMS        default "trez-mining trez-pool"
+# An interrupted first run can leave a half-made chroot: remove TREZ_SBF_ROOT (nothing may be mounted in it)
+# and run again.
 # This is not `anchor build`: another LLVM (23 instead of platform-tools' fork), upstream std for os "zkvm" and
 # panics that abort. Its figures approximate what `anchor build` gives; README, Toolchain, says how.
 set -euo pipefail
