@@ -11,7 +11,7 @@
 # (Debian, crates.io). First run about 10 minutes on 2 cores; later runs reuse the chroot and the linker.
 #
 # Environment:
-#   TREZ_SBF_ROOT   the chroot (default /var/tmp/trez-sbf/root; about 2.5 GB)
+#   TREZ_SBF_ROOT   the chroot (default /var/tmp/trez-sbf/root; 3.4 GB with the linker built and std copied)
 #   DEBIAN_MIRROR   default http://deb.debian.org/debian
 #   ARCH            v0 (default) or v3
 #   PROGRAMS        default "trez-mining trez-pool"
