@@ -30,6 +30,45 @@ pub use trez_sdk::{ids, mining, pda, pool, Member, Pool, Round, RoundStatus, Tre
 /// setup as the relayer's embedded chain.
 pub use trez_localnet::embedded::program_test;
 
+/// Where `scripts/sbf.sh` puts the SBPF ELFs: `$TREZ_SBPF_DIR`, else `target/sbpf` of the workspace.
+pub fn sbpf_elf_dir() -> std::path::PathBuf {
+    std::env::var_os("TREZ_SBPF_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/sbpf"))
+}
+
+/// A bank with both programs as the SBPF ELFs of [`sbpf_elf_dir`] (owned by the BPF loader), or `None` (after
+/// saying "skipped") when they are not built; with `TREZ_REQUIRE_SBPF` set that is a failure instead. With
+/// `gaps = false` the v0 VM runs without the unmapped gaps between stack frames (the vendored agave-syscalls
+/// reads `TREZ_SBPF_NO_STACK_FRAME_GAPS` when the bank is built), which these ELFs need: see README,
+/// Toolchain. The variable is process-wide, so a test binary uses one setting.
+pub fn sbpf_program_test(gaps: bool) -> Option<solana_program_test::ProgramTest> {
+    let dir = sbpf_elf_dir();
+    let files = [(ids::trez(), dir.join("trez_mining.so")), (ids::pool(), dir.join("trez_pool.so"))];
+    if files.iter().any(|(_, f)| !f.exists()) {
+        assert!(
+            std::env::var_os("TREZ_REQUIRE_SBPF").is_none(),
+            "TREZ_REQUIRE_SBPF is set but {} lacks trez_mining.so / trez_pool.so: run `sudo scripts/sbf.sh`",
+            dir.display()
+        );
+        eprintln!("skipped: no SBPF ELFs in {} (build them with `sudo scripts/sbf.sh`)", dir.display());
+        return None;
+    }
+    if gaps {
+        std::env::remove_var("TREZ_SBPF_NO_STACK_FRAME_GAPS");
+    } else {
+        std::env::set_var("TREZ_SBPF_NO_STACK_FRAME_GAPS", "1");
+    }
+    let mut pt = solana_program_test::ProgramTest::default();
+    pt.prefer_bpf(true);
+    for (id, file) in files {
+        let data = std::fs::read(&file).expect("read ELF");
+        let lamports = solana_sdk::rent::Rent::default().minimum_balance(data.len()).max(1);
+        pt.add_account(id, SolAccount { lamports, data, owner: solana_sdk::bpf_loader::id(), executable: true, rent_epoch: 0 });
+    }
+    Some(pt)
+}
+
 /// TREZ parameters for tests: 8 bits (a nonce in ~256 tries), 180 s target, 50 TREZ reward, the published
 /// 3-TREZ bonus, 1,000 blocks per era.
 pub fn test_trez_params() -> mining::InitializeArgs {

@@ -14,7 +14,6 @@
 
 #![allow(deprecated)] // program-test 3.x marks its API "unstable"; it is the pinned harness here.
 
-use solana_program_test::ProgramTest;
 use solana_sdk::account::Account;
 use solana_sdk::instruction::Instruction;
 use solana_sdk::pubkey::Pubkey;
@@ -22,43 +21,9 @@ use solana_sdk::rent::Rent;
 use solana_sdk::signature::{Keypair, Signer};
 use solana_sdk::message::{v0, AddressLookupTableAccount, VersionedMessage};
 use solana_sdk::transaction::{Transaction, VersionedTransaction};
-use std::path::PathBuf;
 use trez_pool::constants::{MAX_CREDIT_BATCH, MAX_PAYOUT_PAIRS};
 use trez_relayer::config::{ChainOptions, MAX_CREDIT_PER_TX, MAX_PAYOUT_PER_TX};
 use trez_tests::*;
-
-/// Where the ELFs are: `$TREZ_SBPF_DIR`, else `target/sbpf` of the workspace.
-fn elf_dir() -> PathBuf {
-    std::env::var_os("TREZ_SBPF_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/sbpf"))
-}
-
-/// A bank with both programs as the SBPF ELFs (owned by the BPF loader), or `None` when they are not built.
-fn sbpf_bank() -> Option<ProgramTest> {
-    let dir = elf_dir();
-    let files = [(ids::trez(), dir.join("trez_mining.so")), (ids::pool(), dir.join("trez_pool.so"))];
-    if files.iter().any(|(_, f)| !f.exists()) {
-        assert!(
-            std::env::var_os("TREZ_REQUIRE_SBPF").is_none(),
-            "TREZ_REQUIRE_SBPF is set but {} lacks trez_mining.so / trez_pool.so: run `sudo scripts/sbf.sh`",
-            dir.display()
-        );
-        eprintln!("skipped: no SBPF ELFs in {} (build them with `sudo scripts/sbf.sh`)", dir.display());
-        return None;
-    }
-    // Read when the bank builds its program runtime environment, below; nothing else in this test binary
-    // reads the environment concurrently.
-    if std::env::var_os("TREZ_SBPF_KEEP_GAPS").is_none() { std::env::set_var("TREZ_SBPF_NO_STACK_FRAME_GAPS", "1"); }
-    let mut pt = ProgramTest::default();
-    pt.prefer_bpf(true);
-    for (id, file) in files {
-        let data = std::fs::read(&file).expect("read ELF");
-        let lamports = Rent::default().minimum_balance(data.len()).max(1);
-        pt.add_account(id, Account { lamports, data, owner: solana_sdk::bpf_loader::id(), executable: true, rent_epoch: 0 });
-    }
-    Some(pt)
-}
 
 /// One measured transaction.
 struct Row {
@@ -197,7 +162,7 @@ fn deepest_frame(elf: &[u8]) -> u32 {
 
 #[tokio::test]
 async fn every_instruction_runs_as_sbpf_bytecode_within_its_compute_budget() {
-    let Some(pt) = sbpf_bank() else { return };
+    let Some(pt) = sbpf_program_test(false) else { return };
     let params = test_trez_params();
     let env = Env::start(pt, test_trez_params(), TEST_SUPPLY).await; // TREZ initialize ran on SBPF
     let mut m = Meter { env, rows: vec![] };
@@ -328,7 +293,7 @@ async fn every_instruction_runs_as_sbpf_bytecode_within_its_compute_budget() {
     for r in &m.rows {
         println!("{:<36} {:>12} {:>12}{}", r.what, r.program_cu, r.tx_cu, if r.relayer_sends { "  (relayer)" } else { "" });
     }
-    let dir = elf_dir();
+    let dir = sbpf_elf_dir();
     let frames: Vec<(String, u32)> = ["trez_mining", "trez_pool"]
         .iter()
         .map(|name| (name.to_string(), deepest_frame(&std::fs::read(dir.join(format!("{name}.so"))).unwrap())))
